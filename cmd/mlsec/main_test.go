@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"strconv"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"mlsec": func() { os.Exit(run(context.Background(), os.Args[1:], newEnv())) },
+	})
+}
+
+// TestScripts runs the CLI scripts in testdata/script: each reads as a
+// small manual page of one command's behaviour and exit codes.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:  "testdata/script",
+		Cmds: map[string]func(*testscript.TestScript, bool, []string){"status": cmdStatus},
+		Setup: func(e *testscript.Env) error {
+			// Pass through the locations of the integration services
+			// that `make test` starts.
+			for _, k := range []string{
+				"MLSEC_REQUIRE_INTEGRATION", "MLSEC_TEST_PKCS11_MODULE",
+				"MLSEC_TEST_MOTO_ENDPOINT", "MLSEC_TEST_LOCALKMS_ENDPOINT",
+				"MLSEC_TEST_CHROMIUM", "SOFTHSM2_CONF",
+			} {
+				if v, ok := os.LookupEnv(k); ok {
+					e.Setenv(k, v)
+				}
+			}
+			return nil
+		},
+	})
+}
+
+// cmdStatus is the script command "status CODE PROGRAM [ARGS...]": it runs
+// PROGRAM like exec and checks its exit status is exactly CODE, because the
+// difference between 1 (check failed) and 2 (bad input) is the contract.
+func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: status CODE PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		var xe *exec.ExitError
+		if !errors.As(err, &xe) {
+			ts.Fatalf("%s: %v", args[1], err)
+		}
+		got = xe.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("exit status %d, want %d", got, want)
+	}
+}

@@ -11,11 +11,11 @@ demo:
 
 ## test: every test, with SoftHSM2, local KMS servers and Chromium set up.
 test:
-	./scripts/with-test-services $(GO) test -race -count=1 -timeout 30m ./...
+	./scripts/with-test-services ./scripts/go-test-all -race -count=1 -timeout 30m
 
 ## test-short: the tests that need nothing outside Go (skips the rest).
 test-short:
-	$(GO) test -count=1 ./...
+	./scripts/go-test-all -count=1
 
 ## bench: Go benchmarks and the comparison scripts against peer tools.
 bench:

@@ -1,0 +1,293 @@
+package provenance
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+)
+
+// Sign serializes st and signs it as a DSSE envelope with payloadType
+// PayloadType, one signature per signer. Use it with any dsse.Signer,
+// including sigstore signers (key files, KMS, PKCS#11) adapted to DSSE.
+func Sign(ctx context.Context, st *Statement, signers ...dsse.Signer) (*dsse.Envelope, error) {
+	body, err := st.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return SignPayload(ctx, body, signers...)
+}
+
+// SignPayload signs already-serialized Statement bytes, so that bytes kept
+// from an earlier step are signed exactly as they are.
+func SignPayload(ctx context.Context, body []byte, signers ...dsse.Signer) (*dsse.Envelope, error) {
+	if len(signers) == 0 {
+		return nil, errors.New("provenance: sign: no signer")
+	}
+	es, err := dsse.NewEnvelopeSigner(signers...)
+	if err != nil {
+		return nil, fmt.Errorf("provenance: sign: %w", err)
+	}
+	env, err := es.SignPayload(ctx, PayloadType, body)
+	if err != nil {
+		return nil, fmt.Errorf("provenance: sign: %w", err)
+	}
+	return env, nil
+}
+
+// Unsigned wraps st in a DSSE envelope with no signatures, for a step
+// that records provenance and leaves signing to a later, trusted step.
+func Unsigned(st *Statement) (*dsse.Envelope, error) {
+	body, err := st.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	return &dsse.Envelope{PayloadType: PayloadType, Payload: base64.StdEncoding.EncodeToString(body), Signatures: []dsse.Signature{}}, nil
+}
+
+// AddSignature adds signer's signature to env, so that several parties can
+// sign the same statement in turn for threshold verification.
+func AddSignature(ctx context.Context, env *dsse.Envelope, signer dsse.Signer) error {
+	if env.PayloadType != PayloadType {
+		return &FormatError{Input: "envelope", Err: ErrPayloadType, Reason: fmt.Sprintf("%q", env.PayloadType)}
+	}
+	body, err := env.DecodeB64Payload()
+	if err != nil {
+		return &FormatError{Input: "envelope", Err: ErrMalformed, Reason: "payload: " + err.Error()}
+	}
+	one, err := SignPayload(ctx, body, signer)
+	if err != nil {
+		return err
+	}
+	env.Signatures = append(env.Signatures, one.Signatures...)
+	return nil
+}
+
+// envelopeJSON mirrors dsse.Envelope with pointers, to tell a missing field
+// from an empty one.
+type envelopeJSON struct {
+	PayloadType *string           `json:"payloadType"`
+	Payload     *string           `json:"payload"`
+	Signatures  *[]dsse.Signature `json:"signatures"`
+}
+
+// ParseEnvelope parses a DSSE JSON envelope. It checks the shape only:
+// signatures and payloadType are checked by Verify.
+func ParseEnvelope(data []byte) (*dsse.Envelope, error) {
+	return parseEnvelope("envelope", data)
+}
+
+func parseEnvelope(input string, data []byte) (*dsse.Envelope, error) {
+	var e envelopeJSON
+	if err := decodeStrict(input, data, &e); err != nil {
+		return nil, err
+	}
+	var missing []string
+	if e.PayloadType == nil {
+		missing = append(missing, "payloadType")
+	}
+	if e.Payload == nil {
+		missing = append(missing, "payload")
+	}
+	if e.Signatures == nil {
+		missing = append(missing, "signatures")
+	}
+	if len(missing) > 0 {
+		return nil, &FormatError{Input: input, Err: ErrMalformed, Reason: "not a DSSE envelope: missing " + strings.Join(missing, ", ")}
+	}
+	env := &dsse.Envelope{PayloadType: *e.PayloadType, Payload: *e.Payload, Signatures: *e.Signatures}
+	if _, err := env.DecodeB64Payload(); err != nil {
+		return nil, &FormatError{Input: input, Err: ErrMalformed, Reason: "payload is not base64"}
+	}
+	for i, s := range env.Signatures {
+		if _, err := decodeB64(s.Sig); err != nil {
+			return nil, &FormatError{Input: input, Err: ErrMalformed, Reason: fmt.Sprintf("signature %d is not base64", i)}
+		}
+	}
+	return env, nil
+}
+
+// decodeB64 accepts standard and URL-safe base64, as DSSE
+// requires of verifiers.
+func decodeB64(s string) ([]byte, error) {
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
+		if b, err := enc.DecodeString(s); err == nil {
+			return b, nil
+		}
+	}
+	return nil, errors.New("not base64")
+}
+
+// MarshalEnvelope returns the JSON form of env.
+func MarshalEnvelope(env *dsse.Envelope) ([]byte, error) {
+	e := *env
+	if e.Signatures == nil {
+		e.Signatures = []dsse.Signature{}
+	}
+	return json.Marshal(&e)
+}
+
+// WriteJSONL writes envelopes as an in-toto attestation bundle: JSON Lines,
+// one envelope per line (the `.intoto.jsonl` carrier).
+func WriteJSONL(w io.Writer, envs ...*dsse.Envelope) error {
+	for _, env := range envs {
+		b, err := MarshalEnvelope(env)
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(append(b, '\n')); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ReadJSONL reads an `.intoto.jsonl` bundle. Blank lines are skipped; a line
+// that is not a DSSE envelope is an error naming the line, since a bundle
+// silently losing an attestation would hide a gap in lineage.
+func ReadJSONL(input string, r io.Reader) ([]*dsse.Envelope, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), MaxDocumentSize+1)
+	var envs []*dsse.Envelope
+	line := 0
+	for sc.Scan() {
+		line++
+		b := bytes.TrimSpace(sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		env, err := parseEnvelope(fmt.Sprintf("%s:%d", input, line), b)
+		if err != nil {
+			return nil, err
+		}
+		envs = append(envs, env)
+	}
+	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, &FormatError{Input: fmt.Sprintf("%s:%d", input, line+1), Err: ErrTooLarge, Reason: "line too long"}
+		}
+		return nil, fmt.Errorf("provenance: %s: %w", input, err)
+	}
+	return envs, nil
+}
+
+// BundleMediaType is the media type of a Sigstore bundle v0.3.
+const BundleMediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
+
+// sigstoreBundle is the JSON (protojson) form of a Sigstore bundle v0.3 that
+// carries a DSSE envelope signed by a public key: verificationMaterial
+// names the key by hint; there is no certificate and no log entry.
+type sigstoreBundle struct {
+	MediaType            string               `json:"mediaType"`
+	VerificationMaterial verificationMaterial `json:"verificationMaterial"`
+	DSSEEnvelope         *bundleEnvelope      `json:"dsseEnvelope,omitempty"`
+	MessageSignature     json.RawMessage      `json:"messageSignature,omitempty"`
+}
+
+type verificationMaterial struct {
+	PublicKey *struct {
+		Hint string `json:"hint"`
+	} `json:"publicKey,omitempty"`
+	Certificate               json.RawMessage   `json:"certificate,omitempty"`
+	X509CertificateChain      json.RawMessage   `json:"x509CertificateChain,omitempty"`
+	TlogEntries               []json.RawMessage `json:"tlogEntries"`
+	TimestampVerificationData json.RawMessage   `json:"timestampVerificationData,omitempty"`
+}
+
+type bundleEnvelope struct {
+	Payload     string            `json:"payload"`
+	PayloadType string            `json:"payloadType"`
+	Signatures  []bundleSignature `json:"signatures"`
+}
+
+type bundleSignature struct {
+	Sig   string `json:"sig"`
+	KeyID string `json:"keyid,omitempty"`
+}
+
+// MarshalBundle wraps a signed envelope in a Sigstore bundle v0.3 whose
+// verification material is the public key named by keyHint. A bundle holds
+// exactly one signature; use the JSON or JSONL carrier for more.
+func MarshalBundle(env *dsse.Envelope, keyHint string) ([]byte, error) {
+	if len(env.Signatures) != 1 {
+		return nil, fmt.Errorf("provenance: sigstore bundle: holds exactly one signature, envelope has %d", len(env.Signatures))
+	}
+	b := sigstoreBundle{
+		MediaType: BundleMediaType,
+		VerificationMaterial: verificationMaterial{
+			PublicKey: &struct {
+				Hint string `json:"hint"`
+			}{Hint: keyHint},
+			TlogEntries: []json.RawMessage{},
+		},
+		DSSEEnvelope: &bundleEnvelope{
+			Payload:     env.Payload,
+			PayloadType: env.PayloadType,
+			Signatures:  []bundleSignature{{Sig: env.Signatures[0].Sig, KeyID: env.Signatures[0].KeyID}},
+		},
+	}
+	return json.Marshal(&b)
+}
+
+// ParseBundle reads the DSSE envelope out of a Sigstore bundle v0.3. The
+// bundle's key hint is returned for display only: trust comes from the
+// keys given to Verify, never from the bundle.
+func ParseBundle(data []byte) (env *dsse.Envelope, keyHint string, err error) {
+	const input = "sigstore bundle"
+	var b sigstoreBundle
+	if err := decodeStrict(input, data, &b); err != nil {
+		return nil, "", err
+	}
+	if b.MediaType != BundleMediaType {
+		return nil, "", &FormatError{Input: input, Err: ErrMalformed, Reason: fmt.Sprintf("mediaType %q, want %q", b.MediaType, BundleMediaType)}
+	}
+	if b.DSSEEnvelope == nil {
+		return nil, "", &FormatError{Input: input, Err: ErrMalformed, Reason: "no dsseEnvelope (a message signature is not an attestation)"}
+	}
+	env = &dsse.Envelope{PayloadType: b.DSSEEnvelope.PayloadType, Payload: b.DSSEEnvelope.Payload, Signatures: []dsse.Signature{}}
+	for _, s := range b.DSSEEnvelope.Signatures {
+		env.Signatures = append(env.Signatures, dsse.Signature{Sig: s.Sig, KeyID: s.KeyID})
+	}
+	if b.VerificationMaterial.PublicKey != nil {
+		keyHint = b.VerificationMaterial.PublicKey.Hint
+	}
+	return env, keyHint, nil
+}
+
+// ReadEnvelopes reads every envelope in data, whichever carrier it is: a
+// DSSE JSON envelope, a Sigstore bundle v0.3, or `.intoto.jsonl` lines.
+// input names the data in errors.
+func ReadEnvelopes(input string, data []byte) ([]*dsse.Envelope, error) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return nil, &FormatError{Input: input, Err: ErrMalformed, Reason: "empty"}
+	}
+	// A single JSON document: an envelope or a bundle. Several lines of
+	// JSON objects: JSONL.
+	if nl := bytes.IndexByte(trimmed, '\n'); nl < 0 || json.Valid(trimmed) {
+		var probe map[string]json.RawMessage
+		if err := decodeStrict(input, trimmed, &probe); err != nil {
+			return nil, err
+		}
+		if _, ok := probe["mediaType"]; ok {
+			env, _, err := ParseBundle(trimmed)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", input, err)
+			}
+			return []*dsse.Envelope{env}, nil
+		}
+		env, err := parseEnvelope(input, trimmed)
+		if err != nil {
+			return nil, err
+		}
+		return []*dsse.Envelope{env}, nil
+	}
+	return ReadJSONL(input, bytes.NewReader(trimmed))
+}

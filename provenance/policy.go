@@ -44,7 +44,7 @@ type Policy struct {
 }
 
 // DefaultDigestAlgorithms are accepted when a policy names none.
-var DefaultDigestAlgorithms = []string{"sha256", "sha384", "sha512", "dirHash"}
+var DefaultDigestAlgorithms = []string{"sha256", "sha384", "sha512", "dirHash", "gitCommit"}
 
 // TrustedBuilder trusts Keys to sign statements whose builder.id is ID.
 type TrustedBuilder struct {
@@ -148,8 +148,8 @@ func parsePolicy(input string, data []byte, dir string) (*Policy, error) {
 		return nil, &FormatError{Input: input, Err: ErrTooLarge, Reason: fmt.Sprintf("%d bytes", len(data))}
 	}
 	// sigs.k8s.io/yaml turns YAML (a superset of JSON) into JSON, so one
-	// JSON Schema validates both; its YAML parser rejects duplicate keys.
-	js, err := yaml.YAMLToJSON(data)
+	// JSON Schema validates both; strict mode rejects duplicate keys.
+	js, err := yaml.YAMLToJSONStrict(data)
 	if err != nil {
 		return nil, &FormatError{Input: input, Err: ErrMalformed, Reason: err.Error()}
 	}

@@ -1,0 +1,65 @@
+package provenance_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mlsec-dev/mlsec/provenance"
+)
+
+func TestParsePolicyVectors(t *testing.T) {
+	files, err := filepath.Glob("testdata/policy/*")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		name := filepath.Base(f)
+		t.Run(name, func(t *testing.T) {
+			p, err := provenance.LoadPolicy(f)
+			if strings.HasPrefix(name, "good_") {
+				require.NoError(t, err)
+				require.NotEmpty(t, p.Builders)
+				for _, b := range p.Builders {
+					require.NotEmpty(t, b.Verifiers)
+				}
+				return
+			}
+			require.Error(t, err)
+			require.Contains(t, err.Error(), "policy")
+		})
+	}
+}
+
+func TestPolicyFields(t *testing.T) {
+	p, err := provenance.LoadPolicy("testdata/policy/good_full.yaml")
+	require.NoError(t, err)
+	require.Equal(t, provenance.Duration(720*time.Hour), p.MaxAge)
+	require.Len(t, p.Builders, 2)
+	require.Equal(t, "https://ci.example.com/datasets/*", p.Builders[1].ID)
+	require.Equal(t, []string{"sha256", "dirHash", "gitCommit"}, p.DigestAlgorithms)
+	require.Equal(t, "train-data", p.Dependencies.Required[0].Name)
+	require.Equal(t, "sha256", p.Dependencies.Allowed[1].PinnedBy)
+	require.Equal(t, "train.py", p.ExternalParameters["entrypoint"].Exact)
+	require.Len(t, p.ExternalParameters["seed"].OneOf, 2)
+	require.True(t, p.ExternalParameters["hyperparameters"].Any)
+	require.True(t, p.RejectUnknownParameters)
+
+	// The same policy in JSON parses to the same thing.
+	js := `{"builders":[{"id":"a","keys":[{"file":"k.pem"}]}],"maxAge":"1h"}`
+	dir := t.TempDir()
+	newKey(t, "rsa").writePub(t, dir, "k.pem")
+	p2, err := provenance.ParsePolicy([]byte(js), dir)
+	require.NoError(t, err)
+	require.Equal(t, provenance.Duration(time.Hour), p2.MaxAge)
+	require.Len(t, p2.Builders[0].Verifiers, 1)
+}
+
+func TestPolicySchemaPublished(t *testing.T) {
+	committed, err := os.ReadFile("policy.schema.json")
+	require.NoError(t, err)
+	require.Equal(t, committed, provenance.PolicySchema())
+}

@@ -85,8 +85,16 @@ func ParseEnvelope(data []byte) (*dsse.Envelope, error) {
 }
 
 func parseEnvelope(input string, data []byte) (*dsse.Envelope, error) {
+	if err := checkJSON(input, data); err != nil {
+		return nil, err
+	}
+	return parseEnvelopeChecked(input, data)
+}
+
+// parseEnvelopeChecked is parseEnvelope for data that passed checkJSON.
+func parseEnvelopeChecked(input string, data []byte) (*dsse.Envelope, error) {
 	var e envelopeJSON
-	if err := decodeStrict(input, data, &e); err != nil {
+	if err := unmarshal(input, data, &e); err != nil {
 		return nil, err
 	}
 	var missing []string
@@ -269,25 +277,29 @@ func ReadEnvelopes(input string, data []byte) ([]*dsse.Envelope, error) {
 	if len(trimmed) == 0 {
 		return nil, &FormatError{Input: input, Err: ErrMalformed, Reason: "empty"}
 	}
-	// A single JSON document: an envelope or a bundle. Several lines of
-	// JSON objects: JSONL.
-	if nl := bytes.IndexByte(trimmed, '\n'); nl < 0 || json.Valid(trimmed) {
-		var probe map[string]json.RawMessage
-		if err := decodeStrict(input, trimmed, &probe); err != nil {
+	// A single JSON document is an envelope or a bundle; otherwise JSONL.
+	if err := checkJSON(input, trimmed); err == nil {
+		var probe struct {
+			MediaType *string `json:"mediaType"`
+		}
+		if err := unmarshal(input, trimmed, &probe); err != nil {
 			return nil, err
 		}
-		if _, ok := probe["mediaType"]; ok {
+		if probe.MediaType != nil {
 			env, _, err := ParseBundle(trimmed)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", input, err)
 			}
 			return []*dsse.Envelope{env}, nil
 		}
-		env, err := parseEnvelope(input, trimmed)
+		env, err := parseEnvelopeChecked(input, trimmed)
 		if err != nil {
 			return nil, err
 		}
 		return []*dsse.Envelope{env}, nil
+	} else if !errors.Is(err, ErrMalformed) || bytes.IndexByte(trimmed, '\n') < 0 {
+		// Too large, too deep or duplicate keys: no second reading.
+		return nil, err
 	}
 	return ReadJSONL(input, bytes.NewReader(trimmed))
 }

@@ -17,6 +17,12 @@ import (
 // Sign serializes st and signs it as a DSSE envelope with payloadType
 // PayloadType, one signature per signer. Use it with any dsse.Signer,
 // including sigstore signers (key files, KMS, PKCS#11) adapted to DSSE.
+//
+// Each signature's keyid is what the signer's KeyID returns. Verify ignores
+// keyids (DSSE makes them unauthenticated hints), but go-securesystemslib
+// verifiers, and so sigstore's and in-toto-golang's, skip a signature whose
+// keyid differs from the one they derive for their key: for envelopes that
+// any tool verifies, use signers with an empty keyid.
 func Sign(ctx context.Context, st *Statement, signers ...dsse.Signer) (*dsse.Envelope, error) {
 	body, err := st.Marshal()
 	if err != nil {

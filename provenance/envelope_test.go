@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/encoding/protojson"
 
+	"github.com/mlsec-dev/mlsec/internal/dssesig"
 	"github.com/mlsec-dev/mlsec/internal/testenv"
 	"github.com/mlsec-dev/mlsec/provenance"
 )
@@ -108,8 +109,12 @@ func TestInteropSigstoreDSSE(t *testing.T) {
 	body, err := trainingStatement(t).Marshal()
 	require.NoError(t, err)
 
-	// mlsec → sigstore.
-	env, err := provenance.SignPayload(ctx, body, k.signer)
+	// mlsec → sigstore. The securesystemslib verifier inside sigstore skips
+	// a signature whose keyid differs from the one it derives for its key
+	// (an SSH-style fingerprint), so portable envelopes carry an empty keyid.
+	portable, err := dssesig.New(ctx, sv, dssesig.WithKeyID(""))
+	require.NoError(t, err)
+	env, err := provenance.SignPayload(ctx, body, portable)
 	require.NoError(t, err)
 	envJSON, err := provenance.MarshalEnvelope(env)
 	require.NoError(t, err)

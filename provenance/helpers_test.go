@@ -1,6 +1,7 @@
 package provenance_test
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -15,9 +16,9 @@ import (
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
-	sigdsse "github.com/sigstore/sigstore/pkg/signature/dsse"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mlsec-dev/mlsec/internal/dssesig"
 	"github.com/mlsec-dev/mlsec/provenance"
 )
 
@@ -49,11 +50,9 @@ func newKey(t testing.TB, kind string) *testKey {
 	require.NoError(t, err)
 	pemBytes, err := cryptoutils.MarshalPublicKeyToPEM(priv.Public())
 	require.NoError(t, err)
-	return &testKey{
-		priv:   priv,
-		signer: &sigdsse.SignerAdapter{SignatureSigner: sv, Pub: priv.Public()},
-		pubPEM: pemBytes,
-	}
+	signer, err := dssesig.New(context.Background(), sv)
+	require.NoError(t, err)
+	return &testKey{priv: priv, signer: signer, pubPEM: pemBytes}
 }
 
 func (k *testKey) verifier(t testing.TB) dsse.Verifier {

@@ -2,6 +2,7 @@ package provenance
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	_ "embed"
 	"encoding/json"
@@ -13,11 +14,12 @@ import (
 	"time"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
-	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
-	sigdsse "github.com/sigstore/sigstore/pkg/signature/dsse"
 	"github.com/xeipuuv/gojsonschema"
 	"sigs.k8s.io/yaml"
+
+	"github.com/mlsec-dev/mlsec/internal/dssesig"
+	"github.com/mlsec-dev/mlsec/internal/keyfile"
 )
 
 // Policy says what a provenance statement must satisfy to be accepted. It
@@ -203,28 +205,29 @@ func parsePolicy(input string, data []byte, dir string) (*Policy, error) {
 	return &p, nil
 }
 
-// VerifierFromPEM returns a DSSE verifier for a PEM public key (ECDSA,
-// Ed25519 or RSA PKCS#1 v1.5), using sigstore's default algorithm for the
-// key: SHA-256 for P-256 and RSA, SHA-384 for P-384, pure Ed25519.
+// VerifierFromPEM returns a DSSE verifier for a PEM public key or
+// certificate (ECDSA P-256/P-384, Ed25519 or RSA PKCS#1 v1.5), with the hash
+// conventionally paired with the key: SHA-256 for P-256 and RSA, SHA-384
+// for P-384, pure Ed25519.
 func VerifierFromPEM(pem []byte) (dsse.Verifier, error) {
-	pub, err := cryptoutils.UnmarshalPEMToPublicKey(pem)
+	pub, err := keyfile.ParsePublicKey(pem)
 	if err != nil {
-		return nil, fmt.Errorf("not a PEM public key: %w", err)
+		return nil, err
 	}
 	return VerifierFromPublicKey(pub)
 }
 
 // VerifierFromPublicKey wraps a public key as a DSSE verifier.
 func VerifierFromPublicKey(pub crypto.PublicKey) (dsse.Verifier, error) {
-	sv, err := signature.LoadDefaultVerifier(pub)
+	h, err := dssesig.DefaultHash(pub)
 	if err != nil {
 		return nil, err
 	}
-	id, err := dsse.SHA256KeyID(pub)
+	sv, err := signature.LoadVerifier(pub, h)
 	if err != nil {
 		return nil, err
 	}
-	return &sigdsse.VerifierAdapter{SignatureVerifier: sv, Pub: pub, PubKeyID: id}, nil
+	return dssesig.NewVerifier(context.Background(), sv)
 }
 
 // matches reports whether the builder id is covered by b.ID.

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+
+	"github.com/mlsec-dev/mlsec/internal/dssesig"
 )
 
 // Errors a Violation wraps, one per kind of rule, for errors.Is.
@@ -133,7 +135,7 @@ func Verify(ctx context.Context, env *dsse.Envelope, p *Policy, opts VerifyOptio
 	for _, b := range p.Builders {
 		for _, v := range b.Verifiers {
 			if indexKey(keysPublic(keys, func(t trusted) crypto.PublicKey { return t.v.Public() }), v.Public()) < 0 {
-				id, _ := dsse.SHA256KeyID(v.Public())
+				id, _ := dssesig.KeyID(v.Public())
 				keys = append(keys, trusted{v, id})
 			}
 		}
@@ -202,7 +204,7 @@ func Verify(ctx context.Context, env *dsse.Envelope, p *Policy, opts VerifyOptio
 		for _, v := range b.Verifiers {
 			if i := indexKey(acceptedPub, v.Public()); i >= 0 {
 				seen++
-				id, _ := dsse.SHA256KeyID(v.Public())
+				id, _ := dssesig.KeyID(v.Public())
 				ids = append(ids, id)
 			}
 		}

@@ -502,7 +502,7 @@ func compareColumn(r, c *ColumnProfile, opts CompareOptions) ColumnResult {
 	}
 	var ri, ci []wv
 	var errKS float64
-	if r.Kind == Numeric && rn > 0 && cn > 0 {
+	if r.Kind == Numeric && r.Sketch.N() > 0 && c.Sketch.N() > 0 {
 		ri, ci = r.Sketch.items(), c.Sketch.items()
 		errKS = r.Sketch.NormalizedRankError() + c.Sketch.NormalizedRankError()
 		d := ksStatisticWeighted(ri, ci)

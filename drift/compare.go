@@ -21,15 +21,15 @@ const (
 	TestWassersteinNorm Test = "wasserstein_norm" // W1 / max(σ_ref, 0.001); default 0.1
 	TestAndersonDarling Test = "anderson_darling" // p-value; default α 0.05 (exact mode only)
 	// Tests on binned (numeric) or category (categorical) frequencies.
-	TestPSI             Test = "psi"               // default 0.1
-	TestJensenShannon   Test = "jensenshannon"     // distance, natural log; default 0.1
-	TestJensenShannon2  Test = "jensenshannon2"    // distance, log base 2; default 0.1
-	TestHellinger       Test = "hellinger"         // default 0.1
-	TestKL              Test = "kl"                // KL(ref‖cur), nats; default 0.1
-	TestTotalVariation  Test = "total_variation"   // default 0.1
-	TestLInf            Test = "linf"              // default 0.1
-	TestChiSquare       Test = "chisquare"         // p-value; default α 0.05
-	TestZ               Test = "z"                 // p-value; default α 0.05 (two categories)
+	TestPSI            Test = "psi"             // default 0.1
+	TestJensenShannon  Test = "jensenshannon"   // distance, natural log; default 0.1
+	TestJensenShannon2 Test = "jensenshannon2"  // distance, log base 2; default 0.1
+	TestHellinger      Test = "hellinger"       // default 0.1
+	TestKL             Test = "kl"              // KL(ref‖cur), nats; default 0.1
+	TestTotalVariation Test = "total_variation" // default 0.1
+	TestLInf           Test = "linf"            // default 0.1
+	TestChiSquare      Test = "chisquare"       // p-value; default α 0.05
+	TestZ              Test = "z"               // p-value; default α 0.05 (two categories)
 )
 
 // testInfo describes a test: its default threshold and whether the

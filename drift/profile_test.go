@@ -126,7 +126,7 @@ func TestMergeAssociativeCommutative(t *testing.T) {
 		return m
 	}
 	ab := merge(parts[0], parts[1])
-	left := merge(ab, parts[2])                       // (a+b)+c
+	left := merge(ab, parts[2])                         // (a+b)+c
 	right := merge(parts[0], merge(parts[1], parts[2])) // a+(b+c)
 	swapped := merge(parts[2], parts[0], parts[1])      // c+a+b
 	sorted := append([]float64(nil), x...)

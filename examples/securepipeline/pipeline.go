@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+)
+
+type config struct {
+	out  string // output folder
+	seed uint64 // seed of the synthetic data
+	rows int    // rows in the training dataset
+}
+
+// pipeline holds what the steps share: where files go, the runner that
+// prints verdicts, and the artifacts of the clean path that the attacks
+// start from.
+type pipeline struct {
+	cfg config
+	w   io.Writer
+	r   *runner
+
+	approved *dataset   // the dataset the data owner approved for training
+	clean    *candidate // the model the clean path produced
+	deployed string     // serving folder of the deployed model, "" if none
+	// gateChecks counts the checks the deploy gate can run in this build;
+	// with none, there is nothing to deploy on and no deployment is expected.
+	gateChecks int
+}
+
+func newPipeline(cfg config, w io.Writer) *pipeline {
+	return &pipeline{cfg: cfg, w: w, r: newRunner(w)}
+}
+
+func (p *pipeline) path(elem ...string) string {
+	return filepath.Join(append([]string{p.cfg.out}, elem...)...)
+}
+
+// ok reports whether the run may exit 0: no step failed or missed, and the
+// clean model was deployed (when the gate had any check to run).
+func (p *pipeline) ok() bool { return p.r.ok() && (p.deployed != "" || p.gateChecks == 0) }
+
+// run executes the clean path and then the attacks. An error means the
+// demo itself broke (a file could not be written); a failed check is a
+// verdict, not an error.
+func (p *pipeline) run(ctx context.Context) error {
+	start := time.Now()
+	fmt.Fprintf(p.w, "mlsec secure pipeline demo: loan-default model, seed %d, %d training rows\n", p.cfg.seed, p.cfg.rows)
+	fmt.Fprintf(p.w, "output folder: %s\n", p.cfg.out)
+
+	if err := p.cleanPath(ctx); err != nil {
+		return err
+	}
+	if err := p.attacks(ctx); err != nil {
+		return err
+	}
+
+	p.r.summary()
+	if err := writeJSON(p.path("summary.json"), p.r.results); err != nil {
+		return err
+	}
+	fmt.Fprintln(p.w)
+	switch {
+	case p.ok() && p.deployed == "":
+		fmt.Fprintf(p.w, "result: OK as far as this build goes: no gate check is available, nothing was deployed (%s)\n",
+			time.Since(start).Round(time.Millisecond))
+	case p.ok():
+		fmt.Fprintf(p.w, "result: OK, the clean model was deployed to %s and every attack that could run was caught (%s)\n",
+			p.deployed, time.Since(start).Round(time.Millisecond))
+	case p.deployed == "":
+		fmt.Fprintf(p.w, "result: FAILED, the clean model was not deployed\n")
+	default:
+		fmt.Fprintf(p.w, "result: FAILED, a step failed or an attack was missed (see the table)\n")
+	}
+	fmt.Fprintf(p.w, "output folder: %s\n", p.cfg.out)
+	return nil
+}
+
+// cleanPath takes the approved data to a deployed model.
+func (p *pipeline) cleanPath(ctx context.Context) error {
+	p.r.section("clean path: raw data to a deployed model")
+
+	loans := generateLoans(p.cfg.seed, p.cfg.rows, 1, normalPopulation)
+	ds, err := p.ingest(ctx, "loans-v1", loans)
+	if err != nil {
+		return err
+	}
+	p.approved = ds
+	if err := p.validate(ctx, ds, true); err != nil {
+		return err
+	}
+	if err := p.writePolicy(ctx); err != nil {
+		return err
+	}
+	if err := p.profileReference(ctx, ds); err != nil {
+		return err
+	}
+	c, err := p.trainModel(ctx, "loan-default", ds, p.path("model", "loan-default"))
+	if err != nil {
+		return err
+	}
+	if err := p.recordTraining(ctx, c); err != nil {
+		return err
+	}
+	if err := p.signModel(ctx, c, true); err != nil {
+		return err
+	}
+	p.clean = c
+
+	batch := generateLoans(p.cfg.seed+100, 2000, 1_000_001, normalPopulation)
+	c.serving = p.path("data", "serving", "batch-today.csv")
+	if err := writeCSV(c.serving, batch); err != nil {
+		return err
+	}
+	return p.deploy(ctx, c)
+}

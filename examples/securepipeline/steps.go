@@ -1,0 +1,106 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+)
+
+// Verdict is the outcome of one step, as printed.
+type Verdict string
+
+const (
+	Pass     Verdict = "PASS"     // a pipeline step did its job
+	Fail     Verdict = "FAIL"     // a pipeline step that should pass did not
+	Deployed Verdict = "DEPLOYED" // the gate let the clean model through
+	Blocked  Verdict = "BLOCKED"  // the gate refused the clean model (a failure)
+	Caught   Verdict = "CAUGHT"   // an attack was stopped for the expected reason
+	Missed   Verdict = "MISSED"   // an attack got through, or was stopped for another reason
+	// Unavailable marks a step whose package is not part of this build:
+	// nothing was checked and nothing is claimed.
+	Unavailable Verdict = "N/A"
+)
+
+// ok reports whether the verdict lets the demo exit 0.
+func (v Verdict) ok() bool {
+	return v == Pass || v == Deployed || v == Caught || v == Unavailable
+}
+
+// StepResult is one line of the run.
+type StepResult struct {
+	Name    string  `json:"name"`
+	Verdict Verdict `json:"verdict"`
+	Detail  string  `json:"detail"`
+	// Check names the gate check that stopped an attack.
+	Check string        `json:"check,omitempty"`
+	Took  time.Duration `json:"took_ns"`
+}
+
+// runner prints one line per step as it completes and keeps the results
+// for the summary.
+type runner struct {
+	w       io.Writer
+	results []StepResult
+	started time.Time
+}
+
+func newRunner(w io.Writer) *runner { return &runner{w: w, started: time.Now()} }
+
+// step runs fn as the step called name and prints its verdict line.
+func (r *runner) step(name string, fn func() (Verdict, string)) StepResult {
+	t := time.Now()
+	v, detail := fn()
+	res := StepResult{Name: name, Verdict: v, Detail: detail, Took: time.Since(t)}
+	r.results = append(r.results, res)
+	fmt.Fprintf(r.w, "%2d. %-32s %-8s %s\n", len(r.results), name, v, detail)
+	return res
+}
+
+// note prints an indented line under the last step (a reason, a path).
+func (r *runner) note(format string, a ...any) {
+	fmt.Fprintf(r.w, "    %s\n", fmt.Sprintf(format, a...))
+}
+
+func (r *runner) section(title string) {
+	fmt.Fprintf(r.w, "\n== %s\n", title)
+}
+
+// ok reports whether every step's verdict lets the demo exit 0.
+func (r *runner) ok() bool {
+	for _, s := range r.results {
+		if !s.Verdict.ok() {
+			return false
+		}
+	}
+	return true
+}
+
+// summary prints the table of all steps.
+func (r *runner) summary() {
+	fmt.Fprintf(r.w, "\n== summary\n")
+	tw := tabwriter.NewWriter(r.w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "#\tstep\tverdict\ttime\tdetail")
+	for i, s := range r.results {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", i+1, s.Name, s.Verdict, roundDuration(s.Took), clip(s.Detail, 70))
+	}
+	tw.Flush()
+}
+
+func roundDuration(d time.Duration) string {
+	if d < time.Millisecond {
+		return "<1ms"
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+func clip(s string, n int) string {
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+// joinReasons keeps a reason list on one line.
+func joinReasons(rs []string) string { return strings.Join(rs, "; ") }

@@ -1,0 +1,40 @@
+// Package provenance records, signs and verifies where ML artifacts come
+// from: SLSA Provenance v1 in in-toto Statement v1, signed as DSSE
+// envelopes, for each step of a pipeline (dataset build, training,
+// fine-tune, evaluation), chained by digests so that a deploy gate can
+// trace a model back to the raw files it was trained on.
+//
+// A step records what it consumed and produced with a Recorder, and signs
+// the resulting Statement with any dsse.Signer (a key file, a KMS or an HSM
+// key through sigstore's signature.SignerVerifier):
+//
+//	rec := provenance.NewRecorder("https://ci.example.com/trainer", provenance.BuildTypeTraining)
+//	rec.SetParameter("seed", 42)
+//	rec.AddInputPath(ctx, "reviews", "data/reviews")   // a dataset version: dirHash of its manifest
+//	rec.AddOutputPath(ctx, "model.safetensors", "out/model.safetensors")
+//	st, _ := rec.Finish()
+//	env, _ := provenance.Sign(ctx, st, signer)
+//
+// A consumer verifies the envelope against a Policy (data, loadable from
+// YAML or JSON) and the artifact at hand:
+//
+//	policy, _ := provenance.LoadPolicy("policy.yaml")
+//	v, err := provenance.Verify(ctx, env, policy, provenance.VerifyOptions{Subjects: []provenance.DigestSet{modelDigest}})
+//
+// Verify checks the payloadType, then the signatures, then, on the verified
+// bytes only, every policy rule, and reports every violated rule as a
+// *Violation inside a *VerificationError. Trace follows verified
+// statements from an artifact down to its sources and reports gaps and
+// breaks in the chain.
+//
+// Dataset versions are content-addressed: BuildManifest hashes every file
+// in parallel with bounded memory, and the root digest is the in-toto
+// dirHash of the files, independent of their order. DiffManifests compares
+// two versions.
+//
+// The JSON written uses the standards' field names exactly (`_type`,
+// `predicateType`, `buildDefinition`, ...). Envelopes are read and written
+// as a DSSE JSON envelope, as `.intoto.jsonl` lines, or inside a Sigstore
+// bundle v0.3. The buildType URIs mlsec owns, and the JSON Schemas of their
+// externalParameters, are in the buildtypes directory of this package.
+package provenance

@@ -237,3 +237,16 @@ func (b *TrustedBuilder) matches(id string) bool {
 	}
 	return b.ID == id
 }
+
+// RestrictToBuilder narrows p to statements whose builder.id is exactly id:
+// entries that do not cover id are dropped, the others trust id alone.
+func (p *Policy) RestrictToBuilder(id string) {
+	var kept []TrustedBuilder
+	for _, b := range p.Builders {
+		if b.matches(id) {
+			b.ID = id
+			kept = append(kept, b)
+		}
+	}
+	p.Builders = kept
+}

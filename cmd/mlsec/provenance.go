@@ -1,0 +1,462 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+
+	"github.com/mlsec-dev/mlsec/internal/dssesig"
+	"github.com/mlsec-dev/mlsec/internal/hashing"
+	"github.com/mlsec-dev/mlsec/provenance"
+)
+
+func init() {
+	register(&command{
+		name:    "provenance record",
+		args:    "",
+		summary: "record a pipeline step as SLSA provenance in a DSSE envelope (signed with --key)",
+		setup:   setupProvenanceRecord,
+	})
+	register(&command{
+		name:    "provenance verify",
+		args:    "FILE",
+		summary: "verify provenance envelopes against keys and a policy",
+		setup:   setupProvenanceVerify,
+	})
+	register(&command{
+		name:    "provenance trace",
+		args:    "DIGEST_OR_PATH",
+		summary: "trace an artifact's lineage through a directory of attestations",
+		setup:   setupProvenanceTrace,
+	})
+}
+
+// buildTypeAliases lets the CLI say "training" for the mlsec build type URI.
+var buildTypeAliases = map[string]string{
+	"dataset":    provenance.BuildTypeDataset,
+	"training":   provenance.BuildTypeTraining,
+	"finetune":   provenance.BuildTypeFineTune,
+	"evaluation": provenance.BuildTypeEvaluation,
+}
+
+func setupProvenanceRecord(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	builderID := fs.String("builder-id", "", "identity of the platform running the step (`URI`, required)")
+	buildType := fs.String("build-type", "", "buildType `URI`, or dataset, training, finetune, evaluation (required)")
+	var subjects, inputs, inputDigests, params, internal, env stringList
+	fs.Var(&subjects, "subject", "an output file or directory (`PATH`, repeatable)")
+	fs.Var(&inputs, "input", "an input file or directory, `NAME=PATH` (repeatable)")
+	fs.Var(&inputDigests, "input-digest", "an input known by digest, `NAME=ALG:HEX` (repeatable; NAME may be a URI)")
+	fs.Var(&params, "param", "an external parameter, `KEY=VALUE` (repeatable; KEY.SUB nests)")
+	fs.Var(&internal, "internal-param", "a platform-chosen parameter, `KEY=VALUE` (repeatable)")
+	fs.Var(&env, "env", "record the value of environment variable `NAME` (repeatable; nothing else from the environment is read)")
+	invocation := fs.String("invocation-id", "", "the run's `ID`")
+	config := fs.String("config", "", "the step's configuration `FILE`, recorded by digest")
+	key := fs.String("key", "", "private key `PEM` to sign with; unsigned without it")
+	out := fs.String("out", "", "write the envelope to `FILE` (.intoto.jsonl: JSON Lines, .sigstore.json: Sigstore bundle, else DSSE JSON; required)")
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 0 {
+			return usageError("takes no arguments")
+		}
+		if *builderID == "" || *buildType == "" || *out == "" {
+			return usageError("--builder-id, --build-type and --out are required")
+		}
+		bt := *buildType
+		if u, ok := buildTypeAliases[bt]; ok {
+			bt = u
+		}
+		if len(subjects) == 0 {
+			return usageError("at least one --subject is required")
+		}
+		rec := provenance.NewRecorder(*builderID, bt)
+		if *invocation != "" {
+			rec.SetInvocationID(*invocation)
+		}
+		rec.SetBuilderVersion("mlsec", buildVersion())
+		for _, p := range params {
+			k, v, ok := strings.Cut(p, "=")
+			if !ok || k == "" {
+				return usageError("--param %q: want KEY=VALUE", p)
+			}
+			rec.SetParameter(k, v)
+		}
+		for _, p := range internal {
+			k, v, ok := strings.Cut(p, "=")
+			if !ok || k == "" {
+				return usageError("--internal-param %q: want KEY=VALUE", p)
+			}
+			rec.SetInternalParameter(k, v)
+		}
+		if len(env) > 0 {
+			rec.RecordEnv(env...)
+		}
+		if *config != "" {
+			if err := rec.SetConfigFile(ctx, *config); err != nil {
+				return err
+			}
+		}
+		for _, in := range inputs {
+			name, path, ok := strings.Cut(in, "=")
+			if !ok || name == "" || path == "" {
+				return usageError("--input %q: want NAME=PATH", in)
+			}
+			if _, err := rec.AddInputPath(ctx, name, path); err != nil {
+				return err
+			}
+		}
+		for _, in := range inputDigests {
+			name, dg, ok := strings.Cut(in, "=")
+			if !ok || name == "" {
+				return usageError("--input-digest %q: want NAME=ALG:HEX", in)
+			}
+			d, err := provenance.ParseDigest(dg)
+			if err != nil {
+				return usageError("--input-digest %q: %v", in, err)
+			}
+			rd := provenance.ResourceDescriptor{Name: name, Digest: d}
+			if strings.Contains(name, "://") {
+				rd = provenance.ResourceDescriptor{URI: name, Digest: d}
+			}
+			rec.AddInput(rd)
+		}
+		for _, s := range subjects {
+			if _, err := rec.AddOutputPath(ctx, filepath.ToSlash(filepath.Clean(s)), s); err != nil {
+				return err
+			}
+		}
+		st, err := rec.Finish()
+		if err != nil {
+			return err
+		}
+		var envl *dsse.Envelope
+		signed := "unsigned"
+		if *key != "" {
+			sv, err := loadSigner(ctx, *key)
+			if err != nil {
+				return err
+			}
+			// An empty keyid keeps the envelope verifiable by every DSSE
+			// implementation; trust never depends on it.
+			signer, err := dssesig.New(ctx, sv, dssesig.WithKeyID(""))
+			if err != nil {
+				return err
+			}
+			if envl, err = provenance.Sign(ctx, st, signer); err != nil {
+				return err
+			}
+			id, _ := dssesig.KeyID(signer.Public())
+			signed = "signed by key " + id[:16]
+		} else if envl, err = provenance.Unsigned(st); err != nil {
+			return err
+		}
+		data, err := encodeEnvelope(*out, envl)
+		if err != nil {
+			return err
+		}
+		if err := hashing.WriteFileAtomic(*out, data, 0o644); err != nil {
+			return fmt.Errorf("%s: %w", *out, err)
+		}
+		if e.json {
+			return e.printJSON(st)
+		}
+		_, err = fmt.Fprintf(e.stdout, "%s: %d subject(s), %d input(s), %s\n", *out, len(st.Subject), len(st.Predicate.BuildDefinition.ResolvedDependencies), signed)
+		return err
+	}
+}
+
+// encodeEnvelope picks the carrier from the file name.
+func encodeEnvelope(name string, env *dsse.Envelope) ([]byte, error) {
+	switch {
+	case strings.HasSuffix(name, ".jsonl"):
+		var b strings.Builder
+		if err := provenance.WriteJSONL(&b, env); err != nil {
+			return nil, err
+		}
+		return []byte(b.String()), nil
+	case strings.HasSuffix(name, ".sigstore.json"):
+		if len(env.Signatures) != 1 {
+			return nil, usageError("%s: a Sigstore bundle holds exactly one signature: give --key", name)
+		}
+		return provenance.MarshalBundle(env, "")
+	}
+	b, err := provenance.MarshalEnvelope(env)
+	return append(b, '\n'), err
+}
+
+func readEnvelopeFile(path string) ([]*dsse.Envelope, error) {
+	data, err := readLimited(path)
+	if err != nil {
+		return nil, err
+	}
+	return provenance.ReadEnvelopes(path, data)
+}
+
+// readLimited reads a file, refusing one larger than any document the
+// parsers accept instead of loading it whole.
+func readLimited(path string) ([]byte, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if fi.Size() > provenance.MaxDocumentSize*4 {
+		return nil, fmt.Errorf("%s: %d bytes is too large for attestations", path, fi.Size())
+	}
+	return os.ReadFile(path)
+}
+
+// policyFlags are the trust flags verify and trace share.
+type policyFlags struct {
+	keys      stringList
+	policy    *string
+	builderID *string
+	threshold *int
+}
+
+func addPolicyFlags(fs *flag.FlagSet) *policyFlags {
+	p := &policyFlags{}
+	fs.Var(&p.keys, "key", "trusted public key `PEM` (repeatable)")
+	p.policy = fs.String("policy", "", "policy `FILE` (YAML or JSON)")
+	p.builderID = fs.String("builder-id", "", "accept only statements from this builder `ID`")
+	p.threshold = fs.Int("threshold", 1, "how many of the --key keys must sign")
+	return p
+}
+
+func (f *policyFlags) given() bool { return len(f.keys) > 0 || *f.policy != "" }
+
+// load builds the policy: the --policy file, plus the --key keys trusted
+// for --builder-id (or for any builder when there is no policy file).
+func (f *policyFlags) load(ctx context.Context) (*provenance.Policy, error) {
+	p := &provenance.Policy{}
+	if *f.policy != "" {
+		var err error
+		if p, err = provenance.LoadPolicy(*f.policy); err != nil {
+			return nil, err
+		}
+	}
+	if len(f.keys) > 0 {
+		id := *f.builderID
+		if id == "" {
+			if *f.policy != "" {
+				return nil, usageError("--key with --policy needs --builder-id: which builder does the key sign for?")
+			}
+			id = "*"
+		}
+		b := provenance.TrustedBuilder{ID: id, Threshold: *f.threshold}
+		for _, k := range f.keys {
+			sv, err := loadVerifier(ctx, k)
+			if err != nil {
+				return nil, err
+			}
+			v, err := dssesig.NewVerifier(ctx, sv)
+			if err != nil {
+				return nil, fmt.Errorf("key %s: %w", k, err)
+			}
+			b.Verifiers = append(b.Verifiers, v)
+		}
+		if *f.threshold < 1 || *f.threshold > len(b.Verifiers) {
+			return nil, usageError("--threshold %d: want 1 to %d", *f.threshold, len(b.Verifiers))
+		}
+		p.Builders = append(p.Builders, b)
+	}
+	if len(p.Builders) == 0 {
+		return nil, usageError("give --key or --policy: nothing is trusted")
+	}
+	if *f.builderID != "" {
+		p.RestrictToBuilder(*f.builderID)
+	}
+	return p, nil
+}
+
+// subjectDigest hashes the file or directory at arg, or parses ALG:HEX.
+func subjectDigest(ctx context.Context, arg string) (provenance.DigestSet, error) {
+	if _, err := os.Lstat(arg); err != nil {
+		if d, derr := provenance.ParseDigest(arg); derr == nil {
+			return d, nil
+		}
+		return nil, err
+	}
+	return provenance.DigestPath(ctx, arg)
+}
+
+type verifyResult struct {
+	File       string   `json:"file"`
+	Index      int      `json:"index"`
+	OK         bool     `json:"ok"`
+	Builder    string   `json:"builder,omitempty"`
+	BuildType  string   `json:"buildType,omitempty"`
+	Subjects   int      `json:"subjects,omitempty"`
+	Violations []string `json:"violations,omitempty"`
+}
+
+func setupProvenanceVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	pf := addPolicyFlags(fs)
+	var subjects stringList
+	fs.Var(&subjects, "subject", "an artifact (`PATH`, or ALG:HEX) that must be a subject (repeatable)")
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 1 {
+			return usageError("want one envelope FILE")
+		}
+		if !pf.given() {
+			return usageError("give --key or --policy: nothing is trusted")
+		}
+		policy, err := pf.load(ctx)
+		if err != nil {
+			return err
+		}
+		var want []provenance.DigestSet
+		for _, s := range subjects {
+			d, err := subjectDigest(ctx, s)
+			if err != nil {
+				return fmt.Errorf("--subject: %w", err)
+			}
+			want = append(want, d)
+		}
+		envs, err := readEnvelopeFile(args[0])
+		if err != nil {
+			return err
+		}
+		var results []verifyResult
+		failed := 0
+		for i, env := range envs {
+			input := args[0]
+			if len(envs) > 1 {
+				input = fmt.Sprintf("%s[%d]", args[0], i)
+			}
+			r := verifyResult{File: args[0], Index: i}
+			v, err := provenance.Verify(ctx, env, policy, provenance.VerifyOptions{Input: input, Subjects: want})
+			var ve *provenance.VerificationError
+			switch {
+			case err == nil:
+				r.OK, r.Builder, r.BuildType, r.Subjects = true, v.Statement.Predicate.RunDetails.Builder.ID, v.Statement.Predicate.BuildDefinition.BuildType, len(v.Statement.Subject)
+			case errors.As(err, &ve):
+				failed++
+				for _, vi := range ve.Violations {
+					r.Violations = append(r.Violations, vi.Error())
+				}
+			default:
+				return err
+			}
+			results = append(results, r)
+			if e.json {
+				continue
+			}
+			if r.OK {
+				fmt.Fprintf(e.stdout, "%s: verified: builder %s, buildType %s, %d subject(s)\n", input, r.Builder, r.BuildType, r.Subjects)
+			} else {
+				fmt.Fprintf(e.stdout, "%s: FAILED\n", input)
+				for _, v := range r.Violations {
+					fmt.Fprintf(e.stdout, "  %s\n", v)
+				}
+			}
+		}
+		if e.json {
+			if err := e.printJSON(results); err != nil {
+				return err
+			}
+		}
+		if failed > 0 {
+			return checkFailed(fmt.Errorf("%d of %d envelope(s) failed verification", failed, len(envs)))
+		}
+		return nil
+	}
+}
+
+func setupProvenanceTrace(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	dir := fs.String("attestations", "", "`DIR` of attestations (.json, .intoto.jsonl, .sigstore.json; required)")
+	pf := addPolicyFlags(fs)
+	format := fs.String("format", "text", "output `FORMAT`: text, json or dot")
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 1 || *dir == "" {
+			return usageError("want --attestations DIR and one DIGEST_OR_PATH")
+		}
+		if e.json {
+			*format = "json"
+		}
+		if *format != "text" && *format != "json" && *format != "dot" {
+			return usageError("--format %q: want text, json or dot", *format)
+		}
+		target, err := subjectDigest(ctx, args[0])
+		if err != nil {
+			return fmt.Errorf("%s: neither a file nor a digest (ALG:HEX): %w", args[0], err)
+		}
+		var policy *provenance.Policy
+		if pf.given() {
+			if policy, err = pf.load(ctx); err != nil {
+				return err
+			}
+		} else {
+			fmt.Fprintln(e.stderr, "warning: no --key or --policy: signatures are not verified, the lineage is not evidence")
+		}
+		entries, err := os.ReadDir(*dir)
+		if err != nil {
+			return err
+		}
+		var names []string
+		for _, en := range entries {
+			n := en.Name()
+			if en.Type().IsRegular() && (strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".jsonl")) {
+				names = append(names, n)
+			}
+		}
+		sort.Strings(names)
+		var statements []*provenance.Statement
+		for _, n := range names {
+			path := filepath.Join(*dir, n)
+			envs, err := readEnvelopeFile(path)
+			if err != nil {
+				return err
+			}
+			for i, env := range envs {
+				input := fmt.Sprintf("%s[%d]", path, i)
+				if policy != nil {
+					v, err := provenance.Verify(ctx, env, policy, provenance.VerifyOptions{Input: input})
+					if err != nil {
+						fmt.Fprintf(e.stderr, "skipped: %v\n", err)
+						continue
+					}
+					statements = append(statements, v.Statement)
+					continue
+				}
+				if env.PayloadType != provenance.PayloadType {
+					fmt.Fprintf(e.stderr, "skipped: %s: payloadType %q\n", input, env.PayloadType)
+					continue
+				}
+				body, err := env.DecodeB64Payload()
+				if err != nil {
+					return fmt.Errorf("%s: %w", input, err)
+				}
+				st, err := provenance.ParseStatement(body)
+				if err != nil {
+					fmt.Fprintf(e.stderr, "skipped: %s: %v\n", input, err)
+					continue
+				}
+				statements = append(statements, st)
+			}
+		}
+		l := provenance.Trace(statements, target)
+		switch *format {
+		case "json":
+			err = e.printJSON(l)
+		case "dot":
+			err = l.WriteDOT(e.stdout)
+		default:
+			err = l.WriteText(e.stdout)
+		}
+		if err != nil {
+			return err
+		}
+		switch {
+		case l.Root.Status != provenance.StatusAttested:
+			return checkFailed(fmt.Errorf("no attestation in %s produced %s", *dir, target))
+		case len(l.Breaks) > 0:
+			return checkFailed(fmt.Errorf("%d break(s) in the lineage", len(l.Breaks)))
+		}
+		return nil
+	}
+}

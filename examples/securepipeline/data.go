@@ -245,11 +245,16 @@ func loansRecord(loans []Loan) arrow.Record {
 }
 
 // writeCSV writes loans as one CSV file with a header row, as an
-// application service would hand over a batch of requests.
-func writeCSV(path string, loans []Loan) error {
+// application service would hand over a batch of requests; a serving
+// batch has no label (withLabel false).
+func writeCSV(path string, loans []Loan, withLabel bool) error {
 	return writeAtomic(path, func(f *os.File) error {
 		w := csv.NewWriter(f)
-		if err := w.Write(columns); err != nil {
+		header := columns
+		if !withLabel {
+			header = columns[:len(columns)-1]
+		}
+		if err := w.Write(header); err != nil {
 			return err
 		}
 		for _, l := range loans {
@@ -263,7 +268,9 @@ func writeCSV(path string, loans []Loan) error {
 				strconv.FormatInt(l.EmploymentYears, 10),
 				l.Purpose,
 				l.State,
-				strconv.FormatInt(l.Default, 10),
+			}
+			if withLabel {
+				rec = append(rec, strconv.FormatInt(l.Default, 10))
 			}
 			if err := w.Write(rec); err != nil {
 				return err

@@ -129,7 +129,7 @@ func TestParquetRoundTrip(t *testing.T) {
 
 func TestCSVHeader(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "b.csv")
-	require.NoError(t, writeCSV(path, generateLoans(1, 3, 1, normalPopulation)))
+	require.NoError(t, writeCSV(path, generateLoans(1, 3, 1, normalPopulation), true))
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(string(b)), "\n")

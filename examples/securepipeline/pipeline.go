@@ -22,6 +22,12 @@ type pipeline struct {
 	w   io.Writer
 	r   *runner
 
+	key       *pipelineKey
+	reference string // the reference drift profile
+	// servingBatch is today's batch of applications to score (CSV).
+	servingBatch string
+	servingLoans []Loan
+
 	approved *dataset   // the dataset the data owner approved for training
 	clean    *candidate // the model the clean path produced
 	deployed string     // serving folder of the deployed model, "" if none
@@ -81,38 +87,88 @@ func (p *pipeline) run(ctx context.Context) error {
 // cleanPath takes the approved data to a deployed model.
 func (p *pipeline) cleanPath(ctx context.Context) error {
 	p.r.section("clean path: raw data to a deployed model")
-
-	loans := generateLoans(p.cfg.seed, p.cfg.rows, 1, normalPopulation)
-	ds, err := p.ingest(ctx, "loans-v1", loans)
-	if err != nil {
+	r := p.r
+	if err := r.do("pipeline key", func(*stepLog) (string, error) { return p.setupKey(ctx) }); err != nil {
+		return err
+	}
+	var ds *dataset
+	if err := r.do("ingest loans-v1", func(*stepLog) (string, error) {
+		var detail string
+		var err error
+		ds, detail, err = p.ingest(ctx, "loans-v1", generateLoans(p.cfg.seed, p.cfg.rows, 1, normalPopulation), p.cfg.seed)
+		return detail, err
+	}); err != nil {
 		return err
 	}
 	p.approved = ds
-	if err := p.validate(ctx, ds, true); err != nil {
+	if err := r.do("validate loans-v1", func(l *stepLog) (string, error) {
+		detail, err := p.validate(ctx, ds)
+		if err == nil && !ds.valid {
+			for _, f := range ds.failures {
+				l.note("%s", f)
+			}
+			return "", fmt.Errorf("the clean dataset failed validation: %s", detail)
+		}
+		return detail, err
+	}); err != nil {
 		return err
 	}
-	if err := p.writePolicy(ctx); err != nil {
+	if err := r.do("deploy policy", func(*stepLog) (string, error) { return p.writePolicy(ctx) }); err != nil {
 		return err
 	}
-	if err := p.profileReference(ctx, ds); err != nil {
+	if err := r.do("profile loans-v1", func(*stepLog) (string, error) { return p.profileReference(ctx, ds) }); err != nil {
 		return err
 	}
-	c, err := p.trainModel(ctx, "loan-default", ds, p.path("model", "loan-default"))
-	if err != nil {
+	var c *candidate
+	if err := r.do("train loan-default", func(*stepLog) (string, error) {
+		var detail string
+		var err error
+		c, detail, err = p.trainModel(ctx, "loan-default", ds, p.path("model", "loan-default"), nil)
+		return detail, err
+	}); err != nil {
 		return err
 	}
-	if err := p.recordTraining(ctx, c); err != nil {
+	if err := r.do("training provenance", func(*stepLog) (string, error) { return p.recordTraining(ctx, c) }); err != nil {
 		return err
 	}
-	if err := p.signModel(ctx, c, true); err != nil {
+	if err := r.do("sign model", func(*stepLog) (string, error) { return p.signModel(ctx, c) }); err != nil {
 		return err
 	}
 	p.clean = c
 
-	batch := generateLoans(p.cfg.seed+100, 2000, 1_000_001, normalPopulation)
-	c.serving = p.path("data", "serving", "batch-today.csv")
-	if err := writeCSV(c.serving, batch); err != nil {
+	p.servingBatch = p.path("data", "serving", "batch-today.csv")
+	p.servingLoans = generateLoans(p.cfg.seed+100, 2000, 1_000_001, normalPopulation)
+	if err := writeCSV(p.servingBatch, p.servingLoans, false); err != nil {
 		return err
 	}
-	return p.deploy(ctx, c)
+	r.step("deploy gate", func(l *stepLog) (Verdict, string) {
+		d := p.gate(ctx, c, p.servingBatch, "today")
+		for _, ch := range d.checks {
+			l.note("%-10s %-4s %s", ch.name, ch.status, ch.reason)
+			if ch.status != Unavailable {
+				p.gateChecks++
+			}
+		}
+		if !d.allowed() {
+			if p.gateChecks == 0 {
+				return Unavailable, "no gate check is part of this build; nothing deployed"
+			}
+			return Blocked, "the clean model was refused: " + joinReasons(reasons(d.failed()))
+		}
+		dst, err := p.deploy(c)
+		if err != nil {
+			return Blocked, err.Error()
+		}
+		p.deployed = dst
+		return Deployed, fmt.Sprintf("%d checks passed, %d not available; model copied to %s", p.gateChecks, len(d.checks)-p.gateChecks, p.rel(dst))
+	})
+	return nil
+}
+
+func reasons(cs []checkResult) []string {
+	var out []string
+	for _, c := range cs {
+		out = append(out, c.name+": "+c.reason)
+	}
+	return out
 }

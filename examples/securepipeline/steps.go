@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -28,39 +29,80 @@ func (v Verdict) ok() bool {
 	return v == Pass || v == Deployed || v == Caught || v == Unavailable
 }
 
+// errUnavailable marks work that needs a package this build lacks.
+type errUnavailable struct{ pkg string }
+
+func (e errUnavailable) Error() string {
+	return fmt.Sprintf("not available: the %s package is not part of this build; nothing checked", e.pkg)
+}
+
+func unavailable(pkg string) error { return errUnavailable{pkg} }
+
+func isUnavailable(err error) bool {
+	var u errUnavailable
+	return errors.As(err, &u)
+}
+
 // StepResult is one line of the run.
 type StepResult struct {
-	Name    string  `json:"name"`
-	Verdict Verdict `json:"verdict"`
-	Detail  string  `json:"detail"`
+	Name    string        `json:"name"`
+	Verdict Verdict       `json:"verdict"`
+	Detail  string        `json:"detail"`
+	Notes   []string      `json:"notes,omitempty"`
+	Took    time.Duration `json:"took_ns"`
 	// Check names the gate check that stopped an attack.
-	Check string        `json:"check,omitempty"`
-	Took  time.Duration `json:"took_ns"`
+	Check string `json:"check,omitempty"`
 }
+
+// stepLog collects what a step wants printed under its line.
+type stepLog struct {
+	notes []string
+	check string
+}
+
+func (l *stepLog) note(format string, a ...any) { l.notes = append(l.notes, fmt.Sprintf(format, a...)) }
 
 // runner prints one line per step as it completes and keeps the results
 // for the summary.
 type runner struct {
 	w       io.Writer
 	results []StepResult
-	started time.Time
 }
 
-func newRunner(w io.Writer) *runner { return &runner{w: w, started: time.Now()} }
+func newRunner(w io.Writer) *runner { return &runner{w: w} }
 
-// step runs fn as the step called name and prints its verdict line.
-func (r *runner) step(name string, fn func() (Verdict, string)) StepResult {
+// step runs fn as the step called name and prints its verdict line, then
+// the notes fn left.
+func (r *runner) step(name string, fn func(l *stepLog) (Verdict, string)) StepResult {
 	t := time.Now()
-	v, detail := fn()
-	res := StepResult{Name: name, Verdict: v, Detail: detail, Took: time.Since(t)}
+	var l stepLog
+	v, detail := fn(&l)
+	res := StepResult{Name: name, Verdict: v, Detail: detail, Notes: l.notes, Took: time.Since(t), Check: l.check}
 	r.results = append(r.results, res)
 	fmt.Fprintf(r.w, "%2d. %-32s %-8s %s\n", len(r.results), name, v, detail)
+	for _, n := range l.notes {
+		fmt.Fprintf(r.w, "      %s\n", n)
+	}
 	return res
 }
 
-// note prints an indented line under the last step (a reason, a path).
-func (r *runner) note(format string, a ...any) {
-	fmt.Fprintf(r.w, "    %s\n", fmt.Sprintf(format, a...))
+// do runs a pipeline step that either works (PASS, with fn's detail),
+// needs a package this build lacks (N/A), or fails (FAIL, and the error
+// is returned so the run stops).
+func (r *runner) do(name string, fn func(l *stepLog) (string, error)) error {
+	var err error
+	r.step(name, func(l *stepLog) (Verdict, string) {
+		detail, e := fn(l)
+		switch {
+		case isUnavailable(e):
+			return Unavailable, e.Error()
+		case e != nil:
+			err = fmt.Errorf("%s: %w", name, e)
+			return Fail, e.Error()
+		}
+		return Pass, detail
+	})
+	return err
 }
 
 func (r *runner) section(title string) {
@@ -83,7 +125,7 @@ func (r *runner) summary() {
 	tw := tabwriter.NewWriter(r.w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "#\tstep\tverdict\ttime\tdetail")
 	for i, s := range r.results {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", i+1, s.Name, s.Verdict, roundDuration(s.Took), clip(s.Detail, 70))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", i+1, s.Name, s.Verdict, roundDuration(s.Took), clip(s.Detail, 72))
 	}
 	tw.Flush()
 }

@@ -42,6 +42,9 @@ type ModelConfig struct {
 	Label           string          `json:"label"`
 	Threshold       float64         `json:"threshold"`
 	Hyperparameters Hyperparameters `json:"hyperparameters"`
+	// ServingEnv is the environment of the serving container. It should
+	// name secrets (env:NAME, a KMS-encrypted value), never hold them.
+	ServingEnv map[string]string `json:"serving_env,omitempty"`
 }
 
 // Metrics are measured on the hold-out split.

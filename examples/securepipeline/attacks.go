@@ -1,0 +1,225 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// An attack replays one way a model pipeline gets subverted, and names the
+// gate check that must stop it.
+type attack struct {
+	slug  string // folder under attacks/
+	name  string
+	check string
+	// run stages the attack and returns the gate's decision on it.
+	run func(ctx context.Context, a attack, l *stepLog) (decision, error)
+}
+
+func (p *pipeline) attackList() []attack {
+	return []attack{
+		{"tampered-model", "tampered model", checkSignature, p.tamperedModel},
+		{"poisoned-batch", "poisoned training batch", checkValidation, p.poisonedBatch},
+		{"drifted-batch", "drifted serving batch", checkDrift, p.driftedBatch},
+		{"unapproved-dataset", "unapproved dataset", checkProvenance, p.unapprovedDataset},
+		{"planted-credential", "planted credential", checkSecrets, p.plantedCredential},
+	}
+}
+
+// attacks runs each attack against the gate. An attack is caught when the
+// gate refuses it and the check meant to catch it is among the reasons.
+func (p *pipeline) attacks(ctx context.Context) error {
+	p.r.section("attacks: each must be stopped by the deploy gate, for the right reason")
+	if p.clean == nil {
+		return nil
+	}
+	for _, a := range p.attackList() {
+		p.r.step("attack: "+a.name, func(l *stepLog) (Verdict, string) {
+			l.check = a.check
+			d, err := a.run(ctx, a, l)
+			if err != nil {
+				if isUnavailable(err) {
+					return Unavailable, err.Error()
+				}
+				return Missed, "the attack could not be staged: " + err.Error()
+			}
+			want := d.result(a.check)
+			for _, c := range d.failed() {
+				if c.name != a.check {
+					l.note("also refused by %s: %s", c.name, c.reason)
+				}
+			}
+			switch {
+			case want.status == Unavailable:
+				outcome := "the gate let it through"
+				if !d.allowed() {
+					outcome = "refused by other checks only"
+				}
+				return Unavailable, fmt.Sprintf("the %s check is not part of this build, %s; not counted", a.check, outcome)
+			case d.allowed():
+				return Missed, "the gate let it through"
+			case want.status == Fail:
+				return Caught, a.check + ": " + want.reason
+			default:
+				return Missed, fmt.Sprintf("refused, but the %s check passed it: %s", a.check, joinReasons(reasons(d.failed())))
+			}
+		})
+	}
+	return nil
+}
+
+// tamperedModel: after signing, someone with write access to the model
+// store lowers the bias in model.json so that nearly everyone is approved.
+func (p *pipeline) tamperedModel(ctx context.Context, a attack, l *stepLog) (decision, error) {
+	c := *p.clean
+	c.dir = p.path("attacks", a.slug, c.name)
+	if err := copyDir(p.clean.dir, c.dir); err != nil {
+		return decision{}, err
+	}
+	if c.signature != "" {
+		c.signature = c.dir + ".sig"
+		if err := copyFile(p.clean.signature, c.signature); err != nil {
+			return decision{}, err
+		}
+	}
+	m, err := loadModel(c.dir)
+	if err != nil {
+		return decision{}, err
+	}
+	before := approvalRate(m, p.servingLoans)
+	m.Bias -= 3
+	after := approvalRate(m, p.servingLoans)
+	if err := writeJSON(filepath.Join(c.dir, "model.json"), m); err != nil {
+		return decision{}, err
+	}
+	l.note("model.json edited after signing: bias lowered by 3, approvals on today's batch %.0f%% -> %.0f%%", 100*before, 100*after)
+	return p.gate(ctx, &c, p.servingBatch, a.slug), nil
+}
+
+// poisonedBatch: rows with flipped labels, each added twice, are slipped
+// into a refresh of the training data; the model is trained on it anyway.
+func (p *pipeline) poisonedBatch(ctx context.Context, a attack, l *stepLog) (decision, error) {
+	clean := generateLoans(p.cfg.seed, p.cfg.rows, 1, normalPopulation)
+	bad := poison(clean, p.cfg.seed+7, 0.04)
+	ds, _, err := p.ingest(ctx, "loans-v1-poisoned", bad, p.cfg.seed)
+	if err != nil {
+		return decision{}, err
+	}
+	l.note("ingested %s: %d clean rows + %d poisoned (label-flipped copies, each twice)", ds.name, len(clean), len(bad)-len(clean))
+	if _, err := p.validate(ctx, ds); err != nil && !isUnavailable(err) {
+		return decision{}, err
+	}
+	if ds.validation != "" {
+		l.note("validation suite: %s", map[bool]string{true: "passed", false: "FAILED: " + joinReasons(ds.failures)}[ds.valid])
+	}
+	l.note("trained, recorded and signed anyway, as a pipeline that skips its own gate would")
+	c, err := p.produce(ctx, a, ds, nil)
+	if err != nil {
+		return decision{}, err
+	}
+	return p.gate(ctx, c, p.servingBatch, a.slug), nil
+}
+
+// driftedBatch: the economy turns and the batch the model is about to
+// score no longer looks like its training data.
+func (p *pipeline) driftedBatch(ctx context.Context, a attack, l *stepLog) (decision, error) {
+	batch := p.path("data", "serving", "batch-downturn.csv")
+	if err := writeCSV(batch, generateLoans(p.cfg.seed+200, 2000, 2_000_001, downturn), false); err != nil {
+		return decision{}, err
+	}
+	l.note("serving batch %s: incomes x%.2f, credit scores %+.0f, small-business loans x%.0f",
+		p.rel(batch), downturn.IncomeFactor, downturn.CreditShift, downturn.SmallBusinessMul)
+	return p.gate(ctx, p.clean, batch, a.slug), nil
+}
+
+// unapprovedDataset: a valid, honestly recorded dataset that the data
+// owner never approved (a newer extract nobody reviewed) is used to train.
+func (p *pipeline) unapprovedDataset(ctx context.Context, a attack, l *stepLog) (decision, error) {
+	ds, _, err := p.ingest(ctx, "loans-v2", generateLoans(p.cfg.seed+1, p.cfg.rows, 5_000_001, normalPopulation), p.cfg.seed+1)
+	if err != nil {
+		return decision{}, err
+	}
+	if _, err := p.validate(ctx, ds); err != nil && !isUnavailable(err) {
+		return decision{}, err
+	}
+	l.note("ingested %s, version %s (approved: %s %s)", ds.name, short(ds.version), p.approved.name, short(p.approved.version))
+	c, err := p.produce(ctx, a, ds, nil)
+	if err != nil {
+		return decision{}, err
+	}
+	l.note("trained on it, provenance recorded and model signed by the real pipeline")
+	return p.gate(ctx, c, p.servingBatch, a.slug), nil
+}
+
+// plantedCredential: an engineer pastes cloud and database credentials
+// into the serving environment of the model config; the pipeline trains,
+// records and signs it as usual, so signature and provenance are valid.
+func (p *pipeline) plantedCredential(ctx context.Context, a attack, l *stepLog) (decision, error) {
+	env := fakeCredentials(p.cfg.seed)
+	c, err := p.produce(ctx, a, p.approved, env)
+	if err != nil {
+		return decision{}, err
+	}
+	l.note("config.json carries serving_env with an AWS key pair and a database URL with a password; model trained, recorded and signed as usual")
+	return p.gate(ctx, c, p.servingBatch, a.slug), nil
+}
+
+// produce runs the pipeline's training steps for an attack: train, record
+// the training provenance, sign the model.
+func (p *pipeline) produce(ctx context.Context, a attack, ds *dataset, env map[string]string) (*candidate, error) {
+	c, _, err := p.trainModel(ctx, p.clean.name, ds, p.path("attacks", a.slug, p.clean.name), env)
+	if err != nil {
+		return nil, err
+	}
+	c.id = a.slug
+	if _, err := p.recordTraining(ctx, c); err != nil {
+		return nil, err
+	}
+	if _, err := p.signModel(ctx, c); err != nil && !isUnavailable(err) {
+		return nil, err
+	}
+	return c, nil
+}
+
+// fakeCredentials makes credentials of the real formats from the seed.
+// They are random, belong to nobody, and are never printed: the scanner
+// reports them redacted.
+func fakeCredentials(seed uint64) map[string]string {
+	r := rand.New(rand.NewPCG(seed, 0x63726564)) // "cred"
+	pick := func(alphabet string, n int) string {
+		var b strings.Builder
+		for range n {
+			b.WriteByte(alphabet[r.IntN(len(alphabet))])
+		}
+		return b.String()
+	}
+	const upper32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+	const b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	return map[string]string{
+		"AWS_ACCESS_KEY_ID":     "AKIA" + pick(upper32, 16),
+		"AWS_SECRET_ACCESS_KEY": pick(b64, 40),
+		"FEATURE_DB_URL":        "postgres://scorer:" + pick(alnum, 20) + "@features-db.internal:5432/loans",
+	}
+}
+
+func approvalRate(m *Model, loans []Loan) float64 {
+	n := 0
+	for _, l := range loans {
+		if m.Score(l) < 0.5 {
+			n++
+		}
+	}
+	return float64(n) / float64(len(loans))
+}
+
+func copyFile(src, dst string) error {
+	b, err := os.ReadFile(src)
+	if err != nil {
+		return err
+	}
+	return writeFile(dst, b)
+}

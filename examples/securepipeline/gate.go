@@ -1,0 +1,322 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+
+	"github.com/mlsec-dev/mlsec/provenance"
+)
+
+// The gate's checks, in the order it runs them.
+const (
+	checkSignature  = "signature"
+	checkSecrets    = "secrets"
+	checkProvenance = "provenance"
+	checkValidation = "validation"
+	checkDrift      = "drift"
+)
+
+// checkResult is the outcome of one gate check.
+type checkResult struct {
+	name   string
+	status Verdict // Pass, Fail or Unavailable
+	reason string
+}
+
+// decision is everything the gate found about one candidate.
+type decision struct{ checks []checkResult }
+
+// allowed reports whether the candidate may deploy: at least one check
+// ran and none failed.
+func (d decision) allowed() bool {
+	ran := 0
+	for _, c := range d.checks {
+		switch c.status {
+		case Fail:
+			return false
+		case Pass:
+			ran++
+		}
+	}
+	return ran > 0
+}
+
+func (d decision) result(name string) checkResult {
+	for _, c := range d.checks {
+		if c.name == name {
+			return c
+		}
+	}
+	return checkResult{name: name, status: Unavailable}
+}
+
+func (d decision) failed() []checkResult {
+	var out []checkResult
+	for _, c := range d.checks {
+		if c.status == Fail {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// gate checks everything about a candidate model before it may serve: its
+// signature, that it carries no credential, the provenance chain under
+// the deploy policy, the validation result of its training data, and that
+// the batch it is about to score has not drifted from that data. It reads
+// only the model, the policy, the public key and the attestation store,
+// as a gate in another process would.
+func (p *pipeline) gate(ctx context.Context, c *candidate, batch, batchName string) decision {
+	var d decision
+	add := func(name string, reason string, err error) {
+		switch {
+		case isUnavailable(err):
+			d.checks = append(d.checks, checkResult{name, Unavailable, err.Error()})
+		case err != nil:
+			d.checks = append(d.checks, checkResult{name, Fail, err.Error()})
+		default:
+			d.checks = append(d.checks, checkResult{name, Pass, reason})
+		}
+	}
+
+	reason, err := p.verifyModel(ctx, c)
+	add(checkSignature, reason, err)
+
+	findings, err := p.scanModel(ctx, c)
+	if err == nil && len(findings) > 0 {
+		err = fmt.Errorf("credentials in the model directory: %s", joinReasons(findings))
+	}
+	add(checkSecrets, "no credential in the model directory", err)
+
+	dsVersion, reason, err := p.verifyProvenance(ctx, c)
+	add(checkProvenance, reason, err)
+
+	reason, err = p.checkValidation(ctx, dsVersion)
+	add(checkValidation, reason, err)
+
+	rep, html, err := p.checkDrift(ctx, batch, batchName)
+	switch {
+	case err != nil:
+		add(checkDrift, "", err)
+	case rep.Dataset.Drifted:
+		add(checkDrift, "", fmt.Errorf("%d of %d features drifted (gate limit %.0f%%): %s; report %s",
+			rep.Dataset.DriftedColumns, rep.Dataset.TestedColumns, 100*rep.Dataset.DriftShare,
+			strings.Join(driftedColumns(rep), ", "), p.rel(html)))
+	default:
+		add(checkDrift, fmt.Sprintf("%d of %d features drifted, below the %.0f%% limit; report %s",
+			rep.Dataset.DriftedColumns, rep.Dataset.TestedColumns, 100*rep.Dataset.DriftShare, p.rel(html)), nil)
+	}
+	return d
+}
+
+// attestation is one envelope in the attestation store with what its
+// (not yet verified) statement says it is about.
+type attestation struct {
+	path          string
+	env           *dsse.Envelope
+	predicateType string
+	subjects      []provenance.DigestSet
+}
+
+// loadStore reads every envelope in the attestation store. Nothing read
+// here is trusted: it only says which envelope to verify.
+func (p *pipeline) loadStore() ([]attestation, error) {
+	files, err := filepath.Glob(p.path("attestations", "*.json"))
+	if err != nil {
+		return nil, err
+	}
+	var out []attestation
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		envs, err := provenance.ReadEnvelopes(f, b)
+		if err != nil {
+			return nil, err
+		}
+		for _, env := range envs {
+			payload, err := env.DecodeB64Payload()
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+			var st struct {
+				PredicateType string `json:"predicateType"`
+				Subject       []struct {
+					Digest provenance.DigestSet `json:"digest"`
+				} `json:"subject"`
+			}
+			if err := json.Unmarshal(payload, &st); err != nil {
+				return nil, fmt.Errorf("%s: %w", f, err)
+			}
+			a := attestation{path: f, env: env, predicateType: st.PredicateType}
+			for _, s := range st.Subject {
+				a.subjects = append(a.subjects, s.Digest)
+			}
+			out = append(out, a)
+		}
+	}
+	return out, nil
+}
+
+// about returns the attestations of predicateType with a subject matching
+// digest.
+func about(store []attestation, predicateType string, digest provenance.DigestSet) []attestation {
+	var out []attestation
+	for _, a := range store {
+		if a.predicateType != predicateType {
+			continue
+		}
+		for _, s := range a.subjects {
+			if s.Matches(digest, nil) {
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// verifyProvenance verifies the model's training provenance under the
+// training policy (trusted key, build type, approved dataset version, code
+// pinned by digest), then the provenance of the dataset it names under the
+// dataset policy. It returns the dataset version the model was trained on.
+func (p *pipeline) verifyProvenance(ctx context.Context, c *candidate) (provenance.DigestSet, string, error) {
+	store, err := p.loadStore()
+	if err != nil {
+		return nil, "", err
+	}
+	md, err := p.modelDigest(ctx, c.dir)
+	if err != nil {
+		return nil, "", err
+	}
+	training, err := provenance.LoadPolicy(p.path("policy", "training.json"))
+	if err != nil {
+		return nil, "", err
+	}
+	cands := about(store, provenance.PredicateSLSAProvenance, md)
+	if len(cands) == 0 {
+		return nil, "", fmt.Errorf("no training provenance has the model's digest %s as subject", short(md))
+	}
+	var errs []string
+	for _, a := range cands {
+		v, err := provenance.Verify(ctx, a.env, training, provenance.VerifyOptions{Input: p.rel(a.path), Subjects: []provenance.DigestSet{md}})
+		if err != nil {
+			errs = append(errs, violations(err)...)
+			continue
+		}
+		var ds provenance.DigestSet
+		for _, dep := range v.Statement.Predicate.BuildDefinition.ResolvedDependencies {
+			if dep.Name == datasetDep {
+				ds = dep.Digest
+			}
+		}
+		reason, err := p.verifyDatasetProvenance(ctx, store, ds)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		return ds, fmt.Sprintf("training run by %s, signed by the pipeline key, on approved dataset %s; %s",
+			shortBuilder(v.Statement.Predicate.RunDetails.Builder.ID), short(ds), reason), nil
+	}
+	return nil, "", errors.New(joinReasons(errs))
+}
+
+func (p *pipeline) verifyDatasetProvenance(ctx context.Context, store []attestation, ds provenance.DigestSet) (string, error) {
+	pol, err := provenance.LoadPolicy(p.path("policy", "dataset.json"))
+	if err != nil {
+		return "", err
+	}
+	cands := about(store, provenance.PredicateSLSAProvenance, ds)
+	var errs []string
+	for _, a := range cands {
+		if _, err := provenance.Verify(ctx, a.env, pol, provenance.VerifyOptions{Input: p.rel(a.path), Subjects: []provenance.DigestSet{ds}}); err != nil {
+			errs = append(errs, violations(err)...)
+			continue
+		}
+		return "dataset build attested", nil
+	}
+	if len(errs) == 0 {
+		return "", fmt.Errorf("no dataset provenance for %s", short(ds))
+	}
+	return "", errors.New(joinReasons(errs))
+}
+
+// violations lists the rules a verification broke, one string each.
+func violations(err error) []string {
+	var ve *provenance.VerificationError
+	if errors.As(err, &ve) {
+		var out []string
+		for _, v := range ve.Violations {
+			out = append(out, fmt.Sprintf("policy rule %s: %s", v.Rule, v.Reason))
+		}
+		return out
+	}
+	return []string{err.Error()}
+}
+
+func shortBuilder(id string) string { return id[strings.LastIndex(id, "/")+1:] }
+
+// checkValidation looks up the test-result attestation of the dataset
+// version and requires a verified, passing result.
+func (p *pipeline) checkValidation(ctx context.Context, ds provenance.DigestSet) (string, error) {
+	return "", unavailable("validation")
+}
+
+// deploy copies the model (and its signature) into the serving folder,
+// through a temporary folder and a rename so a server never sees half a
+// model.
+func (p *pipeline) deploy(c *candidate) (string, error) {
+	dst := p.path("serving", c.name)
+	tmp := dst + ".tmp"
+	if err := os.RemoveAll(tmp); err != nil {
+		return "", err
+	}
+	if err := copyDir(c.dir, tmp); err != nil {
+		return "", err
+	}
+	if c.signature != "" {
+		b, err := os.ReadFile(c.signature)
+		if err != nil {
+			return "", err
+		}
+		if err := os.WriteFile(filepath.Join(tmp, filepath.Base(c.signature)), b, 0o644); err != nil {
+			return "", err
+		}
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return "", err
+	}
+	return dst, nil
+}
+
+func copyDir(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		if !d.Type().IsRegular() {
+			return fmt.Errorf("%s: not a regular file", path)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+}

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"os"
+
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	"github.com/sigstore/sigstore/pkg/signature"
+	"github.com/sigstore/sigstore/pkg/signature/options"
+
+	"github.com/mlsec-dev/mlsec/internal/dssesig"
+)
+
+// pipelineKey is the key the pipeline signs with: model signatures,
+// provenance and test results. The gate only ever sees its public half.
+type pipelineKey struct {
+	// where says where the private key lives, for the step line.
+	where string
+	// sv signs (OMS model signatures take a sigstore SignerVerifier).
+	sv signature.SignerVerifier
+	// dsse is sv adapted to DSSE, for attestations.
+	dsse dsse.SignerVerifier
+	// pubPath is the PEM public key the deploy policy trusts.
+	pubPath string
+}
+
+// localKey makes a fresh ECDSA P-256 key in a file under dir. It stands in
+// for a KMS or HSM key when none is available, and says so.
+func localKey(ctx context.Context, dir string) (*pipelineKey, error) {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return nil, err
+	}
+	keyPath := dir + "/pipeline.key"
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		return nil, err
+	}
+	sv, err := dssesig.FromCryptoSigner(priv)
+	if err != nil {
+		return nil, err
+	}
+	return newPipelineKey(ctx, sv, dir, "local key file "+keyPath+" (ECDSA P-256; development only, not for production)")
+}
+
+func newPipelineKey(ctx context.Context, sv signature.SignerVerifier, dir, where string) (*pipelineKey, error) {
+	ds, err := dssesig.New(ctx, sv)
+	if err != nil {
+		return nil, err
+	}
+	pub, err := sv.PublicKey(options.WithContext(ctx))
+	if err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil, fmt.Errorf("public key: %w", err)
+	}
+	pubPath := dir + "/pipeline.pub"
+	if err := os.WriteFile(pubPath, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644); err != nil {
+		return nil, err
+	}
+	return &pipelineKey{where: where, sv: sv, dsse: ds, pubPath: pubPath}, nil
+}

@@ -114,9 +114,9 @@ func parseBundle(data []byte) (*bundle, []byte, []byte, error) {
 // legacyPAE is the pre-authentication encoding model_signing v0.2 signed
 // by mistake: "DSSEV1 28 application/vnd.in-toto+json <len> " followed by
 // Python's repr() of the payload bytes. Only ever used to verify.
-func legacyPAE(payload []byte) []byte {
+func legacyPAE(payloadType string, payload []byte) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "DSSEV1 %d %s %d ", len(PayloadType), PayloadType, len(payload))
+	fmt.Fprintf(&b, "DSSEV1 %d %s %d ", len(payloadType), payloadType, len(payload))
 	b.WriteString(pythonBytesRepr(payload))
 	return b.Bytes()
 }
@@ -152,9 +152,9 @@ func pythonBytesRepr(p []byte) string {
 }
 
 // pae is the DSSE v1 pre-authentication encoding.
-func pae(payload []byte) []byte {
+func pae(payloadType string, payload []byte) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "DSSEv1 %d %s %d ", len(PayloadType), PayloadType, len(payload))
+	fmt.Fprintf(&b, "DSSEv1 %d %s %d ", len(payloadType), payloadType, len(payload))
 	b.Write(payload)
 	return b.Bytes()
 }

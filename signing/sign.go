@@ -101,7 +101,7 @@ func Sign(ctx context.Context, modelPath string, signer signature.SignerVerifier
 	if err != nil {
 		return nil, err
 	}
-	sig, err := signer.SignMessage(bytes.NewReader(pae(payload)), options.WithContext(ctx))
+	sig, err := signer.SignMessage(bytes.NewReader(pae(PayloadType, payload)), options.WithContext(ctx))
 	if err != nil {
 		return nil, fmt.Errorf("signing: sign: %w", err)
 	}

@@ -114,7 +114,7 @@ func verifyWithKey(ctx context.Context, b *bundle, payload, sig []byte, key sign
 			return bundleErr(RuleKeyHint, "bundle was signed by key %s, not the given key %s", pk.Hint, want)
 		}
 	}
-	if verifySig(ctx, key, sig, pae(payload)) || verifySig(ctx, key, sig, legacyPAE(payload)) {
+	if verifySig(ctx, key, sig, pae(b.DSSEEnvelope.PayloadType, payload)) || verifySig(ctx, key, sig, legacyPAE(b.DSSEEnvelope.PayloadType, payload)) {
 		return nil
 	}
 	return bundleErr(RuleSignature, "does not verify with the given key")
@@ -168,12 +168,12 @@ func verifyWithChain(b *bundle, payload, sig []byte, roots *x509.CertPool) (*x50
 	if err != nil {
 		return nil, bundleErr(RuleCertificate, "%v", err)
 	}
-	if verifySig(context.Background(), v, sig, pae(payload)) {
+	if verifySig(context.Background(), v, sig, pae(b.DSSEEnvelope.PayloadType, payload)) {
 		return leaf, nil
 	}
 	// model_signing 0.2 hashed its legacy encoding with SHA-256 whatever
 	// the curve.
-	if v, err := signature.LoadVerifier(pub, crypto.SHA256); err == nil && verifySig(context.Background(), v, sig, legacyPAE(payload)) {
+	if v, err := signature.LoadVerifier(pub, crypto.SHA256); err == nil && verifySig(context.Background(), v, sig, legacyPAE(b.DSSEEnvelope.PayloadType, payload)) {
 		return leaf, nil
 	}
 	return nil, bundleErr(RuleSignature, "does not verify with the signing certificate's key")

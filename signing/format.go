@@ -57,8 +57,8 @@ type rawCertificate struct {
 }
 
 type envelope struct {
-	Payload     string      `json:"payload"`
-	PayloadType string      `json:"payloadType"`
+	Payload     string              `json:"payload"`
+	PayloadType string              `json:"payloadType"`
 	Signatures  []envelopeSignature `json:"signatures"`
 }
 

@@ -6,10 +6,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
+	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/require"
 )
@@ -286,4 +289,18 @@ func TestCache(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 0, c.Hits())
 	require.False(t, errors.Is(c.Save(), os.ErrNotExist))
+}
+
+func FuzzCheckName(f *testing.F) {
+	for _, s := range []string{"a", "a/b", "../a", "/a", "a/./b", "a\\b", "\xff", "a\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if CheckName(name) != nil {
+			return
+		}
+		if path.Clean(name) != name || path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") || strings.ContainsAny(name, "\x00\\") || !utf8.ValidString(name) {
+			t.Fatalf("accepted %q", name)
+		}
+	})
 }

@@ -1,0 +1,49 @@
+// Package secrets keeps the keys and credentials of an ML pipeline out of
+// reach: envelope encryption of data and model files under a
+// key-encryption key (KEK) that stays in a KMS or HSM, signing keys loaded
+// by URI from a KMS or HSM, secret references resolved at run time,
+// redaction of secrets from logs, and a scanner for credentials leaked into
+// datasets, notebooks, configs and model folders.
+//
+// # Envelope encryption
+//
+// Each file gets a fresh data key; the KEK only wraps that key, so large
+// files never travel to the KMS and rotation re-wraps a few hundred bytes:
+//
+//	kek, err := secrets.OpenKEK(ctx, "awskms:///alias/ml-data")
+//	err = secrets.EncryptFile(ctx, "train.parquet", "train.parquet.enc", kek, []byte("dataset=train;v=3"))
+//	err = secrets.DecryptFile(ctx, "train.parquet.enc", "train.parquet", []byte("dataset=train;v=3"), kek)
+//
+// The format is Tink's: uint32_be(len(H)) ‖ H ‖ S, where H is a Tink
+// EncryptedKeyset (one AES256_GCM_HKDF_1MB streaming AEAD key, encrypted by
+// the KEK with empty associated data) and S is the Tink streaming AEAD
+// ciphertext of the data, with the caller's associated data. Memory is
+// bounded by one 1 MiB segment. [Rewrap] replaces H under a new KEK and
+// copies S unchanged; [Decrypt] accepts several KEKs and uses the first
+// that unwraps H. Small values use Tink's KMS envelope AEAD unchanged
+// ([EncryptValue]).
+//
+// KEK URIs: awskms://[ENDPOINT]/{KEY-ID|alias/NAME|ARN} (AWS KMS, through
+// the AWS SDK's usual credentials; throttling and network errors are
+// retried with backoff, at most 4 attempts, within the caller's context),
+// pkcs11:token=T;object=L?module-path=M&pin-source=F (an AES key in an HSM,
+// RFC 7512; needs cgo), and insecure-keyfile:PATH (a cleartext Tink keyset
+// for development only; never chosen by default). GCP, Azure and Vault
+// KEKs are not implemented.
+//
+// # Signing keys
+//
+// [LoadSignerVerifier] returns a sigstore signature.SignerVerifier for an
+// awskms:// key (sigstore's AWS provider) or a pkcs11: EC/RSA key pair, so
+// model signing and provenance can use keys that never leave the KMS/HSM.
+//
+// # Secret references, redaction, scanning
+//
+// [Resolver] turns env:NAME, file:PATH and enc:BASE64 references into
+// [Secret] values whose String, GoString, Format, JSON and slog forms are
+// all "[REDACTED]". [Redactor] removes registered values and recognised
+// credential patterns from slog records ([Redactor.Handler]) and byte
+// streams ([Redactor.Writer]). [Scan] walks a directory or fs.FS in
+// parallel and reports credentials with file, line, rule and a redacted
+// match.
+package secrets

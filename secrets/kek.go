@@ -1,0 +1,106 @@
+package secrets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tink-crypto/tink-go/v2/tink"
+)
+
+// A KEK is a key-encryption key held outside the process (a KMS key, an
+// HSM key) that wraps and unwraps data keys. It is Tink's
+// [tink.AEADWithContext], so any Tink KMS client can stand in, plus the
+// URI that names it.
+type KEK interface {
+	tink.AEADWithContext
+	// URI names the key. It never contains a PIN or other credential.
+	URI() string
+}
+
+// Key URI schemes understood by [OpenKEK] and [LoadSignerVerifier].
+const (
+	// SchemeAWSKMS names an AWS KMS key, as sigstore does:
+	// awskms://[ENDPOINT]/{KEY-ID | alias/NAME | arn:aws:kms:...}.
+	SchemeAWSKMS = "awskms://"
+	// SchemePKCS11 names a key in a PKCS#11 token (RFC 7512):
+	// pkcs11:token=T;object=L?module-path=/usr/lib/...so&pin-source=FILE.
+	SchemePKCS11 = "pkcs11:"
+	// SchemeInsecureKeyFile names a Tink AEAD keyset stored in cleartext
+	// in a local file: for development and tests only, never production,
+	// because the key sits on disk next to the data it protects.
+	SchemeInsecureKeyFile = "insecure-keyfile:"
+)
+
+// OpenKEK returns the key-encryption key named by uri. Supported schemes:
+// awskms:// (AWS KMS), pkcs11: (an AES key in an HSM; needs cgo) and
+// insecure-keyfile: (development only). There is no default: a URI with
+// no known scheme is an error.
+//
+// AWS credentials, region and endpoint come from the AWS SDK's usual
+// environment and files (AWS_REGION, AWS_ENDPOINT_URL_KMS, ...).
+func OpenKEK(ctx context.Context, uri string) (KEK, error) {
+	switch {
+	case strings.HasPrefix(uri, SchemeAWSKMS):
+		return openAWSKEK(ctx, uri)
+	case strings.HasPrefix(uri, SchemePKCS11):
+		pu, err := ParsePKCS11URI(uri)
+		if err != nil {
+			return nil, err
+		}
+		return openPKCS11KEK(ctx, pu)
+	case strings.HasPrefix(uri, SchemeInsecureKeyFile):
+		return openInsecureKEK(strings.TrimPrefix(uri, SchemeInsecureKeyFile))
+	}
+	return nil, fmt.Errorf("secrets: KEK %q: %w", redactURI(uri), ErrUnsupportedScheme)
+}
+
+// OpenKEKs opens every URI in uris, in order.
+func OpenKEKs(ctx context.Context, uris ...string) ([]KEK, error) {
+	keks := make([]KEK, 0, len(uris))
+	for _, u := range uris {
+		k, err := OpenKEK(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		keks = append(keks, k)
+	}
+	return keks, nil
+}
+
+// ErrUnsupportedScheme is returned for a key URI whose scheme is unknown.
+var ErrUnsupportedScheme = errors.New("unsupported key URI scheme")
+
+// redactURI returns uri without anything that could be a credential: the
+// query of a pkcs11: URI (pin-value) and any userinfo.
+func redactURI(uri string) string {
+	if strings.HasPrefix(uri, SchemePKCS11) {
+		if i := strings.IndexByte(uri, '?'); i >= 0 {
+			return uri[:i] + "?[REDACTED]"
+		}
+		return uri
+	}
+	if i := strings.Index(uri, "://"); i >= 0 {
+		rest := uri[i+3:]
+		end := strings.IndexAny(rest, "/?#")
+		if end < 0 {
+			end = len(rest)
+		}
+		if at := strings.LastIndexByte(rest[:end], '@'); at >= 0 {
+			return uri[:i+3] + "[REDACTED]@" + rest[at+1:]
+		}
+	}
+	if len(uri) > 200 {
+		return uri[:200] + "..."
+	}
+	return uri
+}
+
+// checkCtx returns ctx's error, wrapped to name the key.
+func checkCtx(ctx context.Context, uri string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("secrets: KEK %s: %w", uri, err)
+	}
+	return nil
+}

@@ -283,11 +283,7 @@ func (p *pipeline) deploy(c *candidate) (string, error) {
 		return "", err
 	}
 	if c.signature != "" {
-		b, err := os.ReadFile(c.signature)
-		if err != nil {
-			return "", err
-		}
-		if err := os.WriteFile(filepath.Join(tmp, filepath.Base(c.signature)), b, 0o644); err != nil {
+		if err := copyFile(c.signature, dst+".sig"); err != nil {
 			return "", err
 		}
 	}

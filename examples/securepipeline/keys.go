@@ -30,6 +30,22 @@ type pipelineKey struct {
 	pubPath string
 }
 
+// setupKey picks where the pipeline key lives: a fresh token in SoftHSM2
+// when its PKCS#11 module is installed, a local key file otherwise.
+func (p *pipeline) setupKey(ctx context.Context) (string, error) {
+	k, hsmErr := hsmKey(ctx, p.path("keys"))
+	if hsmErr == nil {
+		p.key = k
+		return k.where, nil
+	}
+	k, err := localKey(ctx, p.path("keys"))
+	if err != nil {
+		return "", err
+	}
+	p.key = k
+	return k.where + "; SoftHSM2 not used: " + hsmErr.Error(), nil
+}
+
 // localKey makes a fresh ECDSA P-256 key in a file under dir. It stands in
 // for a KMS or HSM key when none is available, and says so.
 func localKey(ctx context.Context, dir string) (*pipelineKey, error) {
@@ -52,7 +68,7 @@ func localKey(ctx context.Context, dir string) (*pipelineKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newPipelineKey(ctx, sv, dir, "local key file "+keyPath+" (ECDSA P-256; development only, not for production)")
+	return newPipelineKey(ctx, sv, dir, "local key file keys/pipeline.key (ECDSA P-256; development only, not for production)")
 }
 
 func newPipelineKey(ctx context.Context, sv signature.SignerVerifier, dir, where string) (*pipelineKey, error) {

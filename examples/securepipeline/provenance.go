@@ -130,17 +130,6 @@ func (p *pipeline) recordTraining(ctx context.Context, c *candidate) (string, er
 		short(c.dataset.version), c.hp.Seed, p.rel(c.training)), nil
 }
 
-// addModelSubject records the model as the training run's subject.
-func (p *pipeline) addModelSubject(ctx context.Context, rec *provenance.Recorder, c *candidate) error {
-	_, err := rec.AddOutputPath(ctx, c.name, c.dir)
-	return err
-}
-
-// modelDigest is the digest the training provenance records for a model.
-func (p *pipeline) modelDigest(ctx context.Context, dir string) (provenance.DigestSet, error) {
-	return provenance.DigestPath(ctx, dir)
-}
-
 func (p *pipeline) signStatement(ctx context.Context, st *provenance.Statement, path string) error {
 	env, err := provenance.Sign(ctx, st, p.key.dsse)
 	if err != nil {

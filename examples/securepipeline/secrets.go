@@ -2,16 +2,21 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+
+	"github.com/mlsec-dev/mlsec/secrets"
 )
 
-// scanModel scans the model directory for leaked credentials.
+// scanModel scans the model directory for leaked credentials. Findings
+// come back redacted: the demo never prints a secret, even a fake one.
 func (p *pipeline) scanModel(ctx context.Context, c *candidate) ([]string, error) {
-	return nil, unavailable("secrets")
-}
-
-// hsmKey would load the pipeline key from a SoftHSM2 token by its pkcs11:
-// URI through the secrets package.
-func hsmKey(ctx context.Context, dir string) (*pipelineKey, error) {
-	return nil, errors.New("the secrets package (signers by URI) is not part of this build")
+	findings, err := secrets.ScanPath(ctx, c.dir, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range findings {
+		out = append(out, fmt.Sprintf("%s:%d %s (%s)", p.rel(f.Path), f.Line, f.Rule, f.Match))
+	}
+	return out, nil
 }

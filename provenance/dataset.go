@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/mlsec-dev/mlsec/internal/hashing"
 )
@@ -62,6 +63,9 @@ func BuildManifest(ctx context.Context, dir string, opts ManifestOptions) (*Mani
 	}
 	m := &Manifest{MediaType: ManifestMediaType, Files: make([]ManifestFile, len(digests))}
 	for i, d := range digests {
+		if strings.Contains(d.File.Name, "\n") {
+			return nil, fmt.Errorf("provenance: dataset %s: file name %q contains a newline, which the dirHash line format cannot represent", dir, d.File.Name)
+		}
 		m.Files[i] = ManifestFile{Path: d.File.Name, Size: d.End, Digest: DigestSet{"sha256": hex.EncodeToString(d.Sum)}}
 		m.Size += d.End
 	}
@@ -109,6 +113,9 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	for i, f := range m.Files {
 		if err := hashing.CheckName(f.Path); err != nil {
 			return nil, &FormatError{Input: input, Reason: fmt.Sprintf("file %d: %v", i, err)}
+		}
+		if strings.Contains(f.Path, "\n") {
+			return nil, &FormatError{Input: input, Reason: fmt.Sprintf("file %d: name %q contains a newline", i, f.Path)}
 		}
 		if seen[f.Path] {
 			return nil, &FormatError{Input: input, Reason: fmt.Sprintf("file %q listed twice", f.Path)}

@@ -103,6 +103,7 @@ func TestManifestRoundTripAndTamper(t *testing.T) {
 		"duplicate path": mutate(func(m *provenance.Manifest) { m.Files[1] = m.Files[0] }),
 		"wrong size":     mutate(func(m *provenance.Manifest) { m.Size++ }),
 		"media type":     mutate(func(m *provenance.Manifest) { m.MediaType = "x" }),
+		"newline":        mutate(func(m *provenance.Manifest) { m.Files[0].Path = "a\nb" }),
 		"not json":       []byte("{"),
 	}
 	for name, b := range bad {
@@ -155,6 +156,13 @@ func TestManifestRejectsSymlinks(t *testing.T) {
 	_, err := provenance.BuildManifest(context.Background(), dir, provenance.ManifestOptions{})
 	require.Error(t, err)
 	require.Contains(t, err.Error(), dir)
+}
+
+// A newline in a name would let two datasets share a root digest.
+func TestManifestRejectsNewlineNames(t *testing.T) {
+	dir := writeTree(t, map[string]string{"a\nb": "x"})
+	_, err := provenance.BuildManifest(context.Background(), dir, provenance.ManifestOptions{})
+	require.ErrorContains(t, err, "newline")
 }
 
 func TestManifestProgress(t *testing.T) {

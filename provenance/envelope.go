@@ -103,6 +103,11 @@ func parseEnvelopeChecked(input string, data []byte) (*dsse.Envelope, error) {
 	if err := unmarshal(input, data, &e); err != nil {
 		return nil, err
 	}
+	return envelopeFrom(input, &e)
+}
+
+// envelopeFrom checks a decoded envelope has every field DSSE requires.
+func envelopeFrom(input string, e *envelopeJSON) (*dsse.Envelope, error) {
 	var missing []string
 	if e.PayloadType == nil {
 		missing = append(missing, "payloadType")
@@ -283,29 +288,31 @@ func ReadEnvelopes(input string, data []byte) ([]*dsse.Envelope, error) {
 	if len(trimmed) == 0 {
 		return nil, &FormatError{Input: input, Err: ErrMalformed, Reason: "empty"}
 	}
-	// A single JSON document is an envelope or a bundle; otherwise JSONL.
-	if err := checkJSON(input, trimmed); err == nil {
-		var probe struct {
-			MediaType *string `json:"mediaType"`
-		}
-		if err := unmarshal(input, trimmed, &probe); err != nil {
-			return nil, err
-		}
-		if probe.MediaType != nil {
-			env, _, err := ParseBundle(trimmed)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", input, err)
-			}
-			return []*dsse.Envelope{env}, nil
-		}
-		env, err := parseEnvelopeChecked(input, trimmed)
-		if err != nil {
-			return nil, err
-		}
-		return []*dsse.Envelope{env}, nil
-	} else if !errors.Is(err, ErrMalformed) || bytes.IndexByte(trimmed, '\n') < 0 {
-		// Too large, too deep or duplicate keys: no second reading.
+	// Several lines that together are not one JSON document: JSONL.
+	// Otherwise (even pretty-printed over many lines) one envelope or bundle.
+	if bytes.IndexByte(trimmed, '\n') >= 0 && !json.Valid(trimmed) {
+		return ReadJSONL(input, bytes.NewReader(trimmed))
+	}
+	if err := checkJSON(input, trimmed); err != nil {
 		return nil, err
 	}
-	return ReadJSONL(input, bytes.NewReader(trimmed))
+	var probe struct {
+		MediaType *string `json:"mediaType"`
+		envelopeJSON
+	}
+	if err := unmarshal(input, trimmed, &probe); err != nil {
+		return nil, err
+	}
+	if probe.MediaType != nil {
+		env, _, err := ParseBundle(trimmed)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", input, err)
+		}
+		return []*dsse.Envelope{env}, nil
+	}
+	env, err := envelopeFrom(input, &probe.envelopeJSON)
+	if err != nil {
+		return nil, err
+	}
+	return []*dsse.Envelope{env}, nil
 }

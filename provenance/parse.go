@@ -1,6 +1,7 @@
 package provenance
 
 import (
+	"encoding/json"
 	"fmt"
 )
 
@@ -13,9 +14,13 @@ func ParseStatement(data []byte) (*Statement, error) {
 	if err := checkJSON(input, data); err != nil {
 		return nil, err
 	}
+	// One pass for the envelope of the statement; the predicate is decoded
+	// only once its type is known.
 	var head struct {
-		Type          *string `json:"_type"`
-		PredicateType *string `json:"predicateType"`
+		Type          *string              `json:"_type"`
+		Subject       []ResourceDescriptor `json:"subject"`
+		PredicateType *string              `json:"predicateType"`
+		Predicate     json.RawMessage      `json:"predicate"`
 	}
 	if err := unmarshal(input, data, &head); err != nil {
 		return nil, err
@@ -34,9 +39,11 @@ func ParseStatement(data []byte) (*Statement, error) {
 		}
 		return nil, &FormatError{Input: input, Err: ErrPredicateType, Reason: fmt.Sprintf("predicateType %s, want %q", got, PredicateSLSAProvenance)}
 	}
-	var s Statement
-	if err := unmarshal(input, data, &s); err != nil {
-		return nil, err
+	s := Statement{Type: *head.Type, Subject: head.Subject, PredicateType: *head.PredicateType}
+	if len(head.Predicate) > 0 {
+		if err := unmarshal(input, head.Predicate, &s.Predicate); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.Validate(); err != nil {
 		return nil, err

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mlsec-dev/mlsec/internal/dssesig"
 	"github.com/mlsec-dev/mlsec/internal/keyfile"
+	"github.com/mlsec-dev/mlsec/secrets"
 	"github.com/sigstore/sigstore/pkg/signature"
 )
 
@@ -17,11 +18,16 @@ import (
 const keyPasswordEnv = "MLSEC_KEY_PASSWORD"
 
 // loadSigner turns the value of a --key flag into a signer. It is the one
-// place the CLI does so; every command that signs calls it. Today ref is a
-// path to a PEM private key (PKCS #8, SEC 1, PKCS #1, encrypted PKCS #8,
-// legacy encrypted PEM, or a sigstore/cosign encrypted key), whose password,
-// if any, is read from $MLSEC_KEY_PASSWORD.
+// place the CLI does so; every command that signs calls it. ref is either a
+// key URI naming a key that stays in a KMS or HSM (awskms://...,
+// pkcs11:...; see secrets.LoadSignerVerifier) or a path to a PEM private
+// key (PKCS #8, SEC 1, PKCS #1, encrypted PKCS #8, legacy encrypted PEM,
+// or a sigstore/cosign encrypted key), whose password, if any, is read
+// from $MLSEC_KEY_PASSWORD.
 func loadSigner(ctx context.Context, ref string) (signature.SignerVerifier, error) {
+	if secrets.IsKeyURI(ref) {
+		return secrets.LoadSignerVerifier(ctx, ref)
+	}
 	if err := checkKeyRef(ref); err != nil {
 		return nil, err
 	}
@@ -47,9 +53,13 @@ func loadSigner(ctx context.Context, ref string) (signature.SignerVerifier, erro
 }
 
 // loadVerifier turns the value of a --key flag on a verifying command into
-// a verifier. Today ref is a path to a PEM public key (or a certificate,
-// whose key is used).
+// a verifier. ref is a KMS/HSM key URI (the public key is fetched from the
+// KMS or token and checked locally) or a path to a PEM public key (or a
+// certificate, whose key is used).
 func loadVerifier(ctx context.Context, ref string) (signature.Verifier, error) {
+	if secrets.IsKeyURI(ref) {
+		return secrets.LoadSignerVerifier(ctx, ref)
+	}
 	if err := checkKeyRef(ref); err != nil {
 		return nil, err
 	}
@@ -77,7 +87,7 @@ func checkKeyRef(ref string) error {
 		return usageError("--key is empty")
 	}
 	if strings.Contains(ref, "://") || strings.HasPrefix(ref, "pkcs11:") {
-		return usageError("key %s: key URIs are not supported by this build; give a PEM file", ref)
+		return usageError("key %s: unsupported key URI (want awskms://..., pkcs11:... or a PEM file)", ref)
 	}
 	return nil
 }

@@ -53,7 +53,7 @@ func TestLoadKeyErrors(t *testing.T) {
 	_, err = loadSigner(ctx, "missing.pem")
 	require.ErrorIs(t, err, os.ErrNotExist)
 
-	for _, uri := range []string{"awskms:///alias/x", "pkcs11:token=a"} {
+	for _, uri := range []string{"gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k", "azurekms://vault/key"} {
 		_, err = loadSigner(ctx, uri)
 		var xe *exitError
 		require.True(t, errors.As(err, &xe))
@@ -61,6 +61,10 @@ func TestLoadKeyErrors(t *testing.T) {
 		_, err = loadVerifier(ctx, uri)
 		require.Error(t, err)
 	}
+
+	// A malformed PKCS#11 URI is refused before any module is loaded.
+	_, err = loadSigner(ctx, "pkcs11:token=a")
+	require.ErrorContains(t, err, "names no key")
 
 	// secp256k1-style unsupported curves and non-key files are refused.
 	k, err := ecdsa.GenerateKey(elliptic.P224(), rand.Reader)

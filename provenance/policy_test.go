@@ -63,3 +63,17 @@ func TestPolicySchemaPublished(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, committed, provenance.PolicySchema())
 }
+
+// Hostile policies are refused quickly, with an error, not a crash.
+func TestParsePolicyHostile(t *testing.T) {
+	for name, doc := range map[string]string{
+		"deep flow":  "builders: " + strings.Repeat("[", 100000) + strings.Repeat("]", 100000),
+		"deep block": "builders: " + strings.Repeat("- ", 100000) + "x",
+		"aliases":    "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n",
+		"huge":       strings.Repeat(" ", provenance.MaxDocumentSize+1),
+	} {
+		_, err := provenance.ParsePolicy([]byte(doc), t.TempDir())
+		require.Error(t, err, name)
+		require.ErrorContains(t, err, "policy", name)
+	}
+}

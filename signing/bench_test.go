@@ -88,4 +88,3 @@ func BenchmarkResign(b *testing.B) {
 		})
 	}
 }
-

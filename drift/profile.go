@@ -356,39 +356,57 @@ func (c *ColumnProfile) add(a arrow.Array) (cellEncoder, error) {
 			return nil, fmt.Errorf("drift: column %q: %w", c.Name, err)
 		}
 		buf := make([]float64, 0, min(n, 4096))
-		var bn int64
-		var bmean, bm2 float64
-		bmin, bmax := math.Inf(1), math.Inf(-1)
 		flush := func() {
+			if len(buf) == 0 {
+				return
+			}
+			// Moments of the chunk by two passes (no division per value),
+			// folded into the column with Chan et al.'s update.
+			s, lo, hi := 0.0, buf[0], buf[0]
+			for _, x := range buf {
+				s += x
+				lo, hi = math.Min(lo, x), math.Max(hi, x)
+			}
+			mean := s / float64(len(buf))
+			m2 := 0.0
+			for _, x := range buf {
+				d := x - mean
+				m2 += d * d
+			}
 			c.Sketch.addSlice(buf)
+			c.mergeMoments(int64(len(buf)), mean, m2, lo, hi)
 			buf = buf[:0]
+		}
+		var f64 []float64
+		if fa, ok := a.(*array.Float64); ok {
+			f64 = fa.Float64Values()
 		}
 		for i := 0; i < n; i++ {
 			if hasNulls && a.IsNull(i) {
 				c.Missing++
 				continue
 			}
-			c.Count++
-			x := get(i)
-			switch {
-			case math.IsNaN(x):
-				c.NaN++
-				continue
-			case math.IsInf(x, 1):
-				c.PosInf++
-				continue
-			case math.IsInf(x, -1):
-				c.NegInf++
+			var x float64
+			if f64 != nil {
+				x = f64[i]
+			} else {
+				x = get(i)
+			}
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				c.Count++
+				switch {
+				case math.IsNaN(x):
+					c.NaN++
+				case x > 0:
+					c.PosInf++
+				default:
+					c.NegInf++
+				}
 				continue
 			}
 			if x == 0 {
 				x = 0 // fold −0 into +0
 			}
-			bn++
-			d := x - bmean
-			bmean += d / float64(bn)
-			bm2 += d * (x - bmean)
-			bmin, bmax = math.Min(bmin, x), math.Max(bmax, x)
 			if c.Distinct != nil {
 				c.Distinct[x]++
 				if len(c.Distinct) > maxNumericDistinct {
@@ -397,11 +415,12 @@ func (c *ColumnProfile) add(a arrow.Array) (cellEncoder, error) {
 			}
 			buf = append(buf, x)
 			if len(buf) == cap(buf) {
+				c.Count += int64(len(buf))
 				flush()
 			}
 		}
+		c.Count += int64(len(buf))
 		flush()
-		c.mergeMoments(bn, bmean, bm2, bmin, bmax)
 		return func(b []byte, i int) []byte {
 			if hasNulls && a.IsNull(i) {
 				return append(b, 0)
@@ -440,20 +459,22 @@ func (c *ColumnProfile) add(a arrow.Array) (cellEncoder, error) {
 	}, nil
 }
 
-// mergeMoments folds a batch's (n, mean, M2, min, max) into the column
-// (Chan, Golub & LeVeque 1979).
+// mergeMoments folds a chunk's (n, mean, M2, min, max) into the column
+// (Chan, Golub & LeVeque 1979), in a form symmetric in the two parts so
+// that merging is exactly commutative.
 func (c *ColumnProfile) mergeMoments(n int64, mean, m2, lo, hi float64) {
 	if n == 0 {
 		return
 	}
-	na := c.finite() - n // finite values before this batch
+	na := c.finite() - n // finite values before this chunk
 	if na <= 0 {
 		c.Mean, c.M2 = mean, m2
 	} else {
-		t := float64(na + n)
+		fa, fb := float64(na), float64(n)
+		t := fa + fb
 		d := mean - c.Mean
-		c.Mean += d * float64(n) / t
-		c.M2 += m2 + d*d*float64(na)*float64(n)/t
+		c.Mean = (fa*c.Mean + fb*mean) / t
+		c.M2 = (c.M2 + m2) + d*d*(fa*fb/t)
 	}
 	c.Min, c.Max = math.Min(c.Min, lo), math.Max(c.Max, hi)
 }

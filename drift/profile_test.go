@@ -324,3 +324,27 @@ func TestProfileFromFileTestdata(t *testing.T) {
 }
 
 var _ = strconv.Itoa
+
+func TestSortFloats(t *testing.T) {
+	for _, n := range []int{0, 1, 5, 63, 64, 100, 2048, 5000} {
+		x := irwinHall(uint64(n), n)
+		for i := range x {
+			switch i % 7 {
+			case 0:
+				x[i] = -x[i] * 1e300
+			case 1:
+				x[i] = math.Inf(1 - 2*(i%2))
+			case 2:
+				x[i] = 0
+			case 3:
+				x[i] = math.Copysign(0, -1)
+			}
+		}
+		want := sortedCopy(x)
+		sortFloats(x, make([]uint64, 2*len(x)))
+		require.Len(t, x, len(want))
+		for i := range want {
+			require.Equal(t, want[i], x[i], "n=%d i=%d", n, i)
+		}
+	}
+}

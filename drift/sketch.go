@@ -44,6 +44,8 @@ type QuantileSketch struct {
 	// positions.
 	parity []bool
 	sorted []wv // cache of the weighted sorted items; nil when stale
+	// scratch is the radix sort's buffer (not state).
+	scratch []uint64
 }
 
 // DefaultSketchK is the compactor capacity used by default.
@@ -120,7 +122,10 @@ func (s *QuantileSketch) addSlice(xs []float64) {
 func (s *QuantileSketch) compact(h int) {
 	for ; h < len(s.levels) && len(s.levels[h]) >= s.k; h++ {
 		buf := s.levels[h]
-		slices.Sort(buf)
+		if len(s.scratch) < 2*len(buf) {
+			s.scratch = make([]uint64, 2*len(buf))
+		}
+		sortFloats(buf, s.scratch)
 		if h+1 == len(s.levels) {
 			s.levels = append(s.levels, nil)
 			s.parity = append(s.parity, false)

@@ -287,4 +287,3 @@ func printDriftSummary(w io.Writer, rep *drift.Report) {
 	}
 	fmt.Fprintf(w, "%s: %d of %d tested columns drifted (%s mode)\n", state, d.DriftedColumns, d.TestedColumns, rep.Mode)
 }
-

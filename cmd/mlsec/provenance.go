@@ -49,8 +49,9 @@ var buildTypeAliases = map[string]string{
 func setupProvenanceRecord(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	builderID := fs.String("builder-id", "", "identity of the platform running the step (`URI`, required)")
 	buildType := fs.String("build-type", "", "buildType `URI`, or dataset, training, finetune, evaluation (required)")
-	var subjects, inputs, inputDigests, params, internal, env stringList
+	var subjects, subjectDigests, inputs, inputDigests, params, internal, env stringList
 	fs.Var(&subjects, "subject", "an output file or directory (`PATH`, repeatable)")
+	fs.Var(&subjectDigests, "subject-digest", "an output known by digest, `NAME=ALG:HEX` (repeatable), e.g. a model's OMS root digest")
 	fs.Var(&inputs, "input", "an input file or directory, `NAME=PATH` (repeatable)")
 	fs.Var(&inputDigests, "input-digest", "an input known by digest, `NAME=ALG:HEX` (repeatable; NAME may be a URI)")
 	fs.Var(&params, "param", "an external parameter, `KEY=VALUE` (repeatable; KEY.SUB nests)")
@@ -71,8 +72,8 @@ func setupProvenanceRecord(fs *flag.FlagSet, e *env) func(context.Context, []str
 		if u, ok := buildTypeAliases[bt]; ok {
 			bt = u
 		}
-		if len(subjects) == 0 {
-			return usageError("at least one --subject is required")
+		if len(subjects)+len(subjectDigests) == 0 {
+			return usageError("at least one --subject or --subject-digest is required")
 		}
 		rec := provenance.NewRecorder(*builderID, bt)
 		if *invocation != "" {
@@ -124,6 +125,17 @@ func setupProvenanceRecord(fs *flag.FlagSet, e *env) func(context.Context, []str
 				rd = provenance.ResourceDescriptor{URI: name, Digest: d}
 			}
 			rec.AddInput(rd)
+		}
+		for _, sd := range subjectDigests {
+			name, dg, ok := strings.Cut(sd, "=")
+			if !ok || name == "" {
+				return usageError("--subject-digest %q: want NAME=ALG:HEX", sd)
+			}
+			d, err := provenance.ParseDigest(dg)
+			if err != nil {
+				return usageError("--subject-digest %q: %v", sd, err)
+			}
+			rec.AddOutput(provenance.ResourceDescriptor{Name: name, Digest: d})
 		}
 		for _, s := range subjects {
 			if _, err := rec.AddOutputPath(ctx, filepath.ToSlash(filepath.Clean(s)), s); err != nil {

@@ -68,8 +68,10 @@ func FuzzParsePolicy(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if len(p.Builders) == 0 {
-			t.Fatal("a policy without builders was accepted")
+		for _, b := range p.Builders {
+			if b.ID == "" || len(b.Verifiers) == 0 {
+				t.Fatalf("a builder without id or keys was accepted: %+v", b)
+			}
 		}
 	})
 }

@@ -28,7 +28,8 @@ import (
 type Policy struct {
 	Version int `json:"version,omitempty"`
 	// Builders are the roots of trust: which keys may sign for which
-	// builder id. Required.
+	// builder id. Verify fails closed when there are none, so a policy file
+	// may leave them to the caller (e.g. keys given on the command line).
 	Builders []TrustedBuilder `json:"builders"`
 	// BuildTypes lists the allowed buildType URIs; any when empty.
 	BuildTypes []string `json:"buildTypes,omitempty"`

@@ -1,6 +1,7 @@
 package provenance_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,6 @@ func TestParsePolicyVectors(t *testing.T) {
 			p, err := provenance.LoadPolicy(f)
 			if strings.HasPrefix(name, "good_") {
 				require.NoError(t, err)
-				require.NotEmpty(t, p.Builders)
 				for _, b := range p.Builders {
 					require.NotEmpty(t, b.Verifiers)
 				}
@@ -56,6 +56,17 @@ func TestPolicyFields(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, provenance.Duration(time.Hour), p2.MaxAge)
 	require.Len(t, p2.Builders[0].Verifiers, 1)
+}
+
+// A policy without builders loads but verifies nothing: fail closed.
+func TestPolicyWithoutBuildersFailsClosed(t *testing.T) {
+	p, err := provenance.LoadPolicy("testdata/policy/good_expectations_only.yaml")
+	require.NoError(t, err)
+	k := newKey(t, "p256")
+	env, err := provenance.Sign(context.Background(), trainingStatement(t), k.signer)
+	require.NoError(t, err)
+	_, err = provenance.Verify(context.Background(), env, p, provenance.VerifyOptions{})
+	requireRule(t, err, provenance.RuleBuilder, provenance.ErrUntrustedBuilder)
 }
 
 func TestPolicySchemaPublished(t *testing.T) {

@@ -254,8 +254,8 @@ func (f *policyFlags) load(ctx context.Context) (*provenance.Policy, error) {
 	if len(f.keys) > 0 {
 		id := *f.builderID
 		if id == "" {
-			if *f.policy != "" {
-				return nil, usageError("--key with --policy needs --builder-id: which builder does the key sign for?")
+			if len(p.Builders) > 0 {
+				return nil, usageError("--key with a policy that names builders needs --builder-id: which builder does the key sign for?")
 			}
 			id = "*"
 		}

@@ -1,0 +1,371 @@
+package validation
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/apache/arrow/go/v17/arrow"
+)
+
+// maxCounts bounds the distinct values a categorical check counts; past
+// it the check errors instead of growing without bound.
+const maxCounts = 100_000
+
+// parts says which state parts an aggregate needs.
+type parts struct {
+	moments, sketch, hashes, counts bool
+}
+
+// aggEval is an aggregate check on one column (col < 0: the table).
+type aggEval struct {
+	col    int
+	parts  parts
+	metric func(cs *CheckState, rows int64) (float64, error)
+	b      bounds
+	label  string // "mean", for messages
+}
+
+func (e *aggEval) init(cs *CheckState) { initParts(cs, e.parts) }
+
+func initParts(cs *CheckState, p parts) {
+	if p.moments {
+		cs.Moments = &Moments{}
+	}
+	if p.sketch {
+		cs.Sketch = &Sketch{}
+	}
+	if p.hashes {
+		cs.Hashes = map[uint64]int64{}
+	}
+	if p.counts {
+		cs.Counts = map[string]int64{}
+	}
+}
+
+func (e *aggEval) update(cs *CheckState, rec arrow.Record, _ int64, _ bool) {
+	if e.col < 0 {
+		cs.Elements += rec.NumRows()
+		return
+	}
+	foldColumn(cs, rec.Column(e.col), e.parts)
+}
+
+// foldColumn adds a batch of one column to the state parts.
+func foldColumn(cs *CheckState, arr arrow.Array, p parts) {
+	cs.Elements += int64(arr.Len())
+	cs.Nulls += int64(arr.NullN())
+	nulls := arr.NullN() > 0
+	if p.moments || p.sketch {
+		vals, done := floats(arr)
+		var n int64
+		var sum float64
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i, v := range vals {
+			if (nulls && arr.IsNull(i)) || v != v {
+				continue
+			}
+			n++
+			sum += v
+			lo, hi = math.Min(lo, v), math.Max(hi, v)
+		}
+		if p.moments {
+			var m2 float64
+			if n > 0 {
+				mean := sum / float64(n)
+				for i, v := range vals {
+					if (nulls && arr.IsNull(i)) || v != v {
+						continue
+					}
+					d := v - mean
+					m2 += d * d
+				}
+			}
+			cs.Moments.NaN += int64(arr.Len()-arr.NullN()) - n
+			cs.Moments.addBatch(n, sum, lo, hi, m2)
+		}
+		if p.sketch {
+			for i, v := range vals {
+				if !(nulls && arr.IsNull(i)) {
+					cs.Sketch.Add(v)
+				}
+			}
+		}
+		done()
+	}
+	if p.hashes {
+		hs := make([]uint64, arr.Len())
+		hashInto(arr, hs)
+		for i, h := range hs {
+			if !(nulls && arr.IsNull(i)) {
+				cs.Hashes[h]++
+			}
+		}
+	}
+	if p.counts && !cs.Overflow {
+		for i := 0; i < arr.Len(); i++ {
+			if nulls && arr.IsNull(i) {
+				continue
+			}
+			v := valueText(arr, i)
+			if _, ok := cs.Counts[v]; ok {
+				cs.Counts[v]++
+			} else {
+				cs.Counts[strings.Clone(v)] = 1
+			}
+		}
+		if len(cs.Counts) > maxCounts {
+			cs.Overflow = true
+		}
+	}
+}
+
+func (e *aggEval) finish(cs *CheckState, rows int64, r *CheckResult) {
+	if e.col >= 0 {
+		r.ElementCount, r.MissingCount = cs.Elements, cs.Nulls
+	} else {
+		r.ElementCount = rows
+	}
+	v, err := e.metric(cs, rows)
+	if err != nil {
+		r.Error = err.Error()
+		return
+	}
+	r.Observed = jsonFloat(v)
+	r.Success = e.b.contains(v)
+	if !r.Success {
+		r.Message = fmt.Sprintf("%s is %s, want %s", e.label, fmtFloat(v), e.b)
+	}
+}
+
+// jsonFloat makes NaN and infinities representable in JSON results.
+func jsonFloat(v float64) any {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return fmt.Sprint(v)
+	}
+	return v
+}
+
+func fmtFloat(v float64) string { return fmt.Sprintf("%.6g", v) }
+
+var errNoValues = fmt.Errorf("no non-null values to compute it from")
+
+func momentsMetric(f func(m *Moments) float64) func(cs *CheckState, _ int64) (float64, error) {
+	return func(cs *CheckState, _ int64) (float64, error) {
+		if cs.Moments.N == 0 {
+			return 0, errNoValues
+		}
+		return f(cs.Moments), nil
+	}
+}
+
+// aggCheck registers a bounded aggregate of a numeric column.
+func aggCheck(name, label, summary string, pt parts, metric func(cs *CheckState, rows int64) (float64, error)) {
+	register(&checkType{
+		name: name, kind: KindAggregate, summary: summary,
+		params: withParams([]param{p("column", true, tString)}, boundParams),
+		build: func(c *compiler, k kwargs) (evaluator, error) {
+			var i int
+			var f arrow.Field
+			var err error
+			if pt.moments || pt.sketch {
+				i, f, err = c.numericColumn(k.str("column"))
+			} else {
+				i, f, err = c.column(k.str("column"))
+			}
+			if err != nil {
+				return nil, err
+			}
+			bt := f.Type
+			if !pt.moments && !pt.sketch {
+				bt = arrow.PrimitiveTypes.Float64 // counts and fractions
+			}
+			b, err := readBounds(k, bt)
+			if err != nil {
+				return nil, err
+			}
+			return &aggEval{col: i, parts: pt, metric: metric, b: b, label: label}, nil
+		},
+	})
+}
+
+func distinct(cs *CheckState) float64 { return float64(len(cs.Hashes)) }
+
+func init() {
+	register(&checkType{
+		name: "expect_table_row_count_to_be_between", kind: KindAggregate,
+		summary: "the number of rows", params: boundParams,
+		build: func(c *compiler, k kwargs) (evaluator, error) {
+			b, err := readBounds(k, arrow.PrimitiveTypes.Int64)
+			if err != nil {
+				return nil, err
+			}
+			return &aggEval{col: -1, b: b, label: "row count", metric: func(_ *CheckState, rows int64) (float64, error) { return float64(rows), nil }}, nil
+		},
+	})
+	register(&checkType{
+		name: "expect_table_row_count_to_equal", kind: KindAggregate,
+		summary: "the number of rows is exactly value", params: []param{p("value", true, tPosInt)},
+		build: func(c *compiler, k kwargs) (evaluator, error) {
+			v, _ := k.num("value")
+			return &aggEval{col: -1, b: bounds{lo: v, hi: v, hasLo: true, hasHi: true, loText: v, hiText: v}, label: "row count",
+				metric: func(_ *CheckState, rows int64) (float64, error) { return float64(rows), nil }}, nil
+		},
+	})
+	aggCheck("expect_column_null_fraction_to_be_between", "null fraction", "the fraction of nulls in the column", parts{},
+		func(cs *CheckState, _ int64) (float64, error) {
+			if cs.Elements == 0 {
+				return 0, errNoValues
+			}
+			return float64(cs.Nulls) / float64(cs.Elements), nil
+		})
+	aggCheck("expect_column_unique_value_count_to_be_between", "distinct value count", "the number of distinct non-null values", parts{hashes: true},
+		func(cs *CheckState, _ int64) (float64, error) { return distinct(cs), nil })
+	aggCheck("expect_column_proportion_of_unique_values_to_be_between", "unique proportion", "distinct non-null values / non-null values", parts{hashes: true},
+		func(cs *CheckState, _ int64) (float64, error) {
+			n := cs.Elements - cs.Nulls
+			if n == 0 {
+				return 0, errNoValues
+			}
+			return distinct(cs) / float64(n), nil
+		})
+	aggCheck("expect_column_min_to_be_between", "min", "the column minimum", parts{moments: true}, momentsMetric(func(m *Moments) float64 { return m.Min }))
+	aggCheck("expect_column_max_to_be_between", "max", "the column maximum", parts{moments: true}, momentsMetric(func(m *Moments) float64 { return m.Max }))
+	aggCheck("expect_column_mean_to_be_between", "mean", "the column mean", parts{moments: true}, momentsMetric(func(m *Moments) float64 { return m.Mean }))
+	aggCheck("expect_column_sum_to_be_between", "sum", "the column sum", parts{moments: true}, momentsMetric(func(m *Moments) float64 { return m.Sum }))
+	aggCheck("expect_column_stdev_to_be_between", "standard deviation", "the sample standard deviation (ddof=1)", parts{moments: true}, momentsMetric((*Moments).Std))
+	aggCheck("expect_column_median_to_be_between", "median", "the median (exact up to 4096 values, then a quantile sketch)", parts{sketch: true},
+		func(cs *CheckState, _ int64) (float64, error) {
+			if cs.Sketch.N == 0 {
+				return 0, errNoValues
+			}
+			return cs.Sketch.Quantile(0.5), nil
+		})
+
+	register(&checkType{
+		name: "expect_column_quantile_values_to_be_between", kind: KindAggregate,
+		summary: "each listed quantile within its range",
+		params: []param{p("column", true, tString), p("quantile_ranges", true, map[string]any{
+			"type": "object", "required": []any{"quantiles", "value_ranges"}, "additionalProperties": false,
+			"properties": map[string]any{
+				"quantiles":    map[string]any{"type": "array", "minItems": 1, "items": tFrac},
+				"value_ranges": map[string]any{"type": "array", "minItems": 1, "items": map[string]any{"type": "array", "minItems": 2, "maxItems": 2, "items": map[string]any{"type": []any{"number", "null"}}}},
+			},
+		})},
+		build: func(c *compiler, k kwargs) (evaluator, error) {
+			i, _, err := c.numericColumn(k.str("column"))
+			if err != nil {
+				return nil, err
+			}
+			qr, _ := k["quantile_ranges"].(map[string]any)
+			qs, _ := qr["quantiles"].([]any)
+			vr, _ := qr["value_ranges"].([]any)
+			if len(qs) != len(vr) {
+				return nil, fmt.Errorf("quantile_ranges: %d quantiles but %d value_ranges", len(qs), len(vr))
+			}
+			e := &quantileEval{col: i}
+			for j := range qs {
+				q, _ := qs[j].(float64)
+				pair, _ := vr[j].([]any)
+				b := bounds{}
+				if lo, ok := pair[0].(float64); ok {
+					b.lo, b.hasLo, b.loText = lo, true, lo
+				}
+				if hi, ok := pair[1].(float64); ok {
+					b.hi, b.hasHi, b.hiText = hi, true, hi
+				}
+				e.qs, e.bs = append(e.qs, q), append(e.bs, b)
+			}
+			return e, nil
+		},
+	})
+	register(&checkType{
+		name: "expect_column_distinct_values_to_be_in_set", kind: KindAggregate,
+		summary: "the set of distinct values is a subset of value_set",
+		params:  []param{p("column", true, tString), p("value_set", true, tScalars)},
+		build: func(c *compiler, k kwargs) (evaluator, error) {
+			i, _, err := c.column(k.str("column"))
+			if err != nil {
+				return nil, err
+			}
+			vals, _ := k["value_set"].([]any)
+			set := map[string]bool{}
+			for _, v := range vals {
+				set[scalarText(v)] = true
+			}
+			return &distinctSetEval{col: i, set: set}, nil
+		},
+	})
+}
+
+// scalarText is how a suite scalar compares with valueText of a cell.
+func scalarText(v any) string {
+	if f, ok := v.(float64); ok {
+		return fmt.Sprint(f)
+	}
+	return fmt.Sprint(v)
+}
+
+type quantileEval struct {
+	col int
+	qs  []float64
+	bs  []bounds
+}
+
+func (e *quantileEval) init(cs *CheckState) { cs.Sketch = &Sketch{} }
+func (e *quantileEval) update(cs *CheckState, rec arrow.Record, _ int64, _ bool) {
+	foldColumn(cs, rec.Column(e.col), parts{sketch: true})
+}
+func (e *quantileEval) finish(cs *CheckState, _ int64, r *CheckResult) {
+	r.ElementCount, r.MissingCount = cs.Elements, cs.Nulls
+	if cs.Sketch.N == 0 {
+		r.Error = errNoValues.Error()
+		return
+	}
+	obs := map[string]any{}
+	var bad []string
+	for j, q := range e.qs {
+		v := cs.Sketch.Quantile(q)
+		obs[fmt.Sprint(q)] = v
+		if !e.bs[j].contains(v) {
+			bad = append(bad, fmt.Sprintf("q%g=%s not in %s", q, fmtFloat(v), e.bs[j]))
+		}
+	}
+	r.Observed, r.Success = obs, len(bad) == 0
+	r.Message = strings.Join(bad, "; ")
+}
+
+type distinctSetEval struct {
+	col int
+	set map[string]bool
+}
+
+func (e *distinctSetEval) init(cs *CheckState) { cs.Counts = map[string]int64{} }
+func (e *distinctSetEval) update(cs *CheckState, rec arrow.Record, _ int64, _ bool) {
+	foldColumn(cs, rec.Column(e.col), parts{counts: true})
+}
+func (e *distinctSetEval) finish(cs *CheckState, _ int64, r *CheckResult) {
+	r.ElementCount, r.MissingCount = cs.Elements, cs.Nulls
+	if cs.Overflow {
+		r.Error = fmt.Sprintf("more than %d distinct values", maxCounts)
+		return
+	}
+	var extra []string
+	for v := range cs.Counts {
+		if !e.set[v] {
+			extra = append(extra, v)
+		}
+	}
+	sort.Strings(extra)
+	r.Observed = len(cs.Counts)
+	r.Success = len(extra) == 0
+	if !r.Success {
+		// Values outside the set are data: report them redacted.
+		for _, v := range extra[:min(len(extra), maxSamples)] {
+			r.UnexpectedSample = append(r.UnexpectedSample, sampleText(v, false))
+		}
+		r.UnexpectedCount = int64(len(extra))
+		r.Message = fmt.Sprintf("%d distinct values outside the set", len(extra))
+	}
+}

@@ -1,0 +1,50 @@
+// Package validation is mlsec's data quality gate: declarative suites of
+// checks run over Arrow record streams (CSV, Parquet, Arrow IPC, JSON
+// Lines), including checks that catch poisoning and tampering, and JSON
+// Schema validation of JSON documents.
+//
+// A suite is YAML or JSON, validated against the published JSON Schema
+// (suite.schema.json, SuiteJSONSchema) before use. Check types carry
+// Great Expectations' names where GX has the check
+// (expect_column_values_to_be_between, ...), plus poisoning signals:
+// duplicate rows, conflicting labels, label proportions against a pinned
+// baseline, z-score and IQR outliers, statistics shift against a baseline
+// file pinned by SHA-256, PII (email, phone, Luhn-checked cards,
+// mod-97-checked IBANs, US SSNs) and credentials in text. CheckTypes
+// lists them all.
+//
+// The shortest real use:
+//
+//	suite, err := validation.LoadSuite("gate.yaml")
+//	r, err := dataread.Open(ctx, "train.parquet", nil) // any array.RecordReader
+//	res, err := validation.Validate(ctx, suite, r, nil)
+//	if !res.Success { /* block the pipeline */ }
+//
+// The gate fails closed: a check that cannot be evaluated (a missing
+// column, a wrong type), a suite that evaluated nothing, or data without
+// rows is a failure. Unexpected values in results are redacted
+// ("sha256:<16 hex>") unless Options.RawSamples; PII and credential
+// checks never record values. A suite can pin the data schema
+// (schema_digest, see SchemaDigest) and be pinned itself
+// (Options.SuiteDigest, Suite.Digest). Result.Statement exports the
+// outcome as an in-toto test-result statement for signing.
+//
+// # Distributed validation
+//
+// Every check is computed from a mergeable State. A distributed engine
+// compiles a Plan once per schema and, per partition:
+//
+//	plan, _ := validation.NewPlan(suite, schema, nil)
+//	st := plan.NewState(firstRowIndexOfPartition)
+//	for each record: plan.Update(st, rec)
+//	ship st (JSON or gob; only exported fields)
+//
+// then merges the states in any order and tree shape (State.Merge is
+// associative and commutative) and calls plan.Finalize(merged), which
+// returns the same Result a single machine computes. Row indices are
+// dataset-wide when each partition's offset is its first row's index.
+// Monotonicity checks need partitions to be contiguous row ranges.
+// Quantiles (median, quantile, IQR without pinned quartiles) are exact
+// up to 4096 values per column and sketched beyond; uniqueness, duplicate
+// and label-conflict states grow with the number of distinct values.
+package validation

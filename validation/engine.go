@@ -1,0 +1,306 @@
+package validation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+)
+
+// Status is the verdict of a suite run.
+type Status string
+
+const (
+	StatusPassed Status = "PASSED"
+	StatusWarned Status = "WARNED" // only warn-severity checks failed
+	StatusFailed Status = "FAILED"
+)
+
+// CheckStatus is the outcome of one check.
+type CheckStatus string
+
+const (
+	CheckPassed CheckStatus = "passed"
+	CheckFailed CheckStatus = "failed"
+	CheckWarned CheckStatus = "warned" // failed, severity warn
+	CheckError  CheckStatus = "error"  // could not be evaluated; fails the suite
+)
+
+// Result is the outcome of a suite over a dataset, shaped after Great
+// Expectations' validation result (SUMMARY format).
+type Result struct {
+	Suite        string        `json:"suite"`
+	SuiteDigest  string        `json:"suite_digest"`
+	SchemaDigest string        `json:"schema_digest"`
+	Success      bool          `json:"success"`
+	Status       Status        `json:"status"`
+	Reason       string        `json:"reason,omitempty"` // why a run failed as a whole
+	Rows         int64         `json:"rows"`
+	Statistics   Statistics    `json:"statistics"`
+	Checks       []CheckResult `json:"results"`
+	StartedAt    time.Time     `json:"started_at,omitzero"`
+	EndedAt      time.Time     `json:"ended_at,omitzero"`
+}
+
+// Statistics count the checks by outcome.
+type Statistics struct {
+	Evaluated int `json:"evaluated_checks"`
+	Passed    int `json:"successful_checks"`
+	Warned    int `json:"warned_checks"`
+	Failed    int `json:"unsuccessful_checks"`
+	Errored   int `json:"errored_checks"`
+}
+
+// CheckResult is the outcome of one check.
+type CheckResult struct {
+	Index    int            `json:"index"`
+	ID       string         `json:"id,omitempty"`
+	Type     string         `json:"type"`
+	Kwargs   map[string]any `json:"kwargs"`
+	Severity Severity       `json:"severity"`
+	Status   CheckStatus    `json:"status"`
+	Success  bool           `json:"success"`
+	// Observed is the measured value (a statistic, a schema property).
+	Observed          any     `json:"observed_value,omitempty"`
+	ElementCount      int64   `json:"element_count"`
+	MissingCount      int64   `json:"missing_count"`
+	UnexpectedCount   int64   `json:"unexpected_count"`
+	UnexpectedPercent float64 `json:"unexpected_percent"`
+	// UnexpectedSample holds the first unexpected values, redacted as
+	// "sha256:<16 hex>" unless Options.RawSamples; PII and credential
+	// checks never sample.
+	UnexpectedSample []string `json:"partial_unexpected_list,omitempty"`
+	// UnexpectedIndices are the dataset-wide row indices (0-based) of the
+	// first unexpected rows.
+	UnexpectedIndices []int64 `json:"partial_unexpected_index_list,omitempty"`
+	Message           string  `json:"message,omitempty"`
+	Error             string  `json:"exception,omitempty"`
+}
+
+// Name identifies the check in reports: its id, or index and type.
+func (c *CheckResult) Name() string {
+	if c.ID != "" {
+		return c.ID
+	}
+	return fmt.Sprintf("%d:%s", c.Index, c.Type)
+}
+
+// Options control a validation run.
+type Options struct {
+	// RawSamples puts raw unexpected values in results instead of hashes.
+	RawSamples bool
+	// SuiteDigest, when set, pins the suite: a suite with another digest
+	// is refused with a *DigestError before any data is read.
+	SuiteDigest string
+	// Progress, when set, is called after each record with the rows so far.
+	Progress func(rows int64)
+	// Logger receives debug logs (default: none).
+	Logger *slog.Logger
+}
+
+// Plan is a suite compiled against a data schema. It is the entry point
+// for distributed validation: every worker calls NewState and Update on
+// its partition, the states are merged with State.Merge, and Finalize
+// turns the merged state into the same Result a single machine computes.
+// A Plan is safe for concurrent use by several goroutines, each with its
+// own State.
+type Plan struct {
+	suite        *Suite
+	schema       *arrow.Schema
+	schemaDigest string
+	checks       []Check
+	evals        []evaluator // nil where compiling failed
+	errs         []error
+	raw          bool
+	log          *slog.Logger
+}
+
+// NewPlan compiles suite against schema. Checks that cannot be compiled
+// against this schema (a missing column, a wrong type) become errored
+// checks in the result, which fail it; NewPlan itself fails only for a
+// pinned suite digest that does not match.
+func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	if o.SuiteDigest != "" && suite.Digest() != o.SuiteDigest {
+		return nil, &DigestError{What: fmt.Sprintf("suite %q", suite.source), Got: suite.Digest(), Want: o.SuiteDigest}
+	}
+	log := o.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p := &Plan{suite: suite, schema: schema, schemaDigest: SchemaDigest(schema), raw: o.RawSamples, log: log}
+	p.checks = append([]Check(nil), suite.Checks...)
+	if suite.SchemaDigest != "" {
+		p.checks = append(p.checks, Check{Type: "expect_table_schema_digest_to_equal", ID: "schema_digest",
+			Severity: SeverityError, Kwargs: map[string]any{"digest": suite.SchemaDigest}})
+	}
+	c := &compiler{schema: schema, dir: suite.dir}
+	for i, ch := range p.checks {
+		ct, ok := registry[ch.Type]
+		var ev evaluator
+		var err error
+		if !ok {
+			err = fmt.Errorf("unknown check type %q", ch.Type)
+		} else {
+			ev, err = ct.build(c, kwargs(ch.Kwargs))
+		}
+		if err != nil {
+			err = &SuiteError{Suite: suite.source, Check: i, Type: ch.Type, Msg: err.Error()}
+			log.Debug("check not evaluable", "check", i, "err", err)
+		}
+		p.evals = append(p.evals, ev)
+		p.errs = append(p.errs, err)
+	}
+	return p, nil
+}
+
+// NewState returns an empty state for a part of the dataset whose first
+// row has the dataset-wide index offset (0 for a single stream).
+func (p *Plan) NewState(offset int64) *State {
+	st := &State{SuiteDigest: p.suite.Digest(), SchemaDigest: p.schemaDigest, Offset: offset,
+		Checks: make([]CheckState, len(p.checks))}
+	for i, ev := range p.evals {
+		if ev != nil {
+			ev.init(&st.Checks[i])
+		}
+	}
+	return st
+}
+
+// CheckError is a check that failed while evaluating data.
+var errSchemaMismatch = errors.New("record schema differs from the plan's")
+
+// Update folds one record into st. The record's rows follow the rows
+// already in st (their indices start at st.Offset+st.Rows).
+func (p *Plan) Update(st *State, rec arrow.Record) (err error) {
+	if !rec.Schema().Equal(p.schema) && SchemaDigest(rec.Schema()) != p.schemaDigest {
+		return fmt.Errorf("validation: %w", errSchemaMismatch)
+	}
+	offset := st.Offset + st.Rows
+	for i, ev := range p.evals {
+		if ev == nil || st.Checks[i].Error != "" {
+			continue
+		}
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					st.Checks[i].Error = fmt.Sprintf("evaluation failed: %v", r)
+				}
+			}()
+			ev.update(&st.Checks[i], rec, offset, p.raw)
+		}()
+	}
+	st.Rows += rec.NumRows()
+	return nil
+}
+
+// Finalize turns a (merged) state into the result. It does not modify st.
+func (p *Plan) Finalize(st *State) *Result {
+	res := &Result{Suite: p.suite.Name, SuiteDigest: p.suite.Digest(), SchemaDigest: p.schemaDigest, Rows: st.Rows}
+	for i, ch := range p.checks {
+		r := CheckResult{Index: i, ID: ch.ID, Type: ch.Type, Kwargs: ch.Kwargs, Severity: ch.Severity}
+		if r.Kwargs == nil {
+			r.Kwargs = map[string]any{}
+		}
+		switch {
+		case p.errs[i] != nil:
+			var se *SuiteError
+			if errors.As(p.errs[i], &se) {
+				r.Error = se.Msg
+			} else {
+				r.Error = p.errs[i].Error()
+			}
+		case i >= len(st.Checks):
+			r.Error = "no state for this check"
+		case st.Checks[i].Error != "":
+			r.Error = st.Checks[i].Error
+		default:
+			cs := st.Checks[i].clone()
+			func() {
+				defer func() {
+					if x := recover(); x != nil {
+						r.Error = fmt.Sprintf("evaluation failed: %v", x)
+					}
+				}()
+				p.evals[i].finish(&cs, st.Rows, &r)
+			}()
+		}
+		switch {
+		case r.Error != "":
+			r.Status, r.Success = CheckError, false
+			res.Statistics.Errored++
+		case r.Success:
+			r.Status = CheckPassed
+			res.Statistics.Passed++
+			res.Statistics.Evaluated++
+		case ch.Severity == SeverityWarn:
+			r.Status = CheckWarned
+			res.Statistics.Warned++
+			res.Statistics.Evaluated++
+		default:
+			r.Status = CheckFailed
+			res.Statistics.Failed++
+			res.Statistics.Evaluated++
+		}
+		res.Checks = append(res.Checks, r)
+	}
+	// Fail closed: nothing evaluated, an errored check, or no data at all
+	// is never a pass.
+	switch {
+	case res.Statistics.Evaluated == 0:
+		res.Status, res.Reason = StatusFailed, "no check could be evaluated"
+	case res.Statistics.Errored > 0:
+		res.Status, res.Reason = StatusFailed, fmt.Sprintf("%d checks could not be evaluated", res.Statistics.Errored)
+	case st.Rows == 0:
+		res.Status, res.Reason = StatusFailed, "the dataset has no rows"
+	case res.Statistics.Failed > 0:
+		res.Status = StatusFailed
+	case res.Statistics.Warned > 0:
+		res.Status = StatusWarned
+	default:
+		res.Status = StatusPassed
+	}
+	res.Success = res.Status != StatusFailed
+	return res
+}
+
+// clone copies the parts finish may modify (counts derived in place).
+func (c CheckState) clone() CheckState { return c }
+
+// Validate runs suite over every record of rr, in one pass and bounded
+// memory (except for checks whose state grows with distinct values:
+// uniqueness, duplicates, conflicting labels). An error means the data
+// could not be read or the pinned suite digest did not match; a failed
+// gate is a Result with Success false.
+func Validate(ctx context.Context, suite *Suite, rr array.RecordReader, opts *Options) (*Result, error) {
+	start := time.Now().UTC()
+	p, err := NewPlan(suite, rr.Schema(), opts)
+	if err != nil {
+		return nil, err
+	}
+	st := p.NewState(0)
+	for rr.Next() {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if err := p.Update(st, rr.Record()); err != nil {
+			return nil, err
+		}
+		if opts != nil && opts.Progress != nil {
+			opts.Progress(st.Rows)
+		}
+	}
+	if err := rr.Err(); err != nil {
+		return nil, err
+	}
+	res := p.Finalize(st)
+	res.StartedAt, res.EndedAt = start, time.Now().UTC()
+	return res, nil
+}

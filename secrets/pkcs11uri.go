@@ -45,7 +45,8 @@ func ParsePKCS11URI(s string) (*PKCS11URI, error) {
 		return nil, fmt.Errorf("secrets: PKCS#11 URI %q: %s", redactURI(s), fmt.Sprintf(format, a...))
 	}
 	if !strings.HasPrefix(s, SchemePKCS11) {
-		return fail("does not start with %q", SchemePKCS11)
+		// Not quoted: it may be anything, a PIN included.
+		return nil, fmt.Errorf("secrets: not a PKCS#11 URI (want %s...)", SchemePKCS11)
 	}
 	rest := s[len(SchemePKCS11):]
 	path, query, _ := strings.Cut(rest, "?")
@@ -120,7 +121,10 @@ func ParsePKCS11URI(s string) (*PKCS11URI, error) {
 }
 
 // String returns the URI without its query, which may carry the PIN.
-func (u *PKCS11URI) String() string { return redactURI(u.raw) }
+func (u PKCS11URI) String() string { return redactURI(u.raw) }
+
+// GoString is String, so %#v does not print the PIN field.
+func (u PKCS11URI) GoString() string { return "secrets.PKCS11URI(" + u.String() + ")" }
 
 // module returns the module path to load.
 func (u *PKCS11URI) module() (string, error) {

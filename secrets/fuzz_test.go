@@ -1,0 +1,131 @@
+package secrets_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/mlsec-dev/mlsec/secrets"
+)
+
+// FuzzDecrypt feeds arbitrary bytes to the envelope parser and decrypter:
+// it must never panic, and nothing but the genuine ciphertext decrypts.
+func FuzzDecrypt(f *testing.F) {
+	kek, _ := devKEK(f)
+	ctx := context.Background()
+	pt := []byte("model weights, 30 bytes long..")
+	var ct bytes.Buffer
+	if err := secrets.Encrypt(ctx, &ct, bytes.NewReader(pt), kek, []byte("aad")); err != nil {
+		f.Fatal(err)
+	}
+	valid := ct.Bytes()
+	f.Add(valid)
+	f.Add(valid[:len(valid)-1])
+	f.Add([]byte{0, 0, 0, 1, 0})
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		var out bytes.Buffer
+		err := secrets.Decrypt(ctx, &out, bytes.NewReader(data), []byte("aad"), kek)
+		if err == nil && !bytes.Equal(data, valid) && !bytes.Equal(out.Bytes(), pt) {
+			t.Fatalf("forged ciphertext decrypted to %q", out.Bytes())
+		}
+		if err == nil && !bytes.Equal(out.Bytes(), pt) {
+			t.Fatalf("decrypted to %q", out.Bytes())
+		}
+		_ = secrets.RewrapStream(ctx, io.Discard, bytes.NewReader(data), kek, kek)
+	})
+}
+
+// FuzzDecryptValue does the same for Tink envelope values.
+func FuzzDecryptValue(f *testing.F) {
+	kek, _ := devKEK(f)
+	ctx := context.Background()
+	v, err := secrets.EncryptValue(ctx, kek, []byte("pw"), nil)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(v)
+	f.Add(v[:10])
+	f.Fuzz(func(t *testing.T, data []byte) {
+		pt, err := secrets.DecryptValue(ctx, data, nil, kek)
+		if err == nil && string(pt) != "pw" {
+			t.Fatalf("forged value decrypted to %q", pt)
+		}
+	})
+}
+
+// FuzzParseRef: parsing never panics, never quotes its input in an error,
+// and what parses prints back to an equivalent reference.
+func FuzzParseRef(f *testing.F) {
+	for _, s := range []string{"env:HOME", "file:/run/secrets/pw", "enc:AAAA", "enc:", "env:", "x", ":", "file:\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := secrets.ParseRef(s)
+		if err != nil {
+			if len(s) > 12 && strings.Contains(err.Error(), s) {
+				t.Fatalf("error quotes the input: %v", err)
+			}
+			return
+		}
+		r2, err := secrets.ParseRef(r.String())
+		if err != nil || r2.Kind != r.Kind || r2.Name != r.Name || !bytes.Equal(r2.Ciphertext, r.Ciphertext) {
+			t.Fatalf("%q -> %v -> %v, %v", s, r, r2, err)
+		}
+	})
+}
+
+// FuzzParsePKCS11URI: never panics, never shows a pin-value.
+func FuzzParsePKCS11URI(f *testing.F) {
+	for _, s := range []string{
+		"pkcs11:token=a;object=b?pin-value=1234",
+		"pkcs11:token=a%20b;id=%01%02;type=private?module-path=/x.so&pin-source=file:/p",
+		"pkcs11:slot-id=0;object=k", "pkcs11:token=a;token=b", "pkcs11:%zz", "pkcs11:",
+	} {
+		f.Add(s, "1234")
+	}
+	f.Fuzz(func(t *testing.T, s, pin string) {
+		if len(pin) < 6 || strings.ContainsAny(pin, "&#%?;=") {
+			pin = "pin-" + pin + "-value"
+		}
+		uri := s + "?pin-value=" + pin
+		if strings.Contains(s, "?") {
+			uri = s + "&pin-value=" + pin
+		}
+		u, err := secrets.ParsePKCS11URI(uri)
+		if err != nil {
+			if strings.Contains(err.Error(), pin) && !strings.Contains(s, pin) {
+				t.Fatalf("error shows the PIN: %v", err)
+			}
+			return
+		}
+		if strings.Contains(u.String(), pin) && !strings.Contains(s, pin) {
+			t.Fatalf("String shows the PIN: %v", u)
+		}
+	})
+}
+
+// FuzzScan: arbitrary content never panics the scanner, and findings are
+// well-formed and redacted.
+func FuzzScan(f *testing.F) {
+	g := newGen(46)
+	f.Add([]byte("token = " + "ghp_" + g.s(alnum, 36) + "\n"))
+	f.Add([]byte("-----BEGIN PRIVATE KEY-----\nMIIE\n"))
+	f.Add([]byte("password: " + g.s(alnum, 20)))
+	f.Add([]byte{0, 0xff, '\n', 'h', 'f', '_'})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fs, err := secrets.ScanReader(context.Background(), "f", bytes.NewReader(data), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range fs {
+			if x.Line < 1 || x.Column < 1 || !strings.HasSuffix(x.Match, secrets.Redacted) {
+				t.Fatalf("bad finding %+v", x)
+			}
+		}
+		r := secrets.NewRedactor()
+		_ = r.Redact(string(data))
+	})
+}

@@ -32,9 +32,15 @@ type Finding struct {
 	// Fingerprint is the first 16 hex digits of SHA-256(secret), to track
 	// one leaked credential across files without revealing it.
 	Fingerprint string `json:"fingerprint"`
+	// Field is the column name in a Parquet or Arrow file, where Line is
+	// the row and Column the column index (both 1-based).
+	Field string `json:"field,omitempty"`
 }
 
 func (f Finding) String() string {
+	if f.Field != "" {
+		return fmt.Sprintf("%s: row %d, column %q: %s (%s): %s", f.Path, f.Line, f.Field, f.Rule, f.Description, f.Match)
+	}
 	return fmt.Sprintf("%s:%d:%d: %s (%s): %s", f.Path, f.Line, f.Column, f.Rule, f.Description, f.Match)
 }
 
@@ -69,7 +75,7 @@ type ScanOptions struct {
 // by path and line. Files that cannot be read are reported in the
 // returned error (naming each file) along with the findings in the rest.
 func Scan(ctx context.Context, fsys fs.FS, opts *ScanOptions) ([]Finding, error) {
-	return scanFS(ctx, fsys, ".", "", opts)
+	return scanFS(ctx, fsys, ".", "", "", opts)
 }
 
 // ScanPath scans a file or a directory tree on disk (see [Scan]); finding
@@ -84,9 +90,9 @@ func ScanPath(ctx context.Context, p string, opts *ScanOptions) ([]Finding, erro
 		if dir == "" {
 			dir = "."
 		}
-		return scanFS(ctx, os.DirFS(dir), base, filepath.ToSlash(dir), opts)
+		return scanFS(ctx, os.DirFS(dir), base, filepath.ToSlash(dir), dir, opts)
 	}
-	return scanFS(ctx, os.DirFS(p), ".", filepath.ToSlash(p), opts)
+	return scanFS(ctx, os.DirFS(p), ".", filepath.ToSlash(p), p, opts)
 }
 
 // ScanReader scans one stream, reporting findings under name.
@@ -95,7 +101,10 @@ func ScanReader(ctx context.Context, name string, r io.Reader, opts *ScanOptions
 	return s.scanStream(ctx, name, r)
 }
 
-func scanFS(ctx context.Context, fsys fs.FS, root, prefix string, opts *ScanOptions) ([]Finding, error) {
+// scanFS scans fsys from root; prefix is prepended to reported paths and
+// osRoot, when fsys is a directory on disk, lets Parquet and Arrow files
+// be decoded (elsewhere their raw bytes are scanned).
+func scanFS(ctx context.Context, fsys fs.FS, root, prefix, osRoot string, opts *ScanOptions) ([]Finding, error) {
 	s := newScanner(opts)
 	workers := runtime.GOMAXPROCS(0)
 	if opts != nil && opts.Workers > 0 {
@@ -122,6 +131,16 @@ func scanFS(ctx context.Context, fsys fs.FS, root, prefix string, opts *ScanOpti
 		go func() {
 			defer wg.Done()
 			for p := range paths {
+				if osRoot != "" && isColumnar(p) {
+					fs, err := s.scanColumnar(ctx, filepath.Join(osRoot, filepath.FromSlash(p)), display(p))
+					mu.Lock()
+					findings = append(findings, fs...)
+					if err != nil {
+						errs = append(errs, err)
+					}
+					mu.Unlock()
+					continue
+				}
 				f, err := fsys.Open(p)
 				if err != nil {
 					mu.Lock()

@@ -112,8 +112,13 @@ func (p *pipeline) poisonedBatch(ctx context.Context, a attack, l *stepLog) (dec
 	if _, err := p.validate(ctx, ds); err != nil && !isUnavailable(err) {
 		return decision{}, err
 	}
-	if ds.validation != "" {
-		l.note("validation suite: %s", map[bool]string{true: "passed", false: "FAILED: " + joinReasons(ds.failures)}[ds.valid])
+	if ds.validation != "" && ds.valid {
+		l.note("validation suite passed")
+	} else if ds.validation != "" {
+		l.note("validation suite FAILED (signed test result recorded):")
+		for _, f := range ds.failures {
+			l.note("  %s", f)
+		}
 	}
 	l.note("trained, recorded and signed anyway, as a pipeline that skips its own gate would")
 	c, err := p.produce(ctx, a, ds, nil)
@@ -146,6 +151,9 @@ func (p *pipeline) unapprovedDataset(ctx context.Context, a attack, l *stepLog) 
 		return decision{}, err
 	}
 	l.note("ingested %s, version %s (approved: %s %s)", ds.name, short(ds.version), p.approved.name, short(p.approved.version))
+	if ds.validation != "" {
+		l.note("validation suite: %s", map[bool]string{true: "PASSED (the data is fine; it is just not the approved version)", false: "FAILED"}[ds.valid])
+	}
 	c, err := p.produce(ctx, a, ds, nil)
 	if err != nil {
 		return decision{}, err

@@ -95,10 +95,10 @@ func (p *pipeline) gate(ctx context.Context, c *candidate, batch, batchName stri
 	}
 	add(checkSecrets, "no credential in the model directory", err)
 
-	dsVersion, reason, err := p.verifyProvenance(ctx, c)
+	reason, err = p.verifyProvenance(ctx, c)
 	add(checkProvenance, reason, err)
 
-	reason, err = p.checkValidation(ctx, dsVersion)
+	reason, err = p.checkValidation(ctx, c)
 	add(checkValidation, reason, err)
 
 	rep, html, err := p.checkDrift(ctx, batch, batchName)
@@ -187,23 +187,23 @@ func about(store []attestation, predicateType string, digest provenance.DigestSe
 // verifyProvenance verifies the model's training provenance under the
 // training policy (trusted key, build type, approved dataset version, code
 // pinned by digest), then the provenance of the dataset it names under the
-// dataset policy. It returns the dataset version the model was trained on.
-func (p *pipeline) verifyProvenance(ctx context.Context, c *candidate) (provenance.DigestSet, string, error) {
+// dataset policy.
+func (p *pipeline) verifyProvenance(ctx context.Context, c *candidate) (string, error) {
 	store, err := p.loadStore()
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	md, err := p.modelDigest(ctx, c.dir)
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	training, err := provenance.LoadPolicy(p.path("policy", "training.json"))
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
 	cands := about(store, provenance.PredicateSLSAProvenance, md)
 	if len(cands) == 0 {
-		return nil, "", fmt.Errorf("no training provenance has the model's digest %s as subject", short(md))
+		return "", fmt.Errorf("no training provenance has the model's digest %s as subject", short(md))
 	}
 	var errs []string
 	for _, a := range cands {
@@ -223,10 +223,10 @@ func (p *pipeline) verifyProvenance(ctx context.Context, c *candidate) (provenan
 			errs = append(errs, err.Error())
 			continue
 		}
-		return ds, fmt.Sprintf("training run by %s, signed by the pipeline key, on approved dataset %s; %s",
+		return fmt.Sprintf("training run by %s, signed by the pipeline key, on approved dataset %s; %s",
 			shortBuilder(v.Statement.Predicate.RunDetails.Builder.ID), short(ds), reason), nil
 	}
-	return nil, "", errors.New(joinReasons(errs))
+	return "", errors.New(joinReasons(errs))
 }
 
 func (p *pipeline) verifyDatasetProvenance(ctx context.Context, store []attestation, ds provenance.DigestSet) (string, error) {
@@ -263,12 +263,6 @@ func violations(err error) []string {
 }
 
 func shortBuilder(id string) string { return id[strings.LastIndex(id, "/")+1:] }
-
-// checkValidation looks up the test-result attestation of the dataset
-// version and requires a verified, passing result.
-func (p *pipeline) checkValidation(ctx context.Context, ds provenance.DigestSet) (string, error) {
-	return "", unavailable("validation")
-}
 
 // deploy copies the model (and its signature) into the serving folder,
 // through a temporary folder and a rename so a server never sees half a

@@ -3,13 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/sigstore/sigstore/pkg/cryptoutils"
+	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/stretchr/testify/require"
+
+	"github.com/mlsec-dev/mlsec/signing"
 )
 
 // TestDemo runs the whole pipeline as `make demo` does and checks what it
@@ -48,30 +53,67 @@ func TestDemo(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, m.Weights, len(featureNames()))
 
-	// Each attack must be caught by its own check; "N/A" is allowed only
-	// while the package behind that check is absent from the build.
-	wantCheck := map[string]string{
-		"attack: tampered model":          "signature",
-		"attack: poisoned training batch": "validation",
-		"attack: drifted serving batch":   "drift",
-		"attack: unapproved dataset":      "provenance",
-		"attack: planted credential":      "secrets",
+	// Every step ran: no package is missing from the build.
+	for _, s := range steps {
+		require.NotEqual(t, Unavailable, s.Verdict, "%s: %s", s.Name, s.Detail)
 	}
-	for name, check := range wantCheck {
+
+	// Each attack must be caught by its own check, for its reason.
+	want := map[string]struct {
+		check   string
+		reasons []string
+	}{
+		"attack: tampered model":          {"signature", []string{"changed model.json"}},
+		"attack: poisoned training batch": {"validation", []string{"FAILED", "poison.duplicates", "poison.label_conflicts", "poison.label_shift"}},
+		"attack: drifted serving batch":   {"drift", []string{"credit_score", "income"}},
+		"attack: unapproved dataset":      {"provenance", []string{"dependencies.required[0]", "not an approved version"}},
+		"attack: planted credential":      {"secrets", []string{"config.json", "aws-access-key-id", "aws-secret-access-key", "[REDACTED]"}},
+	}
+	for name, w := range want {
 		s, ok := byName[name]
 		require.True(t, ok, "step %q missing", name)
-		if s.Verdict == Unavailable {
-			continue
-		}
 		require.Equal(t, Caught, s.Verdict, "%s: %s", name, s.Detail)
-		require.Equal(t, check, s.Check, "%s caught by the wrong check: %s", name, s.Detail)
+		require.Equal(t, w.check, s.Check, "%s caught by the wrong check: %s", name, s.Detail)
+		require.True(t, strings.HasPrefix(s.Detail, w.check+": "), s.Detail)
+		for _, r := range w.reasons {
+			require.Contains(t, s.Detail, r, name)
+		}
 	}
-	if gate := byName["deploy gate"]; gate.Verdict != Unavailable {
-		require.Equal(t, Deployed, gate.Verdict, gate.Detail)
-		require.FileExists(t, filepath.Join(out, "serving", "loan-default", "model.json"))
-		require.FileExists(t, filepath.Join(out, "reports", "drift-today.html"))
-	} else {
-		require.NoDirExists(t, filepath.Join(out, "serving"))
+
+	// The clean model passed every gate check and is in the serving folder
+	// with its signature, which still verifies there.
+	gate := byName["deploy gate"]
+	require.Equal(t, Deployed, gate.Verdict, gate.Detail)
+	require.Contains(t, gate.Detail, "5 checks passed, 0 not available")
+	serving := filepath.Join(out, "serving", "loan-default")
+	require.FileExists(t, filepath.Join(serving, "model.json"))
+	sig, err := os.ReadFile(serving + ".sig")
+	require.NoError(t, err)
+	pub, err := os.ReadFile(filepath.Join(out, "policy", "pipeline.pub"))
+	require.NoError(t, err)
+	pk, err := cryptoutils.UnmarshalPEMToPublicKey(pub)
+	require.NoError(t, err)
+	v, err := signature.LoadVerifier(pk, crypto.SHA256)
+	require.NoError(t, err)
+	_, err = signing.Verify(context.Background(), serving, sig, signing.VerifyOptions{Key: v})
+	require.NoError(t, err)
+	for _, f := range []string{"reports/drift-today.html", "reports/drift-drifted-batch.html",
+		"attestations/dataset-loans-v1.intoto.json", "attestations/validation-loans-v1.intoto.json",
+		"attestations/training-loan-default.intoto.json", "profiles/reference-loans-v1.json", "model/loan-default.sig"} {
+		require.FileExists(t, filepath.Join(out, f))
+	}
+	// Nothing was deployed but the clean model.
+	entries, err := os.ReadDir(filepath.Join(out, "serving"))
+	require.NoError(t, err)
+	require.Len(t, entries, 2, "serving holds loan-default and loan-default.sig only")
+
+	// The planted credentials never reach the output.
+	for name, secret := range fakeCredentials(42) {
+		if name == "FEATURE_DB_URL" { // the password between "scorer:" and "@"
+			secret = secret[strings.Index(secret, "scorer:")+7 : strings.Index(secret, "@")]
+		}
+		require.NotContains(t, stdout.String(), secret)
+		require.NotContains(t, string(b), secret)
 	}
 }
 

@@ -99,9 +99,14 @@ func TestDemo(t *testing.T) {
 	require.NoError(t, err)
 	for _, f := range []string{"reports/drift-today.html", "reports/drift-drifted-batch.html",
 		"attestations/dataset-loans-v1.intoto.json", "attestations/validation-loans-v1.intoto.json",
-		"attestations/training-loan-default.intoto.json", "profiles/reference-loans-v1.json", "model/loan-default.sig"} {
+		"attestations/training-loan-default.intoto.json", "profiles/reference-loans-v1.json", "model/loan-default.sig",
+		"reports/lineage.txt", "reports/lineage.dot", "reports/validation-loans-v1.json"} {
 		require.FileExists(t, filepath.Join(out, f))
 	}
+	lin := byName["lineage of the deployed model"]
+	require.Equal(t, Pass, lin.Verdict, lin.Detail)
+	require.Contains(t, strings.Join(lin.Notes, "\n"), "loans dirHash:")
+
 	// Nothing was deployed but the clean model.
 	entries, err := os.ReadDir(filepath.Join(out, "serving"))
 	require.NoError(t, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
@@ -68,17 +69,32 @@ func (p *pipeline) run(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintln(p.w)
+	caught, na, total := 0, 0, 0
+	for _, res := range p.r.results {
+		if strings.HasPrefix(res.Name, "attack: ") {
+			total++
+			switch res.Verdict {
+			case Caught:
+				caught++
+			case Unavailable:
+				na++
+			}
+		}
+	}
+	attacks := fmt.Sprintf("%d of %d attacks caught for the right reason", caught, total)
+	if na > 0 {
+		attacks += fmt.Sprintf(", %d not checkable in this build", na)
+	}
+	took := time.Since(start).Round(time.Millisecond)
 	switch {
 	case p.ok() && p.deployed == "":
-		fmt.Fprintf(p.w, "result: OK as far as this build goes: no gate check is available, nothing was deployed (%s)\n",
-			time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(p.w, "result: OK as far as this build goes: no gate check is available, nothing was deployed; %s (%s)\n", attacks, took)
 	case p.ok():
-		fmt.Fprintf(p.w, "result: OK, the clean model was deployed to %s and every attack that could run was caught (%s)\n",
-			p.deployed, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(p.w, "result: OK: the clean model passed the gate and was deployed to %s; %s (%s)\n", p.rel(p.deployed), attacks, took)
 	case p.deployed == "":
-		fmt.Fprintf(p.w, "result: FAILED, the clean model was not deployed\n")
+		fmt.Fprintf(p.w, "result: FAILED: the clean model was not deployed; %s\n", attacks)
 	default:
-		fmt.Fprintf(p.w, "result: FAILED, a step failed or an attack was missed (see the table)\n")
+		fmt.Fprintf(p.w, "result: FAILED: a step failed or an attack was missed (see the table); %s\n", attacks)
 	}
 	fmt.Fprintf(p.w, "output folder: %s\n", p.cfg.out)
 	return nil
@@ -162,7 +178,10 @@ func (p *pipeline) cleanPath(ctx context.Context) error {
 		p.deployed = dst
 		return Deployed, fmt.Sprintf("%d checks passed, %d not available; model copied to %s", p.gateChecks, len(d.checks)-p.gateChecks, p.rel(dst))
 	})
-	return nil
+	if p.deployed == "" {
+		return nil
+	}
+	return r.do("lineage of the deployed model", func(l *stepLog) (string, error) { return p.lineage(ctx, c, l) })
 }
 
 func reasons(cs []checkResult) []string {

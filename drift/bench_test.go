@@ -2,6 +2,8 @@ package drift
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -13,6 +15,14 @@ import (
 
 // benchColumns is the benchmark table width: 10 numeric columns.
 const benchColumns = 10
+
+// benchRows is the rows per side, MLSEC_BENCH_DRIFT_ROWS or 2^20.
+func benchRows() int {
+	if n, err := strconv.Atoi(os.Getenv("MLSEC_BENCH_DRIFT_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 1 << 20
+}
 
 // benchRecords returns rows×10 float64 columns in batches of 64k rows,
 // drawn from the same generator as the golden tests (and as
@@ -72,7 +82,7 @@ func reportValues(b *testing.B, rows int, cpu0 time.Duration) {
 
 // BenchmarkProfile profiles 1M rows × 10 numeric columns.
 func BenchmarkProfile(b *testing.B) {
-	const rows = 1 << 20
+	rows := benchRows()
 	recs := benchRecords(b, rows, 1, 0)
 	b.ResetTimer()
 	cpu0 := cpuTime()
@@ -86,7 +96,7 @@ func BenchmarkProfile(b *testing.B) {
 // against a reference profile of 1M rows: profiling the current data plus
 // Compare (what `mlsec drift compare --reference profile.json` does).
 func BenchmarkCompareProfileMode(b *testing.B) {
-	const rows = 1 << 20
+	rows := benchRows()
 	ref := profileRecs(b, benchRecords(b, rows, 1, 0), ProfileOptions{})
 	recs := benchRecords(b, rows, 100, 0.01)
 	b.ResetTimer()
@@ -103,7 +113,7 @@ func BenchmarkCompareProfileMode(b *testing.B) {
 // BenchmarkCompareExactMode compares raw data with raw data: 1M + 1M rows
 // × 10 columns, every value kept (KS exact statistic, asymptotic p).
 func BenchmarkCompareExactMode(b *testing.B) {
-	const rows = 1 << 20
+	rows := benchRows()
 	refRecs := benchRecords(b, rows, 1, 0)
 	recs := benchRecords(b, rows, 100, 0.01)
 	b.ResetTimer()

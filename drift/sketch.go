@@ -34,6 +34,8 @@ import (
 // N = 10⁷ and the default K = 2048). Until N reaches K nothing is
 // compacted and every answer is exact; with K = 0 the sketch never
 // compacts (exact mode, memory grows with N).
+//
+// A QuantileSketch (like a Profile) is not safe for concurrent use.
 type QuantileSketch struct {
 	k       int
 	n       int64
@@ -43,7 +45,8 @@ type QuantileSketch struct {
 	// parity[h] says whether the next compaction of level h keeps odd
 	// positions.
 	parity []bool
-	sorted []wv // cache of the weighted sorted items; nil when stale
+	sorted []wv    // cache of the weighted sorted items; nil when stale
+	cum    []int64 // cumulative weights of sorted
 	// scratch is the radix sort's buffer (not state).
 	scratch []uint64
 }
@@ -194,32 +197,49 @@ func (s *QuantileSketch) Clone() *QuantileSketch {
 	return c
 }
 
-// items returns the weighted items sorted by value (cached).
+// items returns the weighted items sorted by value (cached), with their
+// cumulative weights.
 func (s *QuantileSketch) items() []wv {
 	if s.sorted != nil {
 		return s.sorted
 	}
-	total := 0
-	for _, l := range s.levels {
-		total += len(l)
-	}
-	out := make([]wv, 0, total)
+	var out []wv
 	for h, l := range s.levels {
-		for _, v := range l {
-			out = append(out, wv{v, int64(1) << h})
+		if len(l) == 0 {
+			continue
 		}
+		if len(s.scratch) < 2*len(l) {
+			s.scratch = make([]uint64, 2*len(l))
+		}
+		// Sorting a level in place keeps the sketch's state (a multiset
+		// per level) unchanged.
+		sortFloats(l, s.scratch)
+		w := int64(1) << h
+		out = mergeWeighted(out, l, w)
 	}
-	slices.SortFunc(out, func(a, b wv) int {
-		switch {
-		case a.v < b.v:
-			return -1
-		case a.v > b.v:
-			return 1
-		}
-		return 0
-	})
+	if out == nil {
+		out = []wv{}
+	}
 	s.sorted = out
+	s.cum = make([]int64, len(out)+1)
+	for i, e := range out {
+		s.cum[i+1] = s.cum[i] + e.w
+	}
 	return out
+}
+
+// mergeWeighted merges sorted values of weight w into the sorted items a.
+func mergeWeighted(a []wv, vals []float64, w int64) []wv {
+	out := make([]wv, 0, len(a)+len(vals))
+	i := 0
+	for _, v := range vals {
+		for i < len(a) && a[i].v <= v {
+			out = append(out, a[i])
+			i++
+		}
+		out = append(out, wv{v, w})
+	}
+	return append(out, a[i:]...)
 }
 
 // Rank estimates how many added values are ≤ x.
@@ -231,7 +251,7 @@ func (s *QuantileSketch) Rank(x float64) int64 {
 		}
 		return 1
 	})
-	return prefixWeight(it, i)
+	return s.cum[i]
 }
 
 // rankLess estimates how many added values are < x.
@@ -243,15 +263,7 @@ func (s *QuantileSketch) rankLess(x float64) int64 {
 		}
 		return 1
 	})
-	return prefixWeight(it, i)
-}
-
-func prefixWeight(it []wv, i int) int64 {
-	var w int64
-	for _, e := range it[:i] {
-		w += e.w
-	}
-	return w
+	return s.cum[i]
 }
 
 // Quantile returns the smallest item whose estimated rank is ≥ q·N (the
@@ -293,6 +305,10 @@ type sketchJSON struct {
 func (s *QuantileSketch) MarshalJSON() ([]byte, error) {
 	j := sketchJSON{K: s.k, N: s.n, ErrUp: s.errUp, ErrDown: s.errDown, Parity: s.parity}
 	for _, l := range s.levels {
+		// Levels are multisets: write them sorted, so equal states encode
+		// equally.
+		l = slices.Clone(l)
+		slices.Sort(l)
 		b := make([]byte, 8*len(l))
 		for i, v := range l {
 			binary.LittleEndian.PutUint64(b[8*i:], math.Float64bits(v))

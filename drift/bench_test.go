@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"strconv"
@@ -92,10 +93,31 @@ func BenchmarkProfile(b *testing.B) {
 	reportValues(b, rows, cpu0)
 }
 
-// BenchmarkCompareProfileMode compares 1M current rows × 10 columns
-// against a reference profile of 1M rows: profiling the current data plus
-// Compare (what `mlsec drift compare --reference profile.json` does).
+// BenchmarkCompareProfileMode compares current rows × 10 columns against
+// a reference profile of as many rows with CompareReader (what `mlsec
+// drift compare --reference profile.json` does): one pass over the
+// current data, KS, Wasserstein and the histogram distances per column.
 func BenchmarkCompareProfileMode(b *testing.B) {
+	rows := benchRows()
+	ref := profileRecs(b, benchRecords(b, rows, 1, 0), ProfileOptions{})
+	recs := benchRecords(b, rows, 100, 0.01)
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		rr, err := array.NewRecordReader(recs[0].Schema(), recs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := CompareReader(context.Background(), ref, rr, CompareOptions{Test: TestKS}, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	reportValues(b, rows, cpu0)
+}
+
+// BenchmarkCompareProfiles compares a current profile with a reference
+// profile (both sketched), including profiling the current data.
+func BenchmarkCompareProfiles(b *testing.B) {
 	rows := benchRows()
 	ref := profileRecs(b, benchRecords(b, rows, 1, 0), ProfileOptions{})
 	recs := benchRecords(b, rows, 100, 0.01)

@@ -63,20 +63,20 @@ func numericCounts(c *ColumnProfile, edges []float64) []float64 {
 		m = 1
 	}
 	out := make([]float64, m+3)
-	s := c.Sketch
+	s := c.view()
 	lo, hi := edges[0], edges[len(edges)-1]
 	out[0] = float64(s.rankLess(lo) + c.NegInf)
 	for j := 0; j < m; j++ {
 		a := edges[min(j, len(edges)-1)]
 		var upper int64
 		if j == m-1 {
-			upper = s.Rank(hi)
+			upper = s.rank(hi)
 		} else {
 			upper = s.rankLess(edges[j+1])
 		}
 		out[1+j] = float64(max(upper-s.rankLess(a), 0))
 	}
-	out[m+1] = float64(s.N() - s.Rank(hi) + c.PosInf)
+	out[m+1] = float64(s.n() - s.rank(hi) + c.PosInf)
 	out[m+2] = float64(c.NaN)
 	return out
 }

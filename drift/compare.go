@@ -341,6 +341,9 @@ func Compare(ref, cur *Profile, opts CompareOptions) (*Report, error) {
 // exact reports whether every numeric sketch and category summary is exact.
 func (p *Profile) exact() bool {
 	for _, c := range p.columns {
+		if c.grid != nil {
+			return false // Wasserstein from the grid is approximate
+		}
 		if c.Sketch != nil && !c.Sketch.Exact() {
 			return false
 		}
@@ -358,7 +361,7 @@ func summarize(c *ColumnProfile) ColumnSummary {
 	}
 	if c.Kind == Numeric {
 		s.Mean, s.Std = c.Mean, c.Std()
-		s.SketchRankError = c.Sketch.NormalizedRankError()
+		s.SketchRankError = c.rankError()
 		if c.Distinct != nil {
 			s.Distinct = len(c.Distinct)
 		}
@@ -501,18 +504,24 @@ func compareColumn(r, c *ColumnProfile, opts CompareOptions) ColumnResult {
 		res.Metrics["linf"] = LInf(h.Reference, h.Current)
 	}
 	var ri, ci []wv
-	var errKS float64
-	if r.Kind == Numeric && r.Sketch.N() > 0 && c.Sketch.N() > 0 {
-		ri, ci = r.Sketch.items(), c.Sketch.items()
-		errKS = r.Sketch.NormalizedRankError() + c.Sketch.NormalizedRankError()
-		d := ksStatisticWeighted(ri, ci)
-		res.Metrics["ks"] = d
-		w := wassersteinSorted(ri, ci)
-		res.Metrics["wasserstein"] = w
-		res.Metrics["wasserstein_norm"] = w / math.Max(r.Std(), 0.001)
+	var errKS, errW float64
+	if r.Kind == Numeric {
+		rv, cv := r.view(), c.view()
+		if rv.n() > 0 && cv.n() > 0 {
+			ri, ci = rv.it, cv.it
+			errKS = r.rankError() + c.rankError()
+			d := ksStatisticWeighted(ri, ci)
+			res.Metrics["ks"] = d
+			w := wassersteinSorted(ri, ci)
+			res.Metrics["wasserstein"] = w
+			res.Metrics["wasserstein_norm"] = w / math.Max(r.Std(), 0.001)
+			if c.grid != nil {
+				errW = c.grid.crossingBound(rv)
+			}
+		}
 	}
 	setBound := func(b float64) {
-		if errKS > 0 {
+		if errKS > 0 || errW > 0 || c.grid != nil {
 			res.ErrorBound = &b
 		}
 	}
@@ -529,7 +538,7 @@ func compareColumn(r, c *ColumnProfile, opts CompareOptions) ColumnResult {
 		}
 	case TestWasserstein, TestWassersteinNorm:
 		lo, hi := math.Min(r.Min, c.Min), math.Max(r.Max, c.Max)
-		b := errKS * (hi - lo)
+		b := errKS*(hi-lo) + errW
 		res.Statistic = res.Metrics["wasserstein"]
 		if test == TestWassersteinNorm {
 			res.Statistic = res.Metrics["wasserstein_norm"]
@@ -540,7 +549,7 @@ func compareColumn(r, c *ColumnProfile, opts CompareOptions) ColumnResult {
 		}
 		setBound(b)
 	case TestAndersonDarling:
-		if !r.Sketch.Exact() || !c.Sketch.Exact() {
+		if !r.Sketch.Exact() || c.Sketch == nil || !c.Sketch.Exact() {
 			res.Status = StatusSkipped
 			res.Note = "Anderson–Darling needs every value (exact mode); profile the data with Exact"
 			break

@@ -554,16 +554,18 @@ func smirnovSF(n int, x float64) float64 {
 	if nf*(1-x) == float64(last) {
 		last-- // the term with 1−x−j/n = 0 vanishes
 	}
-	lgn, _ := math.Lgamma(nf + 1)
+	// log C(n, j) is updated incrementally: one log per term instead of
+	// three log-gamma calls.
+	logC := 0.0
 	sum := 0.0
 	for j := 0; j <= last; j++ {
 		jf := float64(j)
-		lgj, _ := math.Lgamma(jf + 1)
-		lgnj, _ := math.Lgamma(nf - jf + 1)
+		if j > 0 {
+			logC += math.Log((nf - jf + 1) / jf)
+		}
 		a := 1 - x - jf/nf
 		b := x + jf/nf
-		lt := lgn - lgj - lgnj + (nf-jf)*math.Log(a) + (jf-1)*math.Log(b)
-		term := math.Exp(lt)
+		term := math.Exp(logC + (nf-jf)*math.Log(a) + (jf-1)*math.Log(b))
 		sum += term
 		if j > 0 && j < last && 4*float64(last-j+1)*term < 2.220446049250313e-16*sum {
 			break

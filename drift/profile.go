@@ -105,6 +105,10 @@ type ColumnProfile struct {
 	Distinct map[float64]int64
 	// Freq holds the categories of a categorical column.
 	Freq *FrequencySketch
+
+	// grid, for current data compared by CompareReader, replaces Sketch
+	// and the moments.
+	grid *gridAccumulator
 }
 
 // maxNumericDistinct is how many distinct numeric values are tracked.
@@ -181,6 +185,11 @@ func kindOf(t arrow.DataType) (Kind, bool) {
 	return "", false
 }
 
+func kindOfOK(t arrow.DataType, k Kind) bool {
+	got, ok := kindOf(t)
+	return ok && got == k
+}
+
 // typeName is the Arrow type name used in profiles; dictionary-encoded
 // strings count as strings so that encodings of the same data compare.
 func typeName(t arrow.DataType) string {
@@ -245,7 +254,7 @@ func (p *Profile) AddRecord(rec arrow.Record) error {
 			return fmt.Errorf("drift: %w: column %q missing from a record batch", ErrSchemaMismatch, c.Name)
 		}
 		f := s.Field(idx[0])
-		if tn := typeName(f.Type); tn != c.ArrowType {
+		if tn := typeName(f.Type); tn != c.ArrowType && !(c.grid != nil && kindOfOK(f.Type, c.Kind)) {
 			return fmt.Errorf("drift: %w: column %q is %s in one record batch and %s in another", ErrSchemaMismatch, c.Name, c.ArrowType, tn)
 		}
 		cols[i] = rec.Column(idx[0])
@@ -358,6 +367,11 @@ func (c *ColumnProfile) add(a arrow.Array) (cellEncoder, error) {
 		buf := make([]float64, 0, min(n, 4096))
 		flush := func() {
 			if len(buf) == 0 {
+				return
+			}
+			if c.grid != nil {
+				c.grid.add(buf)
+				buf = buf[:0]
 				return
 			}
 			// Moments of the chunk by two passes (no division per value),

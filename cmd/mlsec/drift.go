@@ -220,13 +220,30 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 				popts.Exact = true
 			}
 		}
-		cur, err := profileFiles(ctx, args, popts)
-		if err != nil {
-			return err
-		}
-		rep, err := drift.Compare(refProfile, cur, opts)
-		if err != nil {
-			return err
+		var rep *drift.Report
+		if popts.Exact || len(popts.Columns) > 0 {
+			cur, err := profileFiles(ctx, args, popts)
+			if err != nil {
+				return err
+			}
+			if rep, err = drift.Compare(refProfile, cur, opts); err != nil {
+				return err
+			}
+		} else {
+			// Profile vs data: one pass, current values counted into the
+			// reference's grid.
+			r, err := dataread.OpenAll(ctx, args, nil)
+			if err != nil {
+				return err
+			}
+			rep, err = drift.CompareReader(ctx, refProfile, r, opts, nil)
+			r.Close()
+			if err != nil {
+				if !strings.Contains(err.Error(), args[0]) {
+					err = fmt.Errorf("%s: %w", strings.Join(args, ", "), err)
+				}
+				return err
+			}
 		}
 		if *htmlOut != "" {
 			if err := rep.WriteHTMLFile(*htmlOut); err != nil {

@@ -233,7 +233,8 @@ type bundleSignature struct {
 
 // MarshalBundle wraps a signed envelope in a Sigstore bundle v0.3 whose
 // verification material is the public key named by keyHint. A bundle holds
-// exactly one signature; use the JSON or JSONL carrier for more.
+// exactly one signature; use the JSON or JSONL carrier for more. The
+// signature's keyid is left out (it is not signed): the hint names the key.
 func MarshalBundle(env *dsse.Envelope, keyHint string) ([]byte, error) {
 	if len(env.Signatures) != 1 {
 		return nil, fmt.Errorf("provenance: sigstore bundle: holds exactly one signature, envelope has %d", len(env.Signatures))
@@ -249,7 +250,10 @@ func MarshalBundle(env *dsse.Envelope, keyHint string) ([]byte, error) {
 		DSSEEnvelope: &bundleEnvelope{
 			Payload:     env.Payload,
 			PayloadType: env.PayloadType,
-			Signatures:  []bundleSignature{{Sig: env.Signatures[0].Sig, KeyID: env.Signatures[0].KeyID}},
+			// The key is named by verificationMaterial; a keyid here would
+			// only make go-securesystemslib based verifiers (sigstore-go)
+			// skip the signature when it differs from the one they derive.
+			Signatures: []bundleSignature{{Sig: env.Signatures[0].Sig}},
 		},
 	}
 	return json.Marshal(&b)

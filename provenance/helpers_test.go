@@ -8,6 +8,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"testing"
@@ -96,4 +97,11 @@ func trainingStatement(t testing.TB) *provenance.Statement {
 	st, err := r.Finish()
 	require.NoError(t, err)
 	return st
+}
+
+func mustHex(t testing.TB, s string) []byte {
+	t.Helper()
+	b, err := hex.DecodeString(s)
+	require.NoError(t, err)
+	return b
 }

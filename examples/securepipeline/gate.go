@@ -223,7 +223,7 @@ func (p *pipeline) verifyProvenance(ctx context.Context, c *candidate) (string, 
 			errs = append(errs, err.Error())
 			continue
 		}
-		return fmt.Sprintf("training run by %s, signed by the pipeline key, on approved dataset %s; %s",
+		return fmt.Sprintf("training run by builder %s, signed by the trusted key, on approved dataset %s; %s",
 			shortBuilder(v.Statement.Predicate.RunDetails.Builder.ID), short(ds), reason), nil
 	}
 	return "", errors.New(joinReasons(errs))
@@ -262,7 +262,15 @@ func violations(err error) []string {
 	return []string{err.Error()}
 }
 
-func shortBuilder(id string) string { return id[strings.LastIndex(id, "/")+1:] }
+// shortBuilder keeps the last two path elements of a builder id.
+func shortBuilder(id string) string {
+	if i := strings.LastIndex(id, "/"); i > 0 {
+		if j := strings.LastIndex(id[:i], "/"); j >= 0 {
+			return id[j+1:]
+		}
+	}
+	return id
+}
 
 // deploy copies the model (and its signature) into the serving folder,
 // through a temporary folder and a rename so a server never sees half a

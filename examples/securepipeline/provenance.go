@@ -175,6 +175,11 @@ func (p *pipeline) writePolicy(ctx context.Context) (string, error) {
 		BuildTypes: []string{provenance.BuildTypeDataset},
 		MaxAge:     maxAge,
 	}
+	// The validation suite is part of the policy: the gate accepts only
+	// test results made with exactly this suite (by digest).
+	if err := writeFile(filepath.Join(dir, "loans_gate.yaml"), suiteYAML); err != nil {
+		return "", err
+	}
 	if err := writeJSON(filepath.Join(dir, "training.json"), training); err != nil {
 		return "", err
 	}
@@ -188,7 +193,7 @@ func (p *pipeline) writePolicy(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	return fmt.Sprintf("approved training data: %s %s; trusted key: the pipeline's -> %s",
+	return fmt.Sprintf("approved training data: %s %s; trusted key: the pipeline's; pinned suite: loans-gate -> %s",
 		p.approved.name, short(p.approved.version), p.rel(dir)), nil
 }
 

@@ -163,7 +163,7 @@ func (p *pipeline) checkValidation(ctx context.Context, c *candidate) (string, e
 	if err != nil {
 		return "", err
 	}
-	suite, err := loadSuite()
+	suite, err := validation.LoadSuite(p.path("policy", "loans_gate.yaml"))
 	if err != nil {
 		return "", err
 	}

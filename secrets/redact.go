@@ -185,9 +185,9 @@ func (rw *redactWriter) Write(p []byte) (int, error) {
 	rw.buf = append(rw.buf, p...)
 	cut := bytes.LastIndexByte(rw.buf, '\n') + 1
 	if cut == 0 && len(rw.buf) > maxPending {
-		// A line longer than maxPending: flush all but a tail long enough
-		// to hold the secret that might straddle the cut.
-		cut = len(rw.buf) - maxWindow
+		// A line longer than maxPending: flush part of it, cutting before
+		// any secret that would straddle the cut.
+		cut = rw.r.safeCut(rw.buf, len(rw.buf)-maxWindow)
 	}
 	if cut > 0 {
 		if _, err := io.WriteString(rw.w, rw.r.Redact(string(rw.buf[:cut]))); err != nil {
@@ -196,6 +196,30 @@ func (rw *redactWriter) Write(p []byte) (int, error) {
 		rw.buf = rw.buf[:copy(rw.buf, rw.buf[cut:])]
 	}
 	return len(p), nil
+}
+
+// safeCut moves cut back so that no registered value or recognised
+// credential in buf spans it.
+func (r *Redactor) safeCut(buf []byte, cut int) int {
+	r.mu.RLock()
+	values := r.values
+	r.mu.RUnlock()
+	for moved := true; moved && cut > 0; {
+		moved = false
+		for _, sp := range r.scan.findSpans(buf) {
+			if sp.start < cut && cut < sp.end {
+				cut, moved = sp.start, true
+			}
+		}
+		for _, v := range values {
+			lo := max(0, cut-len(v)+1)
+			hi := min(len(buf), cut+len(v)-1)
+			if i := bytes.Index(buf[lo:hi], []byte(v)); i >= 0 {
+				cut, moved = lo+i, true
+			}
+		}
+	}
+	return cut
 }
 
 func (rw *redactWriter) Close() error {

@@ -104,6 +104,22 @@ func TestRedactorWriter(t *testing.T) {
 	}
 	require.NoError(t, w.Close())
 	require.NotContains(t, out.String(), v)
+
+	// Secrets at every offset around the writer's flush point.
+	for shift := range 64 {
+		out.Reset()
+		w = r.Writer(&out)
+		text := strings.Repeat("z", 64<<10-2048+shift-20) + v + " " + key + " " + strings.Repeat("q", 8<<10)
+		for i := 0; i < len(text); i += 1000 {
+			_, err := w.Write([]byte(text[i:min(len(text), i+1000)]))
+			require.NoError(t, err)
+		}
+		require.NoError(t, w.Close())
+		if i := strings.Index(out.String(), key); i >= 0 {
+			t.Fatalf("shift %d: key leaked at %d: %q", shift, i, out.String()[max(0, i-60):i+30])
+		}
+		require.False(t, strings.Contains(out.String(), v), "shift %d: value leaked", shift)
+	}
 }
 
 func TestResolver(t *testing.T) {

@@ -132,6 +132,10 @@ dependencies:
       pinnedBy: sha256
 externalParameters:
   seed: {oneOf: [42]}
+  hyperparameters.lr: {exact: 0.01}
+  entrypoint: {any: true}
+  datasets: {any: true}
+rejectUnknownParameters: true
 `, trainerBuilder, provenance.BuildTypeDataset, provenance.BuildTypeTraining, p.manifest.Root["dirHash"])
 	path := filepath.Join(dir, "policy.yaml")
 	require.NoError(t, os.WriteFile(path, []byte(yml), 0o644))
@@ -268,6 +272,8 @@ func TestChainTampering(t *testing.T) {
 		st := parseEnv(t, p.trainingEnv)
 		st.Predicate.BuildDefinition.BuildType = "https://example.com/notebook"
 		st.Predicate.BuildDefinition.ExternalParameters["seed"] = 7
+		st.Predicate.BuildDefinition.ExternalParameters["hyperparameters"] = map[string]any{"lr": 0.5}
+		st.Predicate.BuildDefinition.ExternalParameters["acme_debug"] = true
 		st.Predicate.BuildDefinition.ResolvedDependencies[1].Digest = nil
 		st.Predicate.BuildDefinition.ResolvedDependencies[1].URI = "oci://registry.example.com/trainer:latest"
 		env, err := provenance.Sign(ctx, st, p.trainerKey.signer)
@@ -279,7 +285,7 @@ func TestChainTampering(t *testing.T) {
 		for _, v := range ve.Violations {
 			rules = append(rules, v.Rule)
 		}
-		require.ElementsMatch(t, []string{"buildTypes", "maxAge", "dependencies.required[1]", "externalParameters.seed"}, rules)
+		require.ElementsMatch(t, []string{"buildTypes", "maxAge", "dependencies.required[1]", "externalParameters.seed", "externalParameters.hyperparameters.lr", "externalParameters.acme_debug"}, rules)
 		var first *provenance.Violation
 		require.ErrorAs(t, err, &first)
 	})

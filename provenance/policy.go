@@ -40,7 +40,8 @@ type Policy struct {
 	MaxAge Duration `json:"maxAge,omitempty"`
 	// Dependencies constrain resolvedDependencies.
 	Dependencies DependencyPolicy `json:"dependencies,omitzero"`
-	// ExternalParameters holds an expectation per parameter name.
+	// ExternalParameters holds an expectation per parameter name; a
+	// dotted name ("hyperparameters.lr") reaches into nested objects.
 	ExternalParameters map[string]ParamRule `json:"externalParameters,omitempty"`
 	// RejectUnknownParameters rejects parameters not named above.
 	RejectUnknownParameters bool `json:"rejectUnknownParameters,omitempty"`

@@ -325,7 +325,7 @@ func Verify(ctx context.Context, env *dsse.Envelope, p *Policy, opts VerifyOptio
 	for _, k := range sortedKeys(p.ExternalParameters) {
 		r := p.ExternalParameters[k]
 		rule := RuleExternalParameters + "." + k
-		v, ok := params[k]
+		v, ok := lookupParam(params, k)
 		switch {
 		case !ok:
 			add(rule, ErrExternalParameters, "missing")
@@ -337,7 +337,7 @@ func Verify(ctx context.Context, env *dsse.Envelope, p *Policy, opts VerifyOptio
 	}
 	if p.RejectUnknownParameters {
 		for _, k := range sortedKeys(params) {
-			if _, ok := p.ExternalParameters[k]; !ok {
+			if !policyNames(p.ExternalParameters, k) {
 				add(RuleExternalParameters+"."+k, ErrExternalParameters, "not named by the policy")
 			}
 		}
@@ -347,6 +347,36 @@ func Verify(ctx context.Context, env *dsse.Envelope, p *Policy, opts VerifyOptio
 		return nil, fail(vs...)
 	}
 	return res, nil
+}
+
+// lookupParam finds key in params; a key with dots that is not itself a
+// parameter ("hyperparameters.lr") is looked up as a path into objects.
+func lookupParam(params map[string]any, key string) (any, bool) {
+	if v, ok := params[key]; ok {
+		return v, true
+	}
+	var cur any = params
+	for _, part := range strings.Split(key, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[part]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+// policyNames reports whether rules name the top-level parameter k, itself
+// or through a dotted path below it.
+func policyNames(rules map[string]ParamRule, k string) bool {
+	for name := range rules {
+		if name == k || strings.HasPrefix(name, k+".") {
+			return true
+		}
+	}
+	return false
 }
 
 func schemaReason(err error) string {

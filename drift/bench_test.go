@@ -2,8 +2,10 @@ package drift
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"strconv"
 	"syscall"
 	"testing"
@@ -148,4 +150,58 @@ func BenchmarkCompareExactMode(b *testing.B) {
 		}
 	}
 	reportValues(b, 2*rows, cpu0)
+}
+
+// BenchmarkProfileStreaming10M profiles 10M rows × 10 numeric columns
+// generated batch by batch (the data never exists in memory at once) and
+// reports the peak heap in use and the profile's JSON size: memory is
+// bounded by the sketches, not by the rows (the throughput includes
+// generating the data). MLSEC_BENCH_DRIFT_STREAM_ROWS
+// overrides the row count.
+func BenchmarkProfileStreaming10M(b *testing.B) {
+	rows := 10_000_000
+	if n, err := strconv.Atoi(os.Getenv("MLSEC_BENCH_DRIFT_STREAM_ROWS")); err == nil && n > 0 {
+		rows = n
+	}
+	var fields []arrow.Field
+	for j := 0; j < benchColumns; j++ {
+		fields = append(fields, arrow.Field{Name: fmt.Sprintf("c%d", j), Type: arrow.PrimitiveTypes.Float64})
+	}
+	schema := arrow.NewSchema(fields, nil)
+	const batch = 1 << 16
+	var peak uint64
+	var size int
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		p := NewProfile(ProfileOptions{})
+		bld := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+		for lo := 0; lo < rows; lo += batch {
+			n := min(batch, rows-lo)
+			for j := 0; j < benchColumns; j++ {
+				// A fresh stretch of the generator per batch and column.
+				vals := recipe{Kind: "normal", N: n, Seed: uint64(j)<<40 + uint64(lo)}.sample()
+				bld.Field(j).(*array.Float64Builder).AppendValues(vals, nil)
+			}
+			rec := bld.NewRecord()
+			if err := p.AddRecord(rec); err != nil {
+				b.Fatal(err)
+			}
+			rec.Release()
+			if lo%(batch*16) == 0 {
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				peak = max(peak, ms.HeapInuse)
+			}
+		}
+		bld.Release()
+		raw, err := json.Marshal(p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(raw)
+	}
+	reportValues(b, rows, cpu0)
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+	b.ReportMetric(float64(size)/(1<<20), "profile-MiB")
 }

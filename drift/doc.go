@@ -10,10 +10,12 @@
 //	_ = ref.WriteFile("reference.json")
 //
 //	ref, _ = drift.ReadProfileFile("reference.json")
-//	cur, _ := drift.ProfileReader(ctx, productionRecords, drift.ProfileOptions{}, nil)
-//	report, _ := drift.Compare(ref, cur, drift.CompareOptions{})
+//	report, _ := drift.CompareReader(ctx, ref, productionRecords, drift.CompareOptions{}, nil)
 //	if report.Dataset.Drifted { ... }
 //	_ = report.WriteHTMLFile("drift.html")
+//
+// Compare(ref, cur) compares two profiles instead (for example two merged
+// profiles from a distributed job).
 //
 // # Why compare against a profile
 //
@@ -108,16 +110,32 @@
 //
 // # Exact and profile mode
 //
-// With ProfileOptions.Exact every numeric value is kept and every
-// statistic is exact (the golden tests run in this mode). Otherwise a
-// column with more than K values is sketched. Let ε_r and ε_c be the
-// sketches' normalised rank-error bounds (ColumnSummary.SketchRankError,
-// about log2(n/K)/(2K); 0 when exact). Then the KS statistic of profile
-// mode is within ε_r + ε_c of the exact one, and Wasserstein-1 within
-// (ε_r + ε_c)·(max − min) of it; each verdict reports this bound as
-// ErrorBound, and tests check it holds. The KS p-value is computed from
-// the estimated statistic and the true sample sizes. Histogram counts are
-// within twice a sketch's rank bound per bucket. Anderson–Darling needs
+// Exact mode compares raw data with raw data: with ProfileOptions.Exact
+// every numeric value is kept and every statistic is exact (the golden
+// tests run in this mode). Profile mode compares against a reference
+// profile, whose columns with more than K values are sketched, either
+// with another profile (Compare) or with data (CompareReader).
+//
+// Let ε_r and ε_c be the reference's and the current side's normalised
+// rank-error bounds (ColumnSummary.SketchRankError, about log2(n/K)/(2K);
+// 0 when nothing was compacted). Comparing two profiles (Compare), the KS
+// statistic is within ε_r + ε_c of the exact one, and Wasserstein-1 within
+// (ε_r + ε_c)·(max − min) of it; histogram counts are within twice a
+// sketch's rank bound per bucket.
+//
+// CompareReader does not sketch the current data: it counts each value
+// into the reference grid (the reference sketch's items plus its min and
+// max; one binary search in a small cell of the grid per value, no
+// sorting). Every statistic looks at the current CDF only at those grid
+// points, so the current side is exact there (ε_c = 0): KS is within ε_r
+// of the exact statistic, histogram counts are exact, and Wasserstein is
+// within ε_r·(max − min) plus, for each gap between grid points where the
+// current CDF crosses the reference CDF, the gap's width times its current
+// mass.
+//
+// Each verdict reports its bound as ErrorBound, and tests check that the
+// bounds hold against exact mode. The KS p-value is computed from the
+// estimated statistic and the true sample sizes. Anderson–Darling needs
 // exact mode.
 //
 // # Report format (version 1)

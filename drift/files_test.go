@@ -1,0 +1,95 @@
+package drift
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/ipc"
+	"github.com/apache/arrow/go/v17/parquet"
+	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+	"github.com/mlsec-dev/mlsec/internal/dataread"
+	"github.com/stretchr/testify/require"
+)
+
+func writeParquet(t *testing.T, path string, recs ...arrow.Record) {
+	t.Helper()
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	w, err := pqarrow.NewFileWriter(recs[0].Schema(), f, parquet.NewWriterProperties(), pqarrow.DefaultWriterProps())
+	require.NoError(t, err)
+	for _, r := range recs {
+		require.NoError(t, w.Write(r))
+	}
+	require.NoError(t, w.Close())
+}
+
+func writeArrow(t *testing.T, path string, recs ...arrow.Record) {
+	t.Helper()
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	w, err := ipc.NewFileWriter(f, ipc.WithSchema(recs[0].Schema()))
+	require.NoError(t, err)
+	for _, r := range recs {
+		require.NoError(t, w.Write(r))
+	}
+	require.NoError(t, w.Close())
+	require.NoError(t, f.Close())
+}
+
+// Profiles of real Parquet and Arrow IPC files (read with the shared
+// dataset reader) equal profiles of the same records in memory: same
+// digest, same counts, same verdicts.
+func TestProfileFiles(t *testing.T) {
+	dir := t.TempDir()
+	x, k, c := makeTable(21, 20000, 0)
+	var recs []arrow.Record
+	for lo := 0; lo < len(x); lo += 7000 {
+		hi := min(lo+7000, len(x))
+		valid := make([]bool, hi-lo)
+		for i := range valid {
+			valid[i] = (lo+i)%97 != 5
+		}
+		recs = append(recs, record(t, x[lo:hi], valid, k[lo:hi], c[lo:hi]))
+	}
+	defer func() {
+		for _, r := range recs {
+			r.Release()
+		}
+	}()
+	pq := filepath.Join(dir, "ref.parquet")
+	writeParquet(t, pq, recs...)
+	ar := filepath.Join(dir, "ref.arrow")
+	writeArrow(t, ar, recs...)
+	mem := profileAt(t, ProfileOptions{}, 0, x, k, c, 7000)
+	ctx := context.Background()
+	for _, path := range []string{pq, ar} {
+		r, err := dataread.Open(ctx, path, nil)
+		require.NoError(t, err)
+		p, err := ProfileReader(ctx, r, ProfileOptions{}, nil)
+		r.Close()
+		require.NoError(t, err, path)
+		require.Equal(t, mem.Digest(), p.Digest(), path)
+		require.Equal(t, mem.Rows(), p.Rows())
+		for _, name := range []string{"x", "k", "color"} {
+			require.Equal(t, mem.Column(name).Count, p.Column(name).Count)
+			require.Equal(t, mem.Column(name).Missing, p.Column(name).Missing)
+		}
+		rep, err := Compare(mem, p, CompareOptions{})
+		require.NoError(t, err)
+		require.False(t, rep.Dataset.Drifted)
+		for _, col := range rep.Columns {
+			require.Zero(t, col.Statistic, col.Column)
+		}
+		// The one-pass path reads the same file.
+		r, err = dataread.Open(ctx, path, nil)
+		require.NoError(t, err)
+		rep2, err := CompareReader(ctx, mem, r, CompareOptions{}, nil)
+		r.Close()
+		require.NoError(t, err)
+		require.Equal(t, mem.Digest(), rep2.Current.Digest)
+		require.False(t, rep2.Dataset.Drifted)
+	}
+}

@@ -127,25 +127,18 @@ func Verify(ctx context.Context, env *dsse.Envelope, p *Policy, opts VerifyOptio
 
 	// Every distinct key the policy trusts, each once: dsse counts a key
 	// once toward a threshold only if it is listed once.
-	type trusted struct {
-		v  dsse.Verifier
-		id string
-	}
-	var keys []trusted
+	var verifiers []dsse.Verifier
+	var pubs []crypto.PublicKey
 	for _, b := range p.Builders {
 		for _, v := range b.Verifiers {
-			if indexKey(keysPublic(keys, func(t trusted) crypto.PublicKey { return t.v.Public() }), v.Public()) < 0 {
-				id, _ := dssesig.KeyID(v.Public())
-				keys = append(keys, trusted{v, id})
+			if indexKey(pubs, v.Public()) < 0 {
+				verifiers = append(verifiers, v)
+				pubs = append(pubs, v.Public())
 			}
 		}
 	}
-	if len(keys) == 0 {
+	if len(verifiers) == 0 {
 		return nil, fail(&Violation{Rule: RuleBuilder, Reason: "the policy lists no key", Err: ErrUntrustedBuilder})
-	}
-	verifiers := make([]dsse.Verifier, len(keys))
-	for i, k := range keys {
-		verifiers[i] = k.v
 	}
 	ev, err := dsse.NewMultiEnvelopeVerifier(1, verifiers...)
 	if err != nil {
@@ -385,14 +378,6 @@ func schemaReason(err error) string {
 		return fe.Reason
 	}
 	return err.Error()
-}
-
-func keysPublic[T any](ts []T, f func(T) crypto.PublicKey) []crypto.PublicKey {
-	out := make([]crypto.PublicKey, len(ts))
-	for i, t := range ts {
-		out[i] = f(t)
-	}
-	return out
 }
 
 // indexKey finds pub in keys by value.

@@ -10,6 +10,11 @@
 // a file (MethodShards), and the statement's one subject is the root
 // digest: SHA-256 over the listed digests.
 //
+// Keyless Sigstore bundles (Fulcio certificate, Rekor entry) verify
+// offline with VerifyOptions.Sigstore: a trusted root file and the
+// signer's expected identity and issuer. Signing keyless needs the online
+// Sigstore services and is not offered.
+//
 // Sign with any sigstore signature.SignerVerifier (a PEM key, a KMS or an
 // HSM key), by the key method (the bundle names the key by a hint) or the
 // certificate method (the bundle carries the certificate chain):

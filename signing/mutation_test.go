@@ -116,7 +116,7 @@ func TestMutatedModelsAreRejected(t *testing.T) {
 				require.NoError(t, json.Unmarshal(other, &o))
 				mut := editBundle(t, b, func(m map[string]any) { env(m)["signatures"] = env(o)["signatures"] })
 				_, err := Verify(ctx, v.modelPath(), mut, opts)
-				requireRule(t, err, RuleSignature)
+				requireRule(t, err, map[bool]Rule{false: RuleSignature, true: RuleSigstore}[v.keyless])
 			})
 			t.Run("payload changed", func(t *testing.T) {
 				mut := editBundle(t, b, func(m map[string]any) {
@@ -128,7 +128,7 @@ func TestMutatedModelsAreRejected(t *testing.T) {
 				})
 				require.NotEqual(t, b, mut)
 				_, err := Verify(ctx, v.modelPath(), mut, opts)
-				requireRule(t, err, RuleSignature)
+				requireRule(t, err, map[bool]Rule{false: RuleSignature, true: RuleSigstore}[v.keyless])
 			})
 			t.Run("media type", func(t *testing.T) {
 				mut := editBundle(t, b, func(m map[string]any) { m["mediaType"] = "application/vnd.dev.sigstore.bundle.v0.1+json" })
@@ -139,10 +139,26 @@ func TestMutatedModelsAreRejected(t *testing.T) {
 				mut := editBundle(t, b, func(m map[string]any) { env(m)["payloadType"] = "application/json" })
 				_, err := Verify(ctx, v.modelPath(), mut, opts)
 				// The payload type is signed (it is part of the PAE).
-				requireRule(t, err, RuleSignature)
+				requireRule(t, err, map[bool]Rule{false: RuleSignature, true: RuleSigstore}[v.keyless])
 			})
 			t.Run("wrong key or CA", func(t *testing.T) {
 				o := opts
+				if v.keyless {
+					for _, s := range []Sigstore{
+						{TrustedRoot: publicGoodRoot(t), Identity: "mallory@example.com", Issuer: vectorIssuer},
+						{TrustedRoot: publicGoodRoot(t), Identity: vectorIdentity, Issuer: "https://accounts.google.com"},
+					} {
+						o.Sigstore = &s
+						_, err := Verify(ctx, v.modelPath(), b, o)
+						requireRule(t, err, RuleSigstore)
+					}
+					// A trusted root without the public-good Fulcio CA.
+					tr := editBundle(t, publicGoodRoot(t), func(m map[string]any) { m["certificateAuthorities"] = []any{} })
+					o.Sigstore = &Sigstore{TrustedRoot: tr, Identity: vectorIdentity, Issuer: vectorIssuer}
+					_, err := Verify(ctx, v.modelPath(), b, o)
+					require.Error(t, err)
+					return
+				}
 				if v.cert {
 					o.Roots = x509.NewCertPool()
 					ca, _ := newCA(t, "other-root")
@@ -185,6 +201,18 @@ func TestKeylessBundleWithChain(t *testing.T) {
 	requireRule(t, err, RuleVerificationMaterial)
 	_, err = Verify(context.Background(), filepath.Join(vectors, "v1.1.0-sigstore"), b, VerifyOptions{Key: referenceKey(t)})
 	requireRule(t, err, RuleSignature)
+
+	// And a key bundle is not a keyless one.
+	kb := goodVectors[0].bundle(t)
+	_, err = Verify(context.Background(), goodVectors[0].modelPath(), kb, VerifyOptions{
+		Sigstore: &Sigstore{TrustedRoot: publicGoodRoot(t), Identity: vectorIdentity, Issuer: vectorIssuer}})
+	requireRule(t, err, RuleVerificationMaterial)
+	_, err = Verify(context.Background(), goodVectors[0].modelPath(), b, VerifyOptions{
+		Sigstore: &Sigstore{TrustedRoot: publicGoodRoot(t)}})
+	require.ErrorContains(t, err, "identity and issuer")
+	_, err = Verify(context.Background(), goodVectors[0].modelPath(), b, VerifyOptions{
+		Sigstore: &Sigstore{TrustedRoot: []byte("{}"), Identity: vectorIdentity, Issuer: vectorIssuer}})
+	require.Error(t, err)
 }
 
 // The v0.2 signature verifies only through the legacy encoding.

@@ -73,6 +73,8 @@ type vector struct {
 	dir    string
 	model  string // relative to dir; "" for the directory itself
 	cert   bool
+	// keyless: a Sigstore (public-good) bundle, verified offline.
+	keyless bool
 	ignore []string
 	root   string // "" for the legacy predicate
 	legacy bool
@@ -88,13 +90,33 @@ var goodVectors = []vector{
 	{dir: "v1.0.0-certificate", cert: true, root: "61d4849d9d90076d6215f4d525f13d6574af8e3f67aef3e6f36fc40a14fdd226"},
 	{dir: "v0.3.1-certificate", cert: true, root: "61d4849d9d90076d6215f4d525f13d6574af8e3f67aef3e6f36fc40a14fdd226"},
 	{dir: "v0.2.0-certificate", cert: true, legacy: true},
+	{dir: "v1.1.0-sigstore", keyless: true, root: "61d4849d9d90076d6215f4d525f13d6574af8e3f67aef3e6f36fc40a14fdd226"},
+	{dir: "v1.0.1-sigstore", keyless: true, ignore: []string{"ignore-me"}, root: "61d4849d9d90076d6215f4d525f13d6574af8e3f67aef3e6f36fc40a14fdd226"},
+	{dir: "v1.0.0-sigstore", keyless: true, root: "61d4849d9d90076d6215f4d525f13d6574af8e3f67aef3e6f36fc40a14fdd226"},
+	{dir: "v0.3.1-sigstore", keyless: true, root: "61d4849d9d90076d6215f4d525f13d6574af8e3f67aef3e6f36fc40a14fdd226"},
+}
+
+// The signer of the Sigstore vectors (model_signing's
+// scripts/tests/test-verify-v*.sh).
+const (
+	vectorIdentity = "stefanb@us.ibm.com"
+	vectorIssuer   = "https://sigstore.verify.ibm.com/oauth2"
+)
+
+func publicGoodRoot(t testing.TB) []byte {
+	b, err := os.ReadFile("testdata/sigstore/trusted-root-public-good.json")
+	require.NoError(t, err)
+	return b
 }
 
 func (v vector) opts(t testing.TB) VerifyOptions {
 	o := VerifyOptions{IgnorePaths: append([]string{"model.sig"}, v.ignore...)}
-	if v.cert {
+	switch {
+	case v.keyless:
+		o.Sigstore = &Sigstore{TrustedRoot: publicGoodRoot(t), Identity: vectorIdentity, Issuer: vectorIssuer}
+	case v.cert:
 		o.Roots = referenceRoots(t)
-	} else {
+	default:
 		o.Key = referenceKey(t)
 	}
 	return o
@@ -120,6 +142,9 @@ func TestReferenceVectorsVerify(t *testing.T) {
 			}
 			if v.cert {
 				require.Equal(t, "intermediate-ca", res.Certificate.Subject.CommonName)
+			}
+			if v.keyless {
+				require.Equal(t, []string{vectorIdentity}, res.Certificate.EmailAddresses)
 			}
 		})
 	}

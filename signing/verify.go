@@ -16,7 +16,8 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature/options"
 )
 
-// VerifyOptions configure Verify. Exactly one of Key and Roots is set.
+// VerifyOptions configure Verify. Exactly one of Key, Roots and Sigstore
+// is set.
 type VerifyOptions struct {
 	// Key verifies bundles made with the key method. It is the trust
 	// anchor: a key embedded in an old bundle is never used.
@@ -26,6 +27,8 @@ type VerifyOptions struct {
 	// the chain is checked at the signing certificate's notBefore time, so
 	// a signature stays valid after its certificate expires.
 	Roots *x509.CertPool
+	// Sigstore verifies keyless bundles, offline.
+	Sigstore *Sigstore
 
 	// IgnorePaths are excluded from the model in addition to those
 	// recorded in the signature and DefaultIgnorePaths (relative to the
@@ -44,7 +47,8 @@ type VerifyOptions struct {
 type Result struct {
 	// Manifest is what the signature covers, as it lists it.
 	Manifest *Manifest
-	// Certificate is the signing certificate (certificate method only).
+	// Certificate is the signing certificate (certificate and keyless
+	// methods).
 	Certificate *x509.Certificate
 	// Legacy reports the v0.2 format of model_signing 0.2 (no root digest).
 	Legacy bool
@@ -72,18 +76,30 @@ func Verify(ctx context.Context, modelPath string, bundleJSON []byte, opts Verif
 // verifyBundle checks everything but the model: structure, signature,
 // statement and root digest.
 func verifyBundle(ctx context.Context, bundleJSON []byte, opts VerifyOptions) (*Result, error) {
-	if (opts.Key == nil) == (opts.Roots == nil) {
-		return nil, errors.New("signing: verify needs exactly one of a key and certificate roots")
+	n := 0
+	for _, set := range []bool{opts.Key != nil, opts.Roots != nil, opts.Sigstore != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, errors.New("signing: verify needs exactly one of a key, certificate roots and a Sigstore trusted root")
 	}
 	b, payload, sig, err := parseBundle(bundleJSON)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{}
-	if opts.Key != nil {
+	switch {
+	case opts.Key != nil:
 		err = verifyWithKey(ctx, b, payload, sig, opts.Key)
-	} else {
+	case opts.Roots != nil:
 		res.Certificate, err = verifyWithChain(b, payload, sig, opts.Roots)
+	default:
+		if b.VerificationMaterial.Certificate == nil {
+			return nil, bundleErr(RuleVerificationMaterial, "not a keyless (Sigstore) bundle: verify it with a key or certificate roots")
+		}
+		res.Certificate, err = verifyKeyless(bundleJSON, payload, opts.Sigstore)
 	}
 	if err != nil {
 		return nil, err

@@ -237,6 +237,9 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 	sigPath := fs.String("signature", "", "the signature `FILE` (required)")
 	var ignore stringList
 	fs.Var(&ignore, "ignore", "also exclude `PATH` (relative to the current directory, inside the model); repeatable")
+	trustedRoot := fs.String("trusted-root", "", "Sigstore trusted_root.json `FILE` for keyless signatures (verified offline; needs --identity and --identity-provider)")
+	identity := fs.String("identity", "", "keyless: the signer's exact certificate identity (email or URI)")
+	issuer := fs.String("identity-provider", "", "keyless: the exact OpenID Connect issuer URL of --identity")
 	unsigned := fs.Bool("ignore-unsigned-files", false, "check only the files the signature lists; do not report added files")
 	workers := fs.Int("workers", 0, "files or shards hashed at once (default: number of CPUs)")
 	return func(ctx context.Context, args []string) error {
@@ -247,8 +250,17 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 		if *sigPath == "" {
 			return usageError("--signature is required")
 		}
-		if (*key == "") == (len(trust) == 0) {
-			return usageError("give exactly one of --key and --cert-chain")
+		methods := 0
+		for _, set := range []bool{*key != "", len(trust) > 0, *trustedRoot != ""} {
+			if set {
+				methods++
+			}
+		}
+		if methods != 1 {
+			return usageError("give exactly one of --key, --cert-chain and --trusted-root")
+		}
+		if (*trustedRoot != "") != (*identity != "" && *issuer != "") || (*trustedRoot == "" && (*identity != "" || *issuer != "")) {
+			return usageError("--trusted-root goes with --identity and --identity-provider")
 		}
 		o := signing.VerifyOptions{IgnoreUnsignedFiles: *unsigned, Workers: *workers}
 		if o.IgnorePaths, err = modelRelative(model, ignore, false); err != nil {
@@ -259,11 +271,18 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 			return err
 		}
 		o.IgnorePaths = append(o.IgnorePaths, sigIgnore...)
-		if *key != "" {
+		switch {
+		case *key != "":
 			if o.Key, err = loadVerifier(ctx, *key); err != nil {
 				return err
 			}
-		} else {
+		case *trustedRoot != "":
+			tr, err := os.ReadFile(*trustedRoot)
+			if err != nil {
+				return fmt.Errorf("trusted root: %w", err)
+			}
+			o.Sigstore = &signing.Sigstore{TrustedRoot: tr, Identity: *identity, Issuer: *issuer}
+		default:
 			certs, err := readCertificates(trust...)
 			if err != nil {
 				return err
@@ -286,7 +305,10 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 		}
 		root := "sha256:" + hex.EncodeToString(res.Manifest.RootDigest())
 		by := "key " + *key
-		if res.Certificate != nil {
+		switch {
+		case o.Sigstore != nil:
+			by = "keyless identity " + *identity + " (" + *issuer + ")"
+		case res.Certificate != nil:
 			by = "certificate " + res.Certificate.Subject.String()
 		}
 		if e.json {

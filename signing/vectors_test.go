@@ -70,14 +70,14 @@ func referenceRoots(t testing.TB) *x509.CertPool {
 
 // vector describes one signed model written by the reference tool.
 type vector struct {
-	dir    string
-	model  string // relative to dir; "" for the directory itself
-	cert   bool
+	dir   string
+	model string // relative to dir; "" for the directory itself
+	cert  bool
 	// keyless: a Sigstore (public-good) bundle, verified offline.
 	keyless bool
-	ignore []string
-	root   string // "" for the legacy predicate
-	legacy bool
+	ignore  []string
+	root    string // "" for the legacy predicate
+	legacy  bool
 }
 
 var goodVectors = []vector{

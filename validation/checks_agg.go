@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/bitutil"
 )
 
 // maxCounts bounds the distinct values a categorical check counts; past
@@ -52,6 +53,62 @@ func (e *aggEval) update(cs *CheckState, rec arrow.Record, _ int64, _ bool) {
 	foldColumn(cs, rec.Column(e.col), e.parts)
 }
 
+// validity returns a fast validity test for arr, or nil when it has no nulls.
+func validity(arr arrow.Array) func(int) bool {
+	if arr.NullN() == 0 {
+		return nil
+	}
+	bm, off := arr.NullBitmapBytes(), arr.Data().Offset()
+	return func(i int) bool { return bitutil.BitIsSet(bm, off+i) }
+}
+
+// moments computes count, sum, min, max and the sum of squared deviations
+// of the valid, non-NaN values, in two passes (stable M2).
+func moments(vals []float64, valid func(int) bool) (n int64, sum, lo, hi, m2 float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	ok := func(i int, v float64) bool { return v == v && (valid == nil || valid(i)) }
+	if valid == nil {
+		for _, v := range vals {
+			if v != v {
+				continue
+			}
+			n++
+			sum += v
+			if v < lo {
+				lo = v
+			}
+			if v > hi {
+				hi = v
+			}
+		}
+	} else {
+		for i, v := range vals {
+			if !ok(i, v) {
+				continue
+			}
+			n++
+			sum += v
+			if v < lo {
+				lo = v
+			}
+			if v > hi {
+				hi = v
+			}
+		}
+	}
+	if n == 0 {
+		return
+	}
+	mean := sum / float64(n)
+	for i, v := range vals {
+		if valid == nil && v == v || valid != nil && ok(i, v) {
+			d := v - mean
+			m2 += d * d
+		}
+	}
+	return
+}
+
 // foldColumn adds a batch of one column to the state parts.
 func foldColumn(cs *CheckState, arr arrow.Array, p parts) {
 	cs.Elements += int64(arr.Len())
@@ -59,35 +116,29 @@ func foldColumn(cs *CheckState, arr arrow.Array, p parts) {
 	nulls := arr.NullN() > 0
 	if p.moments || p.sketch {
 		vals, done := floats(arr)
-		var n int64
-		var sum float64
-		lo, hi := math.Inf(1), math.Inf(-1)
-		for i, v := range vals {
-			if (nulls && arr.IsNull(i)) || v != v {
-				continue
-			}
-			n++
-			sum += v
-			lo, hi = math.Min(lo, v), math.Max(hi, v)
-		}
-		if p.moments {
-			var m2 float64
-			if n > 0 {
-				mean := sum / float64(n)
-				for i, v := range vals {
-					if (nulls && arr.IsNull(i)) || v != v {
-						continue
-					}
-					d := v - mean
-					m2 += d * d
+		valid := validity(arr)
+		if valid != nil {
+			// Compact the valid values once, so the loops below are tight.
+			bp := floatPool.Get().(*[]float64)
+			buf := (*bp)[:0]
+			bm, off := arr.NullBitmapBytes(), arr.Data().Offset()
+			for i, v := range vals {
+				if bitutil.BitIsSet(bm, off+i) {
+					buf = append(buf, v)
 				}
 			}
+			prev := done
+			vals, valid = buf, nil
+			done = func() { prev(); *bp = buf; floatPool.Put(bp) }
+		}
+		if p.moments {
+			n, sum, lo, hi, m2 := moments(vals, valid)
 			cs.Moments.NaN += int64(arr.Len()-arr.NullN()) - n
 			cs.Moments.addBatch(n, sum, lo, hi, m2)
 		}
 		if p.sketch {
 			for i, v := range vals {
-				if !(nulls && arr.IsNull(i)) {
+				if valid == nil || valid(i) {
 					cs.Sketch.Add(v)
 				}
 			}

@@ -31,15 +31,20 @@ func (e *rowEval) update(cs *CheckState, rec arrow.Record, offset int64, raw boo
 	arr := rec.Column(e.col)
 	cs.Elements += int64(arr.Len())
 	cs.Nulls += int64(arr.NullN())
-	cs.Unexpected += e.scan(arr, func(i int) {
-		if len(cs.Samples) < maxSamples {
-			v := ""
-			if !e.noSamples && arr.IsValid(i) {
-				v = sampleText(valueText(arr, i), raw)
+	// Once the samples are full, scans run without a callback.
+	var bad func(int)
+	if len(cs.Samples) < maxSamples {
+		bad = func(i int) {
+			if len(cs.Samples) < maxSamples {
+				v := ""
+				if !e.noSamples && arr.IsValid(i) {
+					v = sampleText(valueText(arr, i), raw)
+				}
+				cs.Samples = append(cs.Samples, Sample{Row: offset + int64(i), Value: v})
 			}
-			cs.Samples = append(cs.Samples, Sample{Row: offset + int64(i), Value: v})
 		}
-	})
+	}
+	cs.Unexpected += e.scan(arr, bad)
 }
 
 func (e *rowEval) finish(cs *CheckState, _ int64, r *CheckResult) {
@@ -99,7 +104,9 @@ func scanFloats(arr arrow.Array, ok func(float64) bool, bad func(int)) int64 {
 				continue
 			}
 			n++
-			bad(i)
+			if bad != nil {
+				bad(i)
+			}
 		}
 	}
 	return n
@@ -108,6 +115,9 @@ func scanFloats(arr arrow.Array, ok func(float64) bool, bad func(int)) int64 {
 // scanBetween is scanFloats specialised for a closed range, the hottest
 // check: the comparison is inlined.
 func scanBetween(arr arrow.Array, lo, hi float64, bad func(int)) int64 {
+	if a, ok := arr.(*array.Int64); ok {
+		return scanBetweenInt64(a, lo, hi, bad)
+	}
 	vals, done := floats(arr)
 	defer done()
 	var n int64
@@ -118,7 +128,39 @@ func scanBetween(arr arrow.Array, lo, hi float64, bad func(int)) int64 {
 				continue
 			}
 			n++
-			bad(i)
+			if bad != nil {
+				bad(i)
+			}
+		}
+	}
+	return n
+}
+
+// scanBetweenInt64 compares int64 values with integer bounds, exactly and
+// without converting the column.
+func scanBetweenInt64(a *array.Int64, lo, hi float64, bad func(int)) int64 {
+	ilo, ihi := int64(math.MinInt64), int64(math.MaxInt64)
+	if lo > math.MaxInt64 || hi < math.MinInt64 || lo > hi {
+		ilo, ihi = 1, 0 // empty range
+	} else {
+		if lo > math.MinInt64 {
+			ilo = int64(math.Ceil(lo))
+		}
+		if hi < math.MaxInt64 {
+			ihi = int64(math.Floor(hi))
+		}
+	}
+	var n int64
+	nulls := a.NullN() > 0
+	for i, v := range a.Int64Values() {
+		if v < ilo || v > ihi {
+			if nulls && a.IsNull(i) {
+				continue
+			}
+			n++
+			if bad != nil {
+				bad(i)
+			}
 		}
 	}
 	return n
@@ -130,7 +172,9 @@ func scanStrings(arr arrow.Array, ok func(string) bool, bad func(int)) int64 {
 	for i := 0; i < arr.Len(); i++ {
 		if arr.IsValid(i) && !ok(s.Value(i)) {
 			n++
-			bad(i)
+			if bad != nil {
+				bad(i)
+			}
 		}
 	}
 	return n
@@ -211,7 +255,9 @@ func (s *valueSet) scan(arr arrow.Array, want bool, bad func(int)) int64 {
 					continue
 				}
 				n++
-				bad(i)
+				if bad != nil {
+					bad(i)
+				}
 			}
 		}
 		return n
@@ -223,7 +269,9 @@ func (s *valueSet) scan(arr arrow.Array, want bool, bad func(int)) int64 {
 		for i := 0; i < b.Len(); i++ {
 			if b.IsValid(i) && s.strs[fmt.Sprint(b.Value(i))] != want {
 				n++
-				bad(i)
+				if bad != nil {
+					bad(i)
+				}
 			}
 		}
 		return n
@@ -328,8 +376,8 @@ func init() {
 			}
 			return &rowEval{col: i, mostly: mostlyOf(k), allRows: true, noSamples: true, what: "null values",
 				scan: func(arr arrow.Array, bad func(int)) int64 {
-					if arr.NullN() == 0 {
-						return 0
+					if arr.NullN() == 0 || bad == nil {
+						return int64(arr.NullN())
 					}
 					for j := 0; j < arr.Len(); j++ {
 						if arr.IsNull(j) {
@@ -352,6 +400,9 @@ func init() {
 			return &rowEval{col: i, mostly: mostlyOf(k), allRows: true, what: "non-null values",
 				scan: func(arr arrow.Array, bad func(int)) int64 {
 					var n int64
+					if bad == nil {
+						return int64(arr.Len() - arr.NullN())
+					}
 					for j := 0; j < arr.Len(); j++ {
 						if arr.IsValid(j) {
 							n++

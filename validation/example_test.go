@@ -3,6 +3,7 @@ package validation_test
 import (
 	"context"
 	"fmt"
+	"testing"
 
 	"github.com/mlsec-dev/mlsec/internal/dataread"
 	"github.com/mlsec-dev/mlsec/validation"
@@ -92,4 +93,12 @@ func ExamplePlan() {
 	// 4000 FAILED
 	// id.unique
 	// poison.duplicates
+}
+
+func openFuzzData(tb testing.TB) *dataread.Reader {
+	r, err := dataread.Open(context.Background(), "testdata/loans_clean.parquet", nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
 }

@@ -2,9 +2,12 @@ package validation
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"github.com/xeipuuv/gojsonschema"
+	"sigs.k8s.io/yaml"
 )
 
 // TestSuiteSchemaUpToDate keeps the committed suite.schema.json equal to
@@ -18,4 +21,28 @@ func TestSuiteSchemaUpToDate(t *testing.T) {
 	}
 	require.Equal(t, string(want), string(suiteSchemaJSON), "suite.schema.json is stale; regenerate it")
 	require.GreaterOrEqual(t, len(registry), 35)
+}
+
+// TestSplitSchemaAgreesWithPublished checks that validating with the
+// envelope plus per-type kwargs schemas (what ParseSuite does) accepts and
+// rejects the same suites as the published schema with its if/then rules.
+func TestSplitSchemaAgreesWithPublished(t *testing.T) {
+	full, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(suiteSchemaJSON))
+	require.NoError(t, err)
+	files, _ := filepath.Glob("testdata/suites/*")
+	more, _ := filepath.Glob("testdata/*.yaml")
+	files = append(files, more...)
+	files = append(files, "testdata/all_checks_pass.json", "testdata/all_checks_fail.json")
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		js, err := yaml.YAMLToJSON(b)
+		if err != nil {
+			continue // not YAML at all: both refuse
+		}
+		res, err := full.Validate(gojsonschema.NewBytesLoader(js))
+		require.NoError(t, err)
+		_, perr := ParseSuite(f, b)
+		require.Equal(t, res.Valid(), perr == nil, "%s: %v", f, perr)
+	}
 }

@@ -135,7 +135,14 @@ func ParseSuite(name string, data []byte) (*Suite, error) {
 		return nil, serr(-1, "", "", err.Error())
 	}
 	if !res.Valid() {
-		return nil, schemaErrorFor(name, doc, res.Errors())
+		return nil, schemaErrorFor(name, doc, "", res.Errors())
+	}
+	prefix, kerrs, err := validateKwargs(doc)
+	if err != nil {
+		return nil, serr(-1, "", "", err.Error())
+	}
+	if len(kerrs) > 0 {
+		return nil, schemaErrorFor(name, doc, prefix, kerrs)
 	}
 	canon, err := json.Marshal(doc) // object keys sorted, numbers as written
 	if err != nil {
@@ -163,7 +170,7 @@ var checkPath = regexp.MustCompile(`^checks\.(\d+)(?:\.(.*))?$`)
 
 // schemaErrorFor turns the most specific JSON Schema error into a
 // SuiteError naming the check and field.
-func schemaErrorFor(name string, doc any, errs []gojsonschema.ResultError) error {
+func schemaErrorFor(name string, doc any, prefix string, errs []gojsonschema.ResultError) error {
 	var best gojsonschema.ResultError
 	// An unknown field explains a "required" error next to it (a typo).
 	for _, e := range errs {
@@ -188,6 +195,13 @@ func schemaErrorFor(name string, doc any, errs []gojsonschema.ResultError) error
 	}
 	field, msg := best.Field(), best.Description()
 	msg = strings.TrimPrefix(msg, field+" ")
+	if prefix != "" {
+		if field == "(root)" {
+			field = prefix
+		} else {
+			field = prefix + "." + field
+		}
+	}
 	if best.Type() == "required" {
 		if p, ok := best.Details()["property"].(string); ok {
 			if field == "(root)" {
@@ -306,18 +320,69 @@ func SuiteJSONSchema() []byte { return append([]byte(nil), suiteSchemaJSON...) }
 
 var (
 	suiteSchemaOnce sync.Once
-	suiteSchemaC    *gojsonschema.Schema
+	suiteSchemaC    *gojsonschema.Schema            // the suite without per-type kwargs rules
+	kwargsSchemas   map[string]*gojsonschema.Schema // definitions/<type>
 )
 
-func suiteSchema() *gojsonschema.Schema {
+// loadSuiteSchema splits the published schema in two, for speed: the
+// envelope (the schema without its per-type if/then rules) and each check
+// type's kwargs definition. Validating a check's kwargs against its own
+// definition is what the if/then rules say, without evaluating all of
+// them for every check.
+func loadSuiteSchema() {
 	suiteSchemaOnce.Do(func() {
-		s, err := gojsonschema.NewSchema(gojsonschema.NewBytesLoader(suiteSchemaJSON))
+		var doc map[string]any
+		if err := json.Unmarshal(suiteSchemaJSON, &doc); err != nil {
+			panic("validation: the embedded suite schema is not JSON: " + err.Error())
+		}
+		defs := doc["definitions"].(map[string]any)
+		kwargsSchemas = map[string]*gojsonschema.Schema{}
+		for name, def := range defs {
+			if name == "check" {
+				continue
+			}
+			ks, err := gojsonschema.NewSchema(gojsonschema.NewGoLoader(def))
+			if err != nil {
+				panic("validation: the suite schema of " + name + " does not compile: " + err.Error())
+			}
+			kwargsSchemas[name] = ks
+		}
+		delete(defs["check"].(map[string]any), "allOf")
+		s, err := gojsonschema.NewSchema(gojsonschema.NewGoLoader(doc))
 		if err != nil {
 			panic("validation: the embedded suite schema does not compile: " + err.Error())
 		}
 		suiteSchemaC = s
 	})
+}
+
+func suiteSchema() *gojsonschema.Schema {
+	loadSuiteSchema()
 	return suiteSchemaC
+}
+
+// validateKwargs checks each check's kwargs against its type's schema
+// and returns the violations of the first invalid one, with the JSON
+// path prefix they have in the whole suite.
+func validateKwargs(doc any) (string, []gojsonschema.ResultError, error) {
+	loadSuiteSchema()
+	checks, _ := doc.(map[string]any)["checks"].([]any)
+	for i, c := range checks {
+		cm, _ := c.(map[string]any)
+		typ, _ := cm["type"].(string)
+		ks := kwargsSchemas[typ]
+		if ks == nil {
+			continue // the envelope's enum already refused it
+		}
+		res, err := ks.Validate(gojsonschema.NewGoLoader(cm["kwargs"]))
+		if err != nil {
+			return "", nil, err
+		}
+		if !res.Valid() {
+			return fmt.Sprintf("checks.%d.kwargs", i), res.Errors(), nil
+		}
+	}
+	return "", nil, nil
 }
 
 // generateSuiteSchema builds the suite JSON Schema from the check

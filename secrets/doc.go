@@ -35,7 +35,15 @@
 //
 // [LoadSignerVerifier] returns a sigstore signature.SignerVerifier for an
 // awskms:// key (sigstore's AWS provider) or a pkcs11: EC/RSA key pair, so
-// model signing and provenance can use keys that never leave the KMS/HSM.
+// model signing and provenance can use keys that never leave the KMS/HSM:
+//
+//	sv, err := secrets.LoadSignerVerifier(ctx, "pkcs11:token=ml;object=model-key?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=/run/secrets/pin")
+//	bundle, err := signing.Sign(ctx, "model/", sv, signing.SignOptions{})
+//
+// A PKCS#11 module is opened once per process and stays logged in: the
+// PKCS#11 login state is shared by every session of a process, so keep one
+// token (and PIN) per process. PINs come from pin-source= files, pin-value=
+// or $MLSEC_PKCS11_PIN, and never appear in errors or key URIs printed.
 //
 // # Secret references, redaction, scanning
 //
@@ -45,5 +53,8 @@
 // credential patterns from slog records ([Redactor.Handler]) and byte
 // streams ([Redactor.Writer]). [Scan] walks a directory or fs.FS in
 // parallel and reports credentials with file, line, rule and a redacted
-// match.
+// match, using 31 rules ([DefaultRules]); Parquet and Arrow files on disk
+// are decoded and their string cells scanned (findings by row and column):
+//
+//	findings, err := secrets.ScanPath(ctx, "model/", nil)
 package secrets

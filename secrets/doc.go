@@ -53,7 +53,7 @@
 // credential patterns from slog records ([Redactor.Handler]) and byte
 // streams ([Redactor.Writer]). [Scan] walks a directory or fs.FS in
 // parallel and reports credentials with file, line, rule and a redacted
-// match, using 31 rules ([DefaultRules]); Parquet and Arrow files on disk
+// match, using 32 rules ([DefaultRules]); Parquet and Arrow files on disk
 // are decoded and their string cells scanned (findings by row and column):
 //
 //	findings, err := secrets.ScanPath(ctx, "model/", nil)

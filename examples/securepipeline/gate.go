@@ -26,26 +26,21 @@ const (
 // checkResult is the outcome of one gate check.
 type checkResult struct {
 	name   string
-	status Verdict // Pass, Fail or Unavailable
+	status Verdict // Pass or Fail
 	reason string
 }
 
 // decision is everything the gate found about one candidate.
 type decision struct{ checks []checkResult }
 
-// allowed reports whether the candidate may deploy: at least one check
-// ran and none failed.
+// allowed reports whether the candidate may deploy: every check passed.
 func (d decision) allowed() bool {
-	ran := 0
 	for _, c := range d.checks {
-		switch c.status {
-		case Fail:
+		if c.status != Pass {
 			return false
-		case Pass:
-			ran++
 		}
 	}
-	return ran > 0
+	return len(d.checks) > 0
 }
 
 func (d decision) result(name string) checkResult {
@@ -54,7 +49,7 @@ func (d decision) result(name string) checkResult {
 			return c
 		}
 	}
-	return checkResult{name: name, status: Unavailable}
+	return checkResult{name: name, status: Fail, reason: "check not run"}
 }
 
 func (d decision) failed() []checkResult {
@@ -76,12 +71,9 @@ func (d decision) failed() []checkResult {
 func (p *pipeline) gate(ctx context.Context, c *candidate, batch, batchName string) decision {
 	var d decision
 	add := func(name string, reason string, err error) {
-		switch {
-		case isUnavailable(err):
-			d.checks = append(d.checks, checkResult{name, Unavailable, err.Error()})
-		case err != nil:
+		if err != nil {
 			d.checks = append(d.checks, checkResult{name, Fail, err.Error()})
-		default:
+		} else {
 			d.checks = append(d.checks, checkResult{name, Pass, reason})
 		}
 	}

@@ -32,9 +32,6 @@ type pipeline struct {
 	approved *dataset   // the dataset the data owner approved for training
 	clean    *candidate // the model the clean path produced
 	deployed string     // serving folder of the deployed model, "" if none
-	// gateChecks counts the checks the deploy gate can run in this build;
-	// with none, there is nothing to deploy on and no deployment is expected.
-	gateChecks int
 }
 
 func newPipeline(cfg config, w io.Writer) *pipeline {
@@ -47,7 +44,7 @@ func (p *pipeline) path(elem ...string) string {
 
 // ok reports whether the run may exit 0: no step failed or missed, and the
 // clean model was deployed (when the gate had any check to run).
-func (p *pipeline) ok() bool { return p.r.ok() && (p.deployed != "" || p.gateChecks == 0) }
+func (p *pipeline) ok() bool { return p.r.ok() && p.deployed != "" }
 
 // run executes the clean path and then the attacks. An error means the
 // demo itself broke (a file could not be written); a failed check is a
@@ -69,26 +66,18 @@ func (p *pipeline) run(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintln(p.w)
-	caught, na, total := 0, 0, 0
+	caught, total := 0, 0
 	for _, res := range p.r.results {
 		if strings.HasPrefix(res.Name, "attack: ") {
 			total++
-			switch res.Verdict {
-			case Caught:
+			if res.Verdict == Caught {
 				caught++
-			case Unavailable:
-				na++
 			}
 		}
 	}
 	attacks := fmt.Sprintf("%d of %d attacks caught for the right reason", caught, total)
-	if na > 0 {
-		attacks += fmt.Sprintf(", %d not checkable in this build", na)
-	}
 	took := time.Since(start).Round(time.Millisecond)
 	switch {
-	case p.ok() && p.deployed == "":
-		fmt.Fprintf(p.w, "result: OK as far as this build goes: no gate check is available, nothing was deployed; %s (%s)\n", attacks, took)
 	case p.ok():
 		fmt.Fprintf(p.w, "result: OK: the clean model passed the gate and was deployed to %s; %s (%s)\n", p.rel(p.deployed), attacks, took)
 	case p.deployed == "":
@@ -161,14 +150,8 @@ func (p *pipeline) cleanPath(ctx context.Context) error {
 		d := p.gate(ctx, c, p.servingBatch, "today")
 		for _, ch := range d.checks {
 			l.note("%-10s %-4s %s", ch.name, ch.status, ch.reason)
-			if ch.status != Unavailable {
-				p.gateChecks++
-			}
 		}
 		if !d.allowed() {
-			if p.gateChecks == 0 {
-				return Unavailable, "no gate check is part of this build; nothing deployed"
-			}
 			return Blocked, "the clean model was refused: " + joinReasons(reasons(d.failed()))
 		}
 		dst, err := p.deploy(c)
@@ -176,7 +159,7 @@ func (p *pipeline) cleanPath(ctx context.Context) error {
 			return Blocked, err.Error()
 		}
 		p.deployed = dst
-		return Deployed, fmt.Sprintf("%d checks passed, %d not available; model copied to %s", p.gateChecks, len(d.checks)-p.gateChecks, p.rel(dst))
+		return Deployed, fmt.Sprintf("all %d checks passed; model copied to %s", len(d.checks), p.rel(dst))
 	})
 	if p.deployed == "" {
 		return nil

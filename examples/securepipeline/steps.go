@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -19,28 +18,11 @@ const (
 	Blocked  Verdict = "BLOCKED"  // the gate refused the clean model (a failure)
 	Caught   Verdict = "CAUGHT"   // an attack was stopped for the expected reason
 	Missed   Verdict = "MISSED"   // an attack got through, or was stopped for another reason
-	// Unavailable marks a step whose package is not part of this build:
-	// nothing was checked and nothing is claimed.
-	Unavailable Verdict = "N/A"
 )
 
 // ok reports whether the verdict lets the demo exit 0.
 func (v Verdict) ok() bool {
-	return v == Pass || v == Deployed || v == Caught || v == Unavailable
-}
-
-// errUnavailable marks work that needs a package this build lacks.
-type errUnavailable struct{ pkg string }
-
-func (e errUnavailable) Error() string {
-	return fmt.Sprintf("not available: the %s package is not part of this build; nothing checked", e.pkg)
-}
-
-func unavailable(pkg string) error { return errUnavailable{pkg} }
-
-func isUnavailable(err error) bool {
-	var u errUnavailable
-	return errors.As(err, &u)
+	return v == Pass || v == Deployed || v == Caught
 }
 
 // StepResult is one line of the run.
@@ -86,17 +68,13 @@ func (r *runner) step(name string, fn func(l *stepLog) (Verdict, string)) StepRe
 	return res
 }
 
-// do runs a pipeline step that either works (PASS, with fn's detail),
-// needs a package this build lacks (N/A), or fails (FAIL, and the error
-// is returned so the run stops).
+// do runs a pipeline step that either works (PASS, with fn's detail) or
+// fails (FAIL, and the error is returned so the run stops).
 func (r *runner) do(name string, fn func(l *stepLog) (string, error)) error {
 	var err error
 	r.step(name, func(l *stepLog) (Verdict, string) {
 		detail, e := fn(l)
-		switch {
-		case isUnavailable(e):
-			return Unavailable, e.Error()
-		case e != nil:
+		if e != nil {
 			err = fmt.Errorf("%s: %w", name, e)
 			return Fail, e.Error()
 		}

@@ -226,6 +226,9 @@ func checkModel(ctx context.Context, modelPath string, res *Result, opts VerifyO
 	if err != nil {
 		return fmt.Errorf("signing: model %s: %w", modelPath, err)
 	}
+	if singleFile && len(files) != 1 {
+		return fmt.Errorf("signing: model %s: a file, but not one item", modelPath)
+	}
 
 	// Expected digests by name; the reference tool names a single-file
 	// model ".", the OMS specification by its base name: accept both.

@@ -121,6 +121,25 @@ func TestWalkSymlinks(t *testing.T) {
 		require.True(t, files[1].Symlink)
 		require.Equal(t, int64(3), files[1].Size)
 	})
+	t.Run("root is a link", func(t *testing.T) {
+		root := t.TempDir()
+		writeFile(t, filepath.Join(root, "real/f"), "x")
+		require.NoError(t, os.Symlink("real", filepath.Join(root, "model")))
+		files, err := Walk(ctx, filepath.Join(root, "model"), WalkOptions{})
+		require.NoError(t, err)
+		require.Equal(t, []string{"f"}, names(files))
+		_, err = Hash(ctx, files, Options{})
+		require.NoError(t, err)
+
+		// A single-file model given through a link is named by the link.
+		require.NoError(t, os.Symlink("real/f", filepath.Join(root, "weights.bin")))
+		files, err = Walk(ctx, filepath.Join(root, "weights.bin"), WalkOptions{})
+		require.NoError(t, err)
+		require.Equal(t, []string{"weights.bin"}, names(files))
+		ds, err := Hash(ctx, files, Options{})
+		require.NoError(t, err)
+		require.Equal(t, sha("x"), ds[0].Sum)
+	})
 	t.Run("escape", func(t *testing.T) {
 		root := t.TempDir()
 		require.NoError(t, os.Symlink(outside, filepath.Join(root, "link")))

@@ -78,7 +78,13 @@ func Walk(ctx context.Context, root string, opts WalkOptions) ([]File, error) {
 		if err := CheckName(name); err != nil {
 			return nil, err
 		}
-		return []File{{Name: name, Path: root, Size: rootInfo.Size()}}, nil
+		// Open the file itself, not a link to it (files are opened
+		// without following links).
+		p, err := filepath.EvalSymlinks(root)
+		if err != nil {
+			return nil, fmt.Errorf("hashing: %w", err)
+		}
+		return []File{{Name: name, Path: p, Size: rootInfo.Size()}}, nil
 	}
 	if !rootInfo.IsDir() {
 		return nil, fmt.Errorf("hashing: %s: %w", root, ErrNotRegular)
@@ -91,6 +97,9 @@ func Walk(ctx context.Context, root string, opts WalkOptions) ([]File, error) {
 		return nil, fmt.Errorf("hashing: %w", err)
 	}
 
+	// Walk the resolved root: WalkDir does not follow a root that is
+	// itself a symbolic link (a model path given through a link).
+	root = realRoot
 	var files []File
 	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {

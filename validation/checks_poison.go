@@ -8,7 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -583,5 +582,3 @@ func init() {
 		},
 	})
 }
-
-var _ = sort.Strings

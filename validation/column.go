@@ -1,7 +1,6 @@
 package validation
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
@@ -165,24 +164,20 @@ func hashInto(arr arrow.Array, hs []uint64) {
 		for i, v := range a.Float32Values() {
 			val(i, mix64(math.Float64bits(float64(v))))
 		}
+	case *array.Int64:
+		for i, v := range a.Int64Values() {
+			val(i, mix64(uint64(v)))
+		}
 	default:
-		if isInteger(arr.DataType()) || isNumeric(arr.DataType()) {
+		if isNumeric(arr.DataType()) {
 			vals, done := floats(arr)
-			if isInteger(arr.DataType()) && arr.DataType().ID() == arrow.INT64 {
-				for i, v := range arr.(*array.Int64).Int64Values() {
-					val(i, mix64(uint64(v)))
-				}
-			} else {
-				for i, v := range vals {
-					val(i, mix64(math.Float64bits(v)))
-				}
+			for i, v := range vals {
+				val(i, mix64(math.Float64bits(v)))
 			}
 			done()
 			return
 		}
-		var b [8]byte
 		for i := 0; i < n; i++ {
-			binary.LittleEndian.PutUint64(b[:], uint64(i))
 			val(i, xxh3.HashString(arr.ValueStr(i)))
 		}
 	}

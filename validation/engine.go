@@ -174,7 +174,7 @@ func (p *Plan) NewState(offset int64) *State {
 	return st
 }
 
-// CheckError is a check that failed while evaluating data.
+// errSchemaMismatch is a record whose schema is not the plan's.
 var errSchemaMismatch = errors.New("record schema differs from the plan's")
 
 // Update folds one record into st. The record's rows follow the rows
@@ -271,7 +271,8 @@ func (p *Plan) Finalize(st *State) *Result {
 	return res
 }
 
-// clone copies the parts finish may modify (counts derived in place).
+// clone copies the scalar fields finish sets (Unexpected for derived
+// counts), so Finalize leaves the caller's state as it was.
 func (c CheckState) clone() CheckState { return c }
 
 // Validate runs suite over every record of rr, in one pass and bounded

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -317,5 +316,3 @@ func init() {
 		},
 	})
 }
-
-var _ = errors.New

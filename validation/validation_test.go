@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/gob"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -519,5 +518,3 @@ func TestSchemaDigestIgnoresMetadata(t *testing.T) {
 	require.Equal(t, validation.SchemaDigest(a), validation.SchemaDigest(b))
 	require.NotEqual(t, validation.SchemaDigest(a), validation.SchemaDigest(c))
 }
-
-var _ = errors.New

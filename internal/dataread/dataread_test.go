@@ -168,6 +168,7 @@ func TestMalformedFiles(t *testing.T) {
 		{"fail_not_object.jsonl", nil, `fail_not_object.jsonl: line 2: not a JSON object`},
 		{"fail_mixed.jsonl", nil, `fail_mixed.jsonl: line 2: key "v": mixed types string and integer`},
 		{"fail_type_beyond_sample.jsonl", &dataread.Options{InferRows: 2}, `fail_type_beyond_sample.jsonl: line 3: `},
+		{"fail_key_beyond_sample.jsonl", &dataread.Options{InferRows: 2}, `fail_key_beyond_sample.jsonl: line 3: key "added" is not in the schema`},
 		{"fail_truncated.parquet", nil, `fail_truncated.parquet: `},
 		{"fail_corrupt.arrow", nil, `fail_corrupt.arrow: `},
 		{"fail_truncated.arrows", nil, `fail_truncated.arrows: `},

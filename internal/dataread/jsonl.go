@@ -16,14 +16,17 @@ import (
 
 // jsonlSource reads JSON Lines one line at a time into Arrow's record
 // builder (Arrow's own JSON decoding per object), so that every error
-// names its line. Keys absent from a line are null; keys not in the
-// schema are ignored, as Arrow's JSON reader does.
+// names its line. Keys absent from a line are null. A key that is not in
+// the schema is an error, unlike Arrow's JSON reader, which drops it: a
+// column that appears after the inference sample (or is missing from a
+// given schema) must not vanish unseen from a quality gate.
 type jsonlSource struct {
 	f      *os.File
 	br     *bufio.Reader
 	path   string
 	schema *arrow.Schema
 	bld    *array.RecordBuilder
+	keys   map[string]bool
 	batch  int
 	line   int64
 	cur    arrow.Record
@@ -51,6 +54,7 @@ func openJSONL(path string, want *arrow.Schema, opts Options) (source, error) {
 	return &jsonlSource{
 		f: f, br: bufio.NewReaderSize(f, 1<<16), path: path, schema: schema,
 		bld: array.NewRecordBuilder(opts.Allocator, schema), batch: opts.BatchSize,
+		keys: fieldSet(schema),
 	}, nil
 }
 
@@ -135,6 +139,9 @@ func (s *jsonlSource) appendLine(line []byte) (err error) {
 	if line[0] != '{' {
 		return errors.New("not a JSON object")
 	}
+	if err := checkKeys(line, s.keys); err != nil {
+		return err
+	}
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("cannot decode: %v", p)
@@ -150,6 +157,38 @@ func (s *jsonlSource) Close() error {
 	}
 	s.bld.Release()
 	return s.f.Close()
+}
+
+func fieldSet(s *arrow.Schema) map[string]bool {
+	m := make(map[string]bool, s.NumFields())
+	for _, f := range s.Fields() {
+		m[f.Name] = true
+	}
+	return m
+}
+
+// checkKeys reports the first top-level key of a valid JSON object that
+// is not in keys.
+func checkKeys(line []byte, keys map[string]bool) error {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	if _, err := dec.Token(); err != nil { // '{'
+		return err
+	}
+	for dec.More() {
+		kt, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		k, _ := kt.(string)
+		if !keys[k] {
+			return fmt.Errorf("key %q is not in the schema", k)
+		}
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // jkind is an inferred JSON value type.

@@ -2,6 +2,7 @@ package drift
 
 import (
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"testing"
@@ -142,5 +143,22 @@ func TestGoldenZTest(t *testing.T) {
 		r := ZTestProportions(c.RefHits, c.RefN, c.CurHits, c.CurN)
 		requireStat(t, c.Statistic, r.Statistic, "z statistic")
 		requireP(t, c.PValue, r.PValue, "z p-value")
+	}
+}
+
+func TestGoldenKolmogorovDistribution(t *testing.T) {
+	b, err := os.ReadFile("testdata/golden/golden.json")
+	require.NoError(t, err)
+	var g struct {
+		KSTwo []struct {
+			N  int     `json:"n"`
+			X  float64 `json:"x"`
+			SF float64 `json:"sf"`
+		} `json:"kstwo"`
+	}
+	require.NoError(t, json.Unmarshal(b, &g))
+	require.NotEmpty(t, g.KSTwo)
+	for _, c := range g.KSTwo {
+		requireP(t, c.SF, kolmogornSF(c.N, c.X), fmt.Sprintf("kstwo.sf(%v, %d)", c.X, c.N))
 	}
 }

@@ -207,6 +207,13 @@ def main():
         z = (p1 - p2) / math.sqrt(P * (1 - P) * (1 / rn + 1 / cn))
         out["ztest"].append({"ref_hits": rh, "ref_n": rn, "cur_hits": ch, "cur_n": cn,
                              "statistic": z, "pvalue": float(2 * stats.norm.sf(abs(z)))})
+    # The one-sample two-sided Kolmogorov distribution behind the
+    # asymptotic KS p-value, over every algorithm regime.
+    out["kstwo"] = []
+    for n, x in [(5, 0.3), (60, 0.05), (60, 0.2), (100, 0.45), (120, 0.6), (140, 0.01),
+                 (5000, 0.01), (5000, 0.05), (20000, 0.03), (150000, 0.01), (150000, 0.002),
+                 (524288, 0.004), (524288, 0.01), (524288, 0.02), (999999, 0.003), (999999, 0.0009)]:
+        out["kstwo"].append({"n": n, "x": x, "sf": float(stats.kstwo.sf(x, n))})
     json.dump(out, sys.stdout, indent=1)
     sys.stdout.write("\n")
 

@@ -31,11 +31,8 @@ func (p *pipeline) attackList() []attack {
 
 // attacks runs each attack against the gate. An attack is caught when the
 // gate refuses it and the check meant to catch it is among the reasons.
-func (p *pipeline) attacks(ctx context.Context) error {
+func (p *pipeline) attacks(ctx context.Context) {
 	p.r.section("attacks: each must be stopped by the deploy gate, for the right reason")
-	if p.clean == nil {
-		return nil
-	}
 	for _, a := range p.attackList() {
 		p.r.step("attack: "+a.name, func(l *stepLog) (Verdict, string) {
 			l.check = a.check
@@ -43,23 +40,32 @@ func (p *pipeline) attacks(ctx context.Context) error {
 			if err != nil {
 				return Missed, "the attack could not be staged: " + err.Error()
 			}
-			want := d.result(a.check)
 			for _, c := range d.failed() {
 				if c.name != a.check {
 					l.note("also refused by %s: %s", c.name, c.reason)
 				}
 			}
-			switch {
-			case d.allowed():
-				return Missed, "the gate let it through"
-			case want.status == Fail:
-				return Caught, a.check + ": " + want.reason
-			default:
-				return Missed, fmt.Sprintf("refused, but the %s check passed it: %s", a.check, joinReasons(reasons(d.failed())))
-			}
+			return attackVerdict(d, a.check)
 		})
 	}
-	return nil
+}
+
+// attackVerdict judges the gate's decision on an attack: caught only when
+// the gate refused it and the check meant to catch it is among the
+// reasons; refused for other reasons only is a miss, since it means that
+// check would have let the attack through.
+func attackVerdict(d decision, check string) (Verdict, string) {
+	want := d.result(check)
+	switch {
+	case d.allowed():
+		return Missed, "the gate let it through"
+	case want.status == Fail:
+		return Caught, check + ": " + want.reason
+	case want.status == "":
+		return Missed, fmt.Sprintf("the %s check did not run", check)
+	default:
+		return Missed, fmt.Sprintf("refused, but the %s check passed it: %s", check, joinReasons(reasons(d.failed())))
+	}
 }
 
 // tamperedModel: after signing, someone with write access to the model

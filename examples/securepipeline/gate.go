@@ -49,7 +49,7 @@ func (d decision) result(name string) checkResult {
 			return c
 		}
 	}
-	return checkResult{name: name, status: Fail, reason: "check not run"}
+	return checkResult{name: name, reason: "not run"}
 }
 
 func (d decision) failed() []checkResult {

@@ -192,3 +192,29 @@ func TestCSVHeader(t *testing.T) {
 	require.Len(t, lines, 4)
 	require.Equal(t, strings.Join(columns, ","), lines[0])
 }
+
+// TestAttackVerdict: an attack counts as caught only when the check meant
+// to catch it failed.
+func TestAttackVerdict(t *testing.T) {
+	pass := func(n string) checkResult { return checkResult{n, Pass, "ok"} }
+	fail := func(n string) checkResult { return checkResult{n, Fail, "bad " + n} }
+	for _, tc := range []struct {
+		name   string
+		checks []checkResult
+		want   Verdict
+		detail string
+	}{
+		{"all pass", []checkResult{pass(checkSignature), pass(checkDrift)}, Missed, "the gate let it through"},
+		{"right check", []checkResult{fail(checkSignature), pass(checkDrift)}, Caught, "signature: bad signature"},
+		{"right and other", []checkResult{fail(checkSignature), fail(checkDrift)}, Caught, "signature: bad signature"},
+		{"other check only", []checkResult{pass(checkSignature), fail(checkDrift)}, Missed, "refused, but the signature check passed it: drift: bad drift"},
+		{"check missing", []checkResult{fail(checkDrift)}, Missed, "the signature check did not run"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v, detail := attackVerdict(decision{tc.checks}, checkSignature)
+			require.Equal(t, tc.want, v)
+			require.Equal(t, tc.detail, detail)
+		})
+	}
+	require.False(t, decision{}.allowed(), "a gate that ran no check allows nothing")
+}

@@ -230,6 +230,10 @@ type scanner struct {
 	// keyword; byPair lists the keywords starting with each pair.
 	pairs  [1 << 16 / 64]uint64
 	pairAt [1 << 16]uint8 // index+1 into byPair
+	// triples is a bitset over a hash of the first three bytes of every
+	// keyword; shortPairs marks pairs that are a whole 2-byte keyword.
+	triples    [1 << 16 / 64]uint64
+	shortPairs [1 << 16 / 64]uint64
 	byPair [][]keyword
 	stop   []string
 	// anchored[i] is rules[i].Regex anchored at the start of a token
@@ -293,6 +297,12 @@ func newScanner(opts *ScanOptions) *scanner {
 			}
 			p := uint16(k[0])<<8 | uint16(k[1])
 			s.pairs[p/64] |= 1 << (p % 64)
+			if len(k) == 2 {
+				s.shortPairs[p/64] |= 1 << (p % 64)
+			} else {
+				t := triple(p, k[2])
+				s.triples[t/64] |= 1 << (t % 64)
+			}
 			if s.pairAt[p] == 0 {
 				if len(s.byPair) == 255 {
 					panic("secrets: too many keyword prefixes")
@@ -305,6 +315,10 @@ func newScanner(opts *ScanOptions) *scanner {
 		}
 	}
 	return s
+}
+
+func triple(p uint16, c byte) uint16 {
+	return uint16((uint32(p)<<8 | uint32(c)) * 2654435761 >> 16)
 }
 
 func (s *scanner) pathAllowed(p string) bool {
@@ -345,10 +359,28 @@ func (s *scanner) findSpans(buf []byte) []span {
 	type winKey struct{ rule, start int }
 	var done map[winKey]bool
 	n := len(buf)
+	if n < 2 {
+		return nil
+	}
+	lt := &lowerTable
+	c0 := lt[buf[0]]
 	for i := 0; i+1 < n; i++ {
-		p := uint16(lowerTable[buf[i]])<<8 | uint16(lowerTable[buf[i+1]])
-		if s.pairs[p/64]&(1<<(p%64)) == 0 {
+		c1 := lt[buf[i+1]]
+		p := uint16(c0)<<8 | uint16(c1)
+		c0 = c1
+		if s.pairs[p>>6]&(1<<(p&63)) == 0 {
 			continue
+		}
+		// Most pair hits are ordinary text ("re", "to"); the third byte
+		// rules them out without touching the keyword list.
+		if s.shortPairs[p>>6]&(1<<(p&63)) == 0 {
+			if i+2 >= n {
+				continue
+			}
+			t := triple(p, lt[buf[i+2]])
+			if s.triples[t>>6]&(1<<(t&63)) == 0 {
+				continue
+			}
 		}
 		for _, kw := range s.byPair[s.pairAt[p]-1] {
 			if !hasPrefixFold(buf[i:], kw.lit) {

@@ -234,8 +234,8 @@ type scanner struct {
 	// keyword; shortPairs marks pairs that are a whole 2-byte keyword.
 	triples    [1 << 16 / 64]uint64
 	shortPairs [1 << 16 / 64]uint64
-	byPair [][]keyword
-	stop   []string
+	byPair     [][]keyword
+	stop       []string
 	// anchored[i] is rules[i].Regex anchored at the start of a token
 	// (allowing a lazy prefix within it), so a keyword hit costs one
 	// short match attempt instead of a search of the line.

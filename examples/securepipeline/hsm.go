@@ -65,7 +65,9 @@ func hsmKey(ctx context.Context, dir string) (*pipelineKey, error) {
 	}
 
 	// A fresh token per run, with random PINs. The user PIN goes to a
-	// pin-source file (0600), as a deployment would hand it over.
+	// pin-source file (0600), as a deployment would hand it over. The two
+	// set-up tools take PINs only as arguments; that is acceptable for a
+	// throwaway token, not for a real HSM's PIN.
 	token := "mlsec-demo-" + randomHex(4)
 	pin, soPIN := randomHex(8), randomHex(8)
 	pinFile := filepath.Join(hsmDir, token+".pin")

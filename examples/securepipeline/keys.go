@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -57,7 +58,7 @@ func localKey(ctx context.Context, dir string) (*pipelineKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	keyPath := dir + "/pipeline.key"
+	keyPath := filepath.Join(dir, "pipeline.key")
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
@@ -84,7 +85,7 @@ func newPipelineKey(ctx context.Context, sv signature.SignerVerifier, dir, where
 	if err != nil {
 		return nil, fmt.Errorf("public key: %w", err)
 	}
-	pubPath := dir + "/pipeline.pub"
+	pubPath := filepath.Join(dir, "pipeline.pub")
 	if err := os.WriteFile(pubPath, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644); err != nil {
 		return nil, err
 	}

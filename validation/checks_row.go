@@ -241,6 +241,26 @@ func newValueSet(dt arrow.DataType, vals []any) (*valueSet, error) {
 
 func (s *valueSet) scan(arr arrow.Array, want bool, bad func(int)) int64 {
 	switch {
+	case s.dense != nil && arr.DataType().ID() == arrow.INT64:
+		// Integers index the dense table directly, no conversion.
+		a := arr.(*array.Int64)
+		var n int64
+		nulls := a.NullN() > 0
+		d, base, size := s.dense, int64(s.base), uint64(len(s.dense))
+		for i, v := range a.Int64Values() {
+			off := uint64(v - base)
+			in := off < size && d[off]
+			if in != want {
+				if nulls && a.IsNull(i) {
+					continue
+				}
+				n++
+				if bad != nil {
+					bad(i)
+				}
+			}
+		}
+		return n
 	case s.dense != nil:
 		vals, done := floats(arr)
 		defer done()

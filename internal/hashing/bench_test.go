@@ -107,7 +107,7 @@ func BenchmarkHashShards(b *testing.B) {
 	files := benchModel(b, 1, 256<<20)
 	b.Run("sha256", func(b *testing.B) { benchHash(b, files, Options{ShardSize: 16 << 20}) })
 	b.Run("sha256-1worker", func(b *testing.B) { benchHash(b, files, Options{ShardSize: 16 << 20, Workers: 1}) })
-	for _, buf := range []int{64 << 10, 256 << 10, 4 << 20} {
+	for _, buf := range []int{32 << 10, 128 << 10, 256 << 10, 1 << 20} {
 		b.Run(fmt.Sprintf("sha256-buf%dk", buf>>10), func(b *testing.B) { benchHash(b, files, Options{ShardSize: 16 << 20, BufferSize: buf}) })
 	}
 }

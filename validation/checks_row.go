@@ -112,12 +112,16 @@ func scanFloats(arr arrow.Array, ok func(float64) bool, bad func(int)) int64 {
 	return n
 }
 
-// scanBetween is scanFloats specialised for a closed range, the hottest
-// check: the comparison is inlined.
+// scanBetween counts the valid values outside [lo, hi]; int64 columns
+// compare as integers, word by word (see scan.go), other numeric columns
+// as float64.
 func scanBetween(arr arrow.Array, lo, hi float64, bad func(int)) int64 {
 	if a, ok := arr.(*array.Int64); ok {
 		return scanBetweenInt64(a, lo, hi, bad)
 	}
+	// Floats keep a plain loop: values of a float column are mostly in
+	// range, so its branch predicts well and it measured faster than the
+	// word-at-a-time form.
 	vals, done := floats(arr)
 	defer done()
 	var n int64
@@ -150,20 +154,16 @@ func scanBetweenInt64(a *array.Int64, lo, hi float64, bad func(int)) int64 {
 			ihi = int64(math.Floor(hi))
 		}
 	}
-	var n int64
-	nulls := a.NullN() > 0
-	for i, v := range a.Int64Values() {
-		if v < ilo || v > ihi {
-			if nulls && a.IsNull(i) {
-				continue
-			}
-			n++
-			if bad != nil {
-				bad(i)
-			}
-		}
+	valid := validityOf(a)
+	if ilo > ihi {
+		allFail := flags{}
+		for j := range allFail {
+			allFail[j] = 1
+		} // every valid value fails
+		return scanWords(a.Int64Values(), valid, bad, func(c []int64, f *flags) { *f = allFail })
 	}
-	return n
+	span := uint64(ihi - ilo)
+	return scanWords(a.Int64Values(), valid, bad, func(c []int64, f *flags) { outsideInt64(c, f, ilo, span) })
 }
 
 func scanStrings(arr arrow.Array, ok func(string) bool, bad func(int)) int64 {
@@ -190,9 +190,13 @@ func mostlyOf(k kwargs) float64 { return k.numOr("mostly", 1) }
 
 // valueSet is a membership test specialised by column type.
 type valueSet struct {
-	strs  map[string]bool
-	nums  map[float64]bool
-	dense []bool // integers in [base, base+len)
+	strs map[string]bool
+	nums map[float64]bool
+	// Integer sets spanning fewer than 1<<16 values are also a bitset:
+	// bit v-base is set for each member v; bit size (past the span) is
+	// clear, so out-of-span values can be clamped onto it.
+	dense []uint64
+	size  uint64
 	base  float64
 }
 
@@ -226,10 +230,12 @@ func newValueSet(dt arrow.DataType, vals []any) (*valueSet, error) {
 		}
 		if isInteger(dt) && len(vals) > 0 && hi-lo < 1<<16 {
 			s.base = lo
-			s.dense = make([]bool, int(hi-lo)+1)
+			s.size = uint64(hi-lo) + 1
+			s.dense = make([]uint64, s.size/64+1)
 			for f := range s.nums {
 				if f == math.Trunc(f) {
-					s.dense[int(f-lo)] = true
+					off := uint64(f - lo)
+					s.dense[off/64] |= 1 << (off % 64)
 				}
 			}
 		}
@@ -242,34 +248,19 @@ func newValueSet(dt arrow.DataType, vals []any) (*valueSet, error) {
 func (s *valueSet) scan(arr arrow.Array, want bool, bad func(int)) int64 {
 	switch {
 	case s.dense != nil && arr.DataType().ID() == arrow.INT64:
-		// Integers index the dense table directly, no conversion.
+		// Integers index the bitset directly, no conversion.
 		a := arr.(*array.Int64)
-		var n int64
-		nulls := a.NullN() > 0
-		d, base, size := s.dense, int64(s.base), uint64(len(s.dense))
-		for i, v := range a.Int64Values() {
-			off := uint64(v - base)
-			in := off < size && d[off]
-			if in != want {
-				if nulls && a.IsNull(i) {
-					continue
-				}
-				n++
-				if bad != nil {
-					bad(i)
-				}
-			}
-		}
-		return n
+		set, base, size, w := s.dense, int64(s.base), s.size, b2u(want)
+		return scanWords(a.Int64Values(), validityOf(a), bad, func(c []int64, f *flags) { inBitset(c, f, set, base, size, w) })
 	case s.dense != nil:
 		vals, done := floats(arr)
 		defer done()
 		var n int64
 		nulls := arr.NullN() > 0
-		d, base, size := s.dense, s.base, float64(len(s.dense))
+		size := float64(s.size)
 		for i, v := range vals {
-			off := v - base
-			in := off >= 0 && off < size && d[int(off)]
+			off := v - s.base
+			in := off >= 0 && off < size && s.dense[uint64(off)/64]>>(uint64(off)%64)&1 == 1
 			if in != want {
 				if nulls && arr.IsNull(i) {
 					continue

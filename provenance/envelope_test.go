@@ -6,7 +6,6 @@ import (
 	"crypto/ecdsa"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -313,11 +312,4 @@ func TestVerifyBadEnvelopes(t *testing.T) {
 	env.Signatures[0].KeyID = "not-the-key"
 	_, err = provenance.Verify(ctx, env, policy, provenance.VerifyOptions{})
 	require.NoError(t, err)
-}
-
-func mustJSON(t testing.TB, v any) []byte {
-	t.Helper()
-	b, err := json.Marshal(v)
-	require.NoError(t, err)
-	return b
 }

@@ -39,7 +39,7 @@ func parseAWSKMSURI(uri string) (endpoint, key string, err error) {
 	rest := strings.TrimPrefix(uri, SchemeAWSKMS)
 	endpoint, key, ok := strings.Cut(rest, "/")
 	if !ok || key == "" {
-		return "", "", fmt.Errorf("secrets: KEK %q: want awskms:///KEY-ID, awskms:///alias/NAME or awskms:///arn:aws:kms:...", redactURI(uri))
+		return "", "", fmt.Errorf("secrets: KEK %q: want awskms:///KEY-ID, awskms:///alias/NAME or awskms:///ARN", redactURI(uri))
 	}
 	if strings.ContainsAny(endpoint, "@ ") {
 		return "", "", fmt.Errorf("secrets: KEK %q: bad endpoint", redactURI(uri))

@@ -31,11 +31,10 @@ type Token struct {
 // The module reads SOFTHSM2_CONF once, when the process first loads it, so
 // there is one token per test process.
 var (
-	once  sync.Once
-	tok   *Token
-	err   error
-	made  sync.Map
-	alloc sync.Mutex
+	once sync.Once
+	tok  *Token
+	err  error
+	made sync.Map
 )
 
 // Get returns the process's test token, creating it on first use, or

@@ -114,6 +114,10 @@ type CompareOptions struct {
 	Correction Correction `json:"correction"`
 	// Ignore lists columns not to compare.
 	Ignore []string `json:"ignore,omitempty"`
+	// DigestCurrent makes CompareReader compute the current data's row
+	// digest (Profile.Digest) for the report. It is off by default
+	// because SHA-256 of every row costs several times the comparison.
+	DigestCurrent bool `json:"digest_current,omitempty"`
 }
 
 // Column verdict statuses.
@@ -189,8 +193,11 @@ type DatasetResult struct {
 
 // Side identifies one of the two datasets in a report.
 type Side struct {
-	Rows   int64  `json:"rows"`
-	Digest string `json:"digest"`
+	Rows int64 `json:"rows"`
+	// Digest is the row digest (Profile.Digest); empty, and absent from
+	// the JSON, for current data compared by CompareReader without
+	// CompareOptions.DigestCurrent.
+	Digest string `json:"digest,omitempty"`
 	// Exact is true when every numeric column was kept exactly.
 	Exact bool `json:"exact"`
 }

@@ -141,7 +141,7 @@
 // # Report format (version 1)
 //
 //	{"format": "mlsec.drift.report", "version": 1, "mode": "exact"|"profile",
-//	 "reference": {"rows", "digest", "exact"}, "current": {…},
+//	 "reference": {"rows", "digest", "exact"}, "current": {…} (no "digest" from CompareReader unless DigestCurrent),
 //	 "correction": "none"|"bonferroni"|"bh",
 //	 "dataset": {"columns", "tested_columns", "drifted_columns", "share", "drift_share", "drifted"},
 //	 "columns": [{"column", "kind", "test", "auto", "status": "tested"|"skipped",

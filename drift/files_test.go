@@ -86,10 +86,18 @@ func TestProfileFiles(t *testing.T) {
 		// The one-pass path reads the same file.
 		r, err = dataread.Open(ctx, path, nil)
 		require.NoError(t, err)
-		rep2, err := CompareReader(ctx, mem, r, CompareOptions{}, nil)
+		rep2, err := CompareReader(ctx, mem, r, CompareOptions{DigestCurrent: true}, nil)
 		r.Close()
 		require.NoError(t, err)
 		require.Equal(t, mem.Digest(), rep2.Current.Digest)
+		// Without DigestCurrent the rows are not hashed.
+		r, err = dataread.Open(ctx, path, nil)
+		require.NoError(t, err)
+		rep3, err := CompareReader(ctx, mem, r, CompareOptions{}, nil)
+		r.Close()
+		require.NoError(t, err)
+		require.Empty(t, rep3.Current.Digest)
+		require.Equal(t, rep2.Columns, rep3.Columns)
 		require.False(t, rep2.Dataset.Drifted)
 	}
 }

@@ -269,14 +269,16 @@ func (c *ColumnProfile) rankError() float64 {
 // (see the package documentation, "Exact and profile mode"). The verdicts
 // are those of Compare(ref, profile of the data), with the current side
 // exact: KS is within the reference's rank-error bound of the exact
-// statistic, histogram counts are exact. The current digest is computed as
-// for a profile. progress, when not nil, is called after each record batch
+// statistic, histogram counts are exact. The current side's digest (the
+// one a profile of the data would carry) is computed only when
+// opts.DigestCurrent is set: hashing every row costs more than the
+// comparison. progress, when not nil, is called after each record batch
 // with the rows read so far.
 func CompareReader(ctx context.Context, ref *Profile, rr array.RecordReader, opts CompareOptions, progress func(rows int64)) (*Report, error) {
 	if ref == nil || ref.rows == 0 || len(ref.columns) == 0 {
 		return nil, errors.New("drift: the reference has no rows")
 	}
-	cur := &Profile{opts: ref.opts, index: map[string]int{}}
+	cur := &Profile{opts: ref.opts, index: map[string]int{}, noDigest: !opts.DigestCurrent}
 	cur.opts.Columns = nil
 	for _, rc := range ref.columns {
 		if slices.Contains(opts.Ignore, rc.Name) {

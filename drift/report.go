@@ -174,6 +174,6 @@ dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:6px 0
 {{if .Note}}<dt>note</dt><dd>{{.Note}}</dd>{{end}}</dl>
 {{.Chart}}</div>
 {{end}}
-<p class="muted">Reference {{.R.Reference.Digest}}<br>Current {{.R.Current.Digest}}</p>
+<p class="muted">Reference {{.R.Reference.Digest}}{{with .R.Current.Digest}}<br>Current {{.}}{{end}}</p>
 </body></html>
 `))

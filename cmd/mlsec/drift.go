@@ -157,6 +157,7 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 	fs.Var(&ignore, "ignore", "column not to compare (repeatable)")
 	correction := fs.String("correction", "none", "multiple-testing correction across p-value tests: none, bonferroni, bh")
 	share := fs.Float64("drift-share", 0.5, "dataset drift when at least this share of tested columns drifted")
+	digest := fs.Bool("digest", false, "against a reference profile, also compute the current data's row digest (slower)")
 	return func(ctx context.Context, args []string) error {
 		if *ref == "" {
 			return usageError("--reference PROFILE|DATA is required")
@@ -164,7 +165,7 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 		if len(args) == 0 {
 			return usageError("no current data files given")
 		}
-		opts := drift.CompareOptions{Threshold: *threshold, DriftShare: *share, Correction: drift.Correction(*correction), Ignore: ignore}
+		opts := drift.CompareOptions{Threshold: *threshold, DriftShare: *share, Correction: drift.Correction(*correction), Ignore: ignore, DigestCurrent: *digest}
 		if *share <= 0 || *share > 1 {
 			return usageError("--drift-share %v out of range (0, 1]", *share)
 		}

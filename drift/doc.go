@@ -125,7 +125,7 @@
 //
 // CompareReader does not sketch the current data: it counts each value
 // into the reference grid (the reference sketch's items plus its min and
-// max; one binary search in a small cell of the grid per value, no
+// max; one table lookup and about one comparison per value, no
 // sorting). Every statistic looks at the current CDF only at those grid
 // points, so the current side is exact there (ε_c = 0): KS is within ε_r
 // of the exact statistic, histogram counts are exact, and Wasserstein is

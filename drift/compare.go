@@ -517,9 +517,8 @@ func compareColumn(r, c *ColumnProfile, opts CompareOptions) ColumnResult {
 		if rv.n() > 0 && cv.n() > 0 {
 			ri, ci = rv.it, cv.it
 			errKS = r.rankError() + c.rankError()
-			d := ksStatisticWeighted(ri, ci)
+			d, w := ksWasserstein(ri, ci)
 			res.Metrics["ks"] = d
-			w := wassersteinSorted(ri, ci)
 			res.Metrics["wasserstein"] = w
 			res.Metrics["wasserstein_norm"] = w / math.Max(r.Std(), 0.001)
 			if c.grid != nil {

@@ -15,6 +15,14 @@ type goldenSample struct {
 	Recipe *recipe   `json:"recipe"`
 }
 
+// size is the number of values, without generating them.
+func (s goldenSample) size() int {
+	if s.Recipe != nil {
+		return s.Recipe.N
+	}
+	return len(s.Inline)
+}
+
 func (s goldenSample) values() []float64 {
 	if s.Recipe != nil {
 		return s.Recipe.sample()
@@ -102,10 +110,10 @@ func TestGoldenSampleStatistics(t *testing.T) {
 	g := loadGolden(t)
 	for _, c := range g.Cases {
 		t.Run(c.Name, func(t *testing.T) {
-			if testing.Short() && len(c.Ref.values()) > 100000 {
+			ref, cur := c.Ref.values(), c.Cur.values()
+			if testing.Short() && len(ref) > 100000 {
 				t.Skip("large sample")
 			}
-			ref, cur := c.Ref.values(), c.Cur.values()
 			ks := KS(ref, cur)
 			requireStat(t, c.KSStatistic, ks.Statistic, "KS statistic")
 			requireP(t, c.KSPValue, ks.PValue, "KS p-value")

@@ -23,10 +23,10 @@ func readerOf(t testing.TB, recs ...arrow.Record) array.RecordReader {
 func TestCompareReaderMatchesProfileMode(t *testing.T) {
 	g := loadGolden(t)
 	for _, c := range g.Cases {
-		ref, cur := c.Ref.values(), c.Cur.values()
-		if len(ref) > 100000 {
+		if c.Ref.size() > 100000 {
 			continue
 		}
+		ref, cur := c.Ref.values(), c.Cur.values()
 		t.Run(c.Name, func(t *testing.T) {
 			for _, k := range []int{64, 2048} {
 				refP := profileCols(t, ProfileOptions{SketchK: k}, col{name: "v", num: ref})

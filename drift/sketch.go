@@ -208,12 +208,17 @@ func (s *QuantileSketch) items() []wv {
 		if len(l) == 0 {
 			continue
 		}
-		if len(s.scratch) < 2*len(l) {
-			s.scratch = make([]uint64, 2*len(l))
-		}
 		// Sorting a level in place keeps the sketch's state (a multiset
-		// per level) unchanged.
-		sortFloats(l, s.scratch)
+		// per level) unchanged. The buffer of an exact sketch's big level
+		// is not kept: it would double the sketch's memory.
+		scratch := s.scratch
+		if len(scratch) < 2*len(l) {
+			scratch = make([]uint64, 2*len(l))
+			if s.k > 0 {
+				s.scratch = scratch
+			}
+		}
+		sortFloats(l, scratch)
 		w := int64(1) << h
 		out = mergeWeighted(out, l, w)
 	}
@@ -230,6 +235,13 @@ func (s *QuantileSketch) items() []wv {
 
 // mergeWeighted merges sorted values of weight w into the sorted items a.
 func mergeWeighted(a []wv, vals []float64, w int64) []wv {
+	if len(a) == 0 {
+		out := make([]wv, len(vals))
+		for i, v := range vals {
+			out[i] = wv{v, w}
+		}
+		return out
+	}
 	out := make([]wv, 0, len(a)+len(vals))
 	i := 0
 	for _, v := range vals {

@@ -2,7 +2,6 @@ package drift
 
 import (
 	"math"
-	"sort"
 
 	"gonum.org/v1/gonum/mathext"
 )
@@ -55,7 +54,7 @@ func sortedFinite(x []float64) []float64 {
 			s = append(s, v)
 		}
 	}
-	sort.Float64s(s)
+	sortFloats(s, make([]uint64, 2*len(s)))
 	return s
 }
 
@@ -73,10 +72,12 @@ func weighted(sorted []float64) []wv {
 	return out
 }
 
-// stepCDFs walks two sorted weighted samples in step, calling fn at every
-// distinct value x with the two empirical CDFs just after x (F(x), counting
-// ties) and the next distinct value (or +Inf at the end).
-func stepCDFs(a, b []wv, fn func(x, fa, fb, next float64)) {
+// ksWasserstein walks two sorted weighted samples in step and returns
+// the KS statistic sup |F_a − F_b| and the Wasserstein-1 distance
+// ∫|F_a − F_b| dx in one pass. At every distinct value x the two
+// empirical CDFs just after x (F(x), counting ties) are compared, and
+// |F_a − F_b| is integrated up to the next distinct value.
+func ksWasserstein(a, b []wv) (d, w float64) {
 	var ta, tb int64
 	for _, e := range a {
 		ta += e.w
@@ -84,6 +85,7 @@ func stepCDFs(a, b []wv, fn func(x, fa, fb, next float64)) {
 	for _, e := range b {
 		tb += e.w
 	}
+	fta, ftb := float64(ta), float64(tb)
 	var ca, cb int64
 	i, j := 0, 0
 	for i < len(a) || j < len(b) {
@@ -109,26 +111,17 @@ func stepCDFs(a, b []wv, fn func(x, fa, fb, next float64)) {
 		if j < len(b) && b[j].v < next {
 			next = b[j].v
 		}
-		fn(x, float64(ca)/float64(ta), float64(cb)/float64(tb), next)
+		diff := math.Abs(float64(ca)/fta - float64(cb)/ftb)
+		d = math.Max(d, diff)
+		if !math.IsInf(next, 1) {
+			w += diff * (next - x)
+		}
 	}
-}
-
-func ksStatisticWeighted(a, b []wv) float64 {
-	d := 0.0
-	stepCDFs(a, b, func(_, fa, fb, _ float64) {
-		d = math.Max(d, math.Abs(fa-fb))
-	})
-	return d
+	return d, w
 }
 
 func wassersteinSorted(a, b []wv) float64 {
-	w := 0.0
-	stepCDFs(a, b, func(x, fa, fb, next float64) {
-		if math.IsInf(next, 1) {
-			return
-		}
-		w += math.Abs(fa-fb) * (next - x)
-	})
+	_, w := ksWasserstein(a, b)
 	return w
 }
 
@@ -153,6 +146,22 @@ func AndersonDarling(ref, cur []float64) ADResult {
 	return andersonDarlingSorted(a, b)
 }
 
+// mergeSorted returns the sorted union (with repeats) of two sorted slices.
+func mergeSorted(a, b []float64) []float64 {
+	z := make([]float64, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if b[j] < a[i] {
+			z = append(z, b[j])
+			j++
+		} else {
+			z = append(z, a[i])
+			i++
+		}
+	}
+	return append(append(z, a[i:]...), b[j:]...)
+}
+
 func andersonDarlingSorted(a, b []float64) ADResult {
 	undefined := ADResult{PValue: 1}
 	n1, n2 := len(a), len(b)
@@ -160,9 +169,7 @@ func andersonDarlingSorted(a, b []float64) ADResult {
 	if n1 == 0 || n2 == 0 || N < 4 {
 		return undefined
 	}
-	z := make([]float64, 0, N)
-	z = append(append(z, a...), b...)
-	sort.Float64s(z)
+	z := mergeSorted(a, b)
 	// Distinct values with their multiplicities.
 	var zs []float64
 	var lj []float64

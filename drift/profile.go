@@ -307,8 +307,26 @@ func ProfileReader(ctx context.Context, rr array.RecordReader, opts ProfileOptio
 	return p, nil
 }
 
-// cellEncoder appends the canonical encoding of row i to b.
-type cellEncoder func(b []byte, i int) []byte
+// cellEncoder appends the canonical encoding of a column's row i to a
+// row's bytes: directly from f64 for a float64 column without nulls (the
+// common case, without a function call per cell), otherwise with enc.
+type cellEncoder struct {
+	f64 []float64
+	enc func(b []byte, i int) []byte
+}
+
+// appendFloatCell appends the encoding of a non-null number: the byte 1
+// and the big-endian bits, −0 as +0 and one NaN.
+func appendFloatCell(b []byte, x float64) []byte {
+	switch {
+	case x != x:
+		x = math.NaN()
+	case x == 0:
+		x = 0
+	}
+	b = append(b, 1)
+	return binary.BigEndian.AppendUint64(b, math.Float64bits(x))
+}
 
 // floats gives the numeric values of a column as float64 (nil-safe).
 func numericValues(a arrow.Array) (func(i int) float64, error) {
@@ -373,7 +391,7 @@ func (c *ColumnProfile) add(a arrow.Array) (cellEncoder, error) {
 	if c.Kind == Numeric {
 		get, err := numericValues(a)
 		if err != nil {
-			return nil, fmt.Errorf("drift: column %q: %w", c.Name, err)
+			return cellEncoder{}, fmt.Errorf("drift: column %q: %w", c.Name, err)
 		}
 		buf := make([]float64, 0, min(n, 4096))
 		flush := func() {
@@ -446,24 +464,19 @@ func (c *ColumnProfile) add(a arrow.Array) (cellEncoder, error) {
 		}
 		c.Count += int64(len(buf))
 		flush()
-		return func(b []byte, i int) []byte {
+		if f64 != nil && !hasNulls {
+			return cellEncoder{f64: f64}, nil
+		}
+		return cellEncoder{enc: func(b []byte, i int) []byte {
 			if hasNulls && a.IsNull(i) {
 				return append(b, 0)
 			}
-			x := get(i)
-			switch {
-			case math.IsNaN(x):
-				x = math.NaN()
-			case x == 0:
-				x = 0
-			}
-			b = append(b, 1)
-			return binary.BigEndian.AppendUint64(b, math.Float64bits(x))
-		}, nil
+			return appendFloatCell(b, get(i))
+		}}, nil
 	}
 	get, err := stringValues(a)
 	if err != nil {
-		return nil, fmt.Errorf("drift: column %q: %w", c.Name, err)
+		return cellEncoder{}, fmt.Errorf("drift: column %q: %w", c.Name, err)
 	}
 	for i := 0; i < n; i++ {
 		if hasNulls && a.IsNull(i) {
@@ -473,7 +486,7 @@ func (c *ColumnProfile) add(a arrow.Array) (cellEncoder, error) {
 		c.Count++
 		c.Freq.Add(get(i))
 	}
-	return func(b []byte, i int) []byte {
+	return cellEncoder{enc: func(b []byte, i int) []byte {
 		if hasNulls && a.IsNull(i) {
 			return append(b, 0)
 		}
@@ -481,7 +494,7 @@ func (c *ColumnProfile) add(a arrow.Array) (cellEncoder, error) {
 		b = append(b, 1)
 		b = binary.BigEndian.AppendUint64(b, uint64(len(s)))
 		return append(b, s...)
-	}, nil
+	}}, nil
 }
 
 // mergeMoments folds a chunk's (n, mean, M2, min, max) into the column
@@ -624,11 +637,15 @@ func (d *rowsetDigest) add(o rowsetDigest) {
 }
 
 func (d *rowsetDigest) addRows(n int, enc []cellEncoder) {
-	var buf []byte
+	buf := make([]byte, 0, 16*len(enc))
 	for i := 0; i < n; i++ {
 		buf = buf[:0]
 		for _, e := range enc {
-			buf = e(buf, i)
+			if e.f64 != nil {
+				buf = appendFloatCell(buf, e.f64[i])
+			} else {
+				buf = e.enc(buf, i)
+			}
 		}
 		d.addHash(sha256.Sum256(buf))
 	}

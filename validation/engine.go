@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -179,26 +182,59 @@ var errSchemaMismatch = errors.New("record schema differs from the plan's")
 
 // Update folds one record into st. The record's rows follow the rows
 // already in st (their indices start at st.Offset+st.Rows).
+// The checks of a large record run in parallel on GOMAXPROCS cores; the
+// result is the same as on one core.
 func (p *Plan) Update(st *State, rec arrow.Record) (err error) {
 	if !rec.Schema().Equal(p.schema) && SchemaDigest(rec.Schema()) != p.schemaDigest {
 		return fmt.Errorf("validation: %w", errSchemaMismatch)
 	}
 	offset := st.Offset + st.Rows
-	for i, ev := range p.evals {
-		if ev == nil || st.Checks[i].Error != "" {
-			continue
+	workers := min(runtime.GOMAXPROCS(0), len(p.evals))
+	if workers < 2 || rec.NumRows() < parallelMinRows {
+		for i := range p.evals {
+			p.updateCheck(st, i, rec, offset)
 		}
-		func() {
-			defer func() {
-				if r := recover(); r != nil {
-					st.Checks[i].Error = fmt.Sprintf("evaluation failed: %v", r)
+	} else {
+		// Checks are independent (each touches only its own CheckState),
+		// so they run on all cores; the result does not depend on which
+		// worker ran which check. Arrow counts the nulls of a sliced
+		// array lazily and caches the count, so count them here, before
+		// several workers read the same column.
+		for _, col := range rec.Columns() {
+			col.NullN()
+		}
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for i := int(next.Add(1) - 1); i < len(p.evals); i = int(next.Add(1) - 1) {
+					p.updateCheck(st, i, rec, offset)
 				}
-			}()
-			ev.update(&st.Checks[i], rec, offset, p.raw)
-		}()
+			})
+		}
+		wg.Wait()
 	}
 	st.Rows += rec.NumRows()
 	return nil
+}
+
+// parallelMinRows is the smallest record whose checks Update spreads over
+// several cores; below it, starting workers costs more than it saves.
+const parallelMinRows = 4096
+
+// updateCheck folds rec into the state of check i; a panic in the check
+// becomes that check's error.
+func (p *Plan) updateCheck(st *State, i int, rec arrow.Record, offset int64) {
+	ev := p.evals[i]
+	if ev == nil || st.Checks[i].Error != "" {
+		return
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			st.Checks[i].Error = fmt.Sprintf("evaluation failed: %v", r)
+		}
+	}()
+	ev.update(&st.Checks[i], rec, offset, p.raw)
 }
 
 // Finalize turns a (merged) state into the result. It does not modify st.

@@ -9,11 +9,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mlsec-dev/mlsec/internal/dataread"
@@ -517,4 +520,48 @@ func TestSchemaDigestIgnoresMetadata(t *testing.T) {
 	c := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64, Nullable: false}}, nil)
 	require.Equal(t, validation.SchemaDigest(a), validation.SchemaDigest(b))
 	require.NotEqual(t, validation.SchemaDigest(a), validation.SchemaDigest(c))
+}
+
+// TestParallelUpdate checks that spreading a record's checks over several
+// cores gives exactly the single-core result, samples included, for a
+// suite where every check fails and for the loans gate. The loans file is
+// concatenated three times so the record is big enough to be split.
+func TestParallelUpdate(t *testing.T) {
+	for _, tc := range []struct{ suite, data string }{
+		{"all_checks_fail.json", "loans_poisoned.parquet"},
+		{"loans_gate.yaml", "loans_poisoned.parquet"},
+	} {
+		t.Run(tc.suite, func(t *testing.T) {
+			s, err := validation.LoadSuite(filepath.Join("testdata", tc.suite))
+			require.NoError(t, err)
+			r, err := dataread.Open(ctx, filepath.Join("testdata", tc.data), &dataread.Options{BatchSize: dataread.MaxBatchSize})
+			require.NoError(t, err)
+			defer r.Close()
+			require.True(t, r.Next())
+			one := r.Record()
+			cols := make([]arrow.Array, one.NumCols())
+			for i := range cols {
+				parts := []arrow.Array{}
+				for range 3 {
+					parts = append(parts, one.Column(i))
+				}
+				cols[i], err = array.Concatenate(parts, memory.DefaultAllocator)
+				require.NoError(t, err)
+				defer cols[i].Release()
+			}
+			rec := array.NewRecord(one.Schema(), cols, 3*one.NumRows())
+			defer rec.Release()
+			require.GreaterOrEqual(t, rec.NumRows(), int64(4096))
+
+			run := func(procs int) string {
+				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
+				plan, err := validation.NewPlan(s, rec.Schema(), nil)
+				require.NoError(t, err)
+				st := plan.NewState(0)
+				require.NoError(t, plan.Update(st, rec))
+				return normalize(t, plan.Finalize(st))
+			}
+			require.Equal(t, run(1), run(4))
+		})
+	}
 }

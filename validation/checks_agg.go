@@ -3,6 +3,7 @@ package validation
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"sort"
 	"strings"
 
@@ -120,13 +121,7 @@ func foldColumn(cs *CheckState, arr arrow.Array, p parts) {
 		if valid != nil {
 			// Compact the valid values once, so the loops below are tight.
 			bp := floatPool.Get().(*[]float64)
-			buf := (*bp)[:0]
-			bm, off := arr.NullBitmapBytes(), arr.Data().Offset()
-			for i, v := range vals {
-				if bitutil.BitIsSet(bm, off+i) {
-					buf = append(buf, v)
-				}
-			}
+			buf := compactValid((*bp)[:0], vals, validityOf(arr))
 			prev := done
 			vals, valid = buf, nil
 			done = func() { prev(); *bp = buf; floatPool.Put(bp) }
@@ -419,4 +414,21 @@ func (e *distinctSetEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 		r.UnexpectedCount = int64(len(extra))
 		r.Message = fmt.Sprintf("%d distinct values outside the set", len(extra))
 	}
+}
+
+// compactValid appends the valid values of vals to buf, in row order, a
+// word of the validity bitmap at a time: all-valid runs are copied whole.
+func compactValid(buf, vals []float64, valid validWords) []float64 {
+	for base := 0; base < len(vals); base += 64 {
+		chunk := vals[base:min(base+64, len(vals))]
+		w := valid.word(base) & lenMask(len(chunk))
+		if w == lenMask(len(chunk)) {
+			buf = append(buf, chunk...)
+			continue
+		}
+		for ; w != 0; w &= w - 1 {
+			buf = append(buf, chunk[bits.TrailingZeros64(w)])
+		}
+	}
+	return buf
 }

@@ -35,8 +35,7 @@ import (
 type gridAccumulator struct {
 	grid   []float64 // sorted distinct reference grid points
 	point  []int64   // values equal to grid[i]
-	gap    []int64   // values in (grid[i−1], grid[i]); gap[len(grid)] above the last
-	gapSum []float64
+	gap    []gapCell // values in (grid[i−1], grid[i]); gap[len(grid)] above the last
 	n      int64
 	shift  float64 // reference mean, for a stable sum of squares
 	s1, s2 float64
@@ -45,6 +44,13 @@ type gridAccumulator struct {
 	// Cell index (see buildIndex); nil when the grid is too small.
 	inv       float64
 	cellStart []int32
+}
+
+// gapCell counts the values strictly between two grid points, with their
+// sum (together, so that a value touches one cache line).
+type gapCell struct {
+	n   int64
+	sum float64
 }
 
 func newGridAccumulator(ref *ColumnProfile) *gridAccumulator {
@@ -62,7 +68,7 @@ func newGridAccumulator(ref *ColumnProfile) *gridAccumulator {
 		g = append(g, ref.Max)
 	}
 	a := &gridAccumulator{
-		grid: g, point: make([]int64, len(g)), gap: make([]int64, len(g)+1), gapSum: make([]float64, len(g)+1),
+		grid: g, point: make([]int64, len(g)), gap: make([]gapCell, len(g)+1),
 		shift: ref.Mean, min: math.Inf(1), max: math.Inf(-1),
 	}
 	a.buildIndex()
@@ -144,13 +150,31 @@ func (a *gridAccumulator) add(xs []float64) {
 	}
 	// Sums and extremes in locals, so that they stay in registers.
 	s1, s2, lo, hi, shift := a.s1, a.s2, a.min, a.max, a.shift
+	point, gap, start, inv := a.point, a.gap, a.cellStart, a.inv
 	for _, x := range xs {
-		i := a.upper(x)
+		// a.upper(x), inlined.
+		var i int
+		switch {
+		case start == nil:
+			i = countLE(g, x)
+		case x < g[0]:
+			i = 0
+		case x >= g[len(g)-1]:
+			i = len(g)
+		default:
+			i = int(start[min(int((x-g[0])*inv), len(start)-1)])
+			for i > 0 && g[i-1] > x {
+				i--
+			}
+			for i < len(g) && g[i] <= x {
+				i++
+			}
+		}
 		if i > 0 && g[i-1] == x {
-			a.point[i-1]++
+			point[i-1]++
 		} else {
-			a.gap[i]++
-			a.gapSum[i] += x
+			gap[i].n++
+			gap[i].sum += x
 		}
 		d := x - shift
 		s1 += d
@@ -167,8 +191,8 @@ func (a *gridAccumulator) add(xs []float64) {
 func (a *gridAccumulator) view() cdfView {
 	var it []wv
 	for i := 0; i <= len(a.grid); i++ {
-		if a.gap[i] > 0 {
-			m := a.gapSum[i] / float64(a.gap[i])
+		if a.gap[i].n > 0 {
+			m := a.gap[i].sum / float64(a.gap[i].n)
 			// Keep the mean strictly inside its gap despite rounding.
 			if i > 0 && m <= a.grid[i-1] {
 				m = math.Nextafter(a.grid[i-1], math.Inf(1))
@@ -176,7 +200,7 @@ func (a *gridAccumulator) view() cdfView {
 			if i < len(a.grid) && m >= a.grid[i] {
 				m = math.Nextafter(a.grid[i], math.Inf(-1))
 			}
-			it = append(it, wv{m, a.gap[i]})
+			it = append(it, wv{m, a.gap[i].n})
 		}
 		if i < len(a.grid) && a.point[i] > 0 {
 			it = append(it, wv{a.grid[i], a.point[i]})
@@ -197,13 +221,13 @@ func (a *gridAccumulator) crossingBound(ref cdfView) float64 {
 	var below int64 // current values ≤ grid[i−1]
 	b := 0.0
 	for i := 1; i < len(a.grid); i++ {
-		below += a.gap[i-1] + a.point[i-1]
-		if a.gap[i] == 0 {
+		below += a.gap[i-1].n + a.point[i-1]
+		if a.gap[i].n == 0 {
 			continue
 		}
 		fr := float64(ref.rank(a.grid[i-1])) / float64(ref.n())
 		lo := float64(below) / nf
-		hi := float64(below+a.gap[i]) / nf
+		hi := float64(below+a.gap[i].n) / nf
 		if lo < fr && fr < hi {
 			b += (a.grid[i] - a.grid[i-1]) * (hi - lo)
 		}

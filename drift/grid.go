@@ -142,16 +142,28 @@ func countLE(g []float64, x float64) int {
 	return lo
 }
 
-// add counts finite values.
-func (a *gridAccumulator) add(xs []float64) {
+// add counts the finite values of xs (−0 as +0) and returns how many
+// are NaN, +Inf and −Inf. The grid must not be empty.
+func (a *gridAccumulator) add(xs []float64) (nan, posInf, negInf int64) {
 	g := a.grid
-	if len(g) == 0 {
-		return
-	}
 	// Sums and extremes in locals, so that they stay in registers.
 	s1, s2, lo, hi, shift := a.s1, a.s2, a.min, a.max, a.shift
 	point, gap, start, inv := a.point, a.gap, a.cellStart, a.inv
 	for _, x := range xs {
+		if x-x != 0 { // NaN or ±Inf: counted apart
+			switch {
+			case x != x:
+				nan++
+			case x > 0:
+				posInf++
+			default:
+				negInf++
+			}
+			continue
+		}
+		if x == 0 {
+			x = 0 // fold −0 into +0
+		}
 		// a.upper(x), inlined.
 		var i int
 		switch {
@@ -183,7 +195,8 @@ func (a *gridAccumulator) add(xs []float64) {
 		hi = max(hi, x)
 	}
 	a.s1, a.s2, a.min, a.max = s1, s2, lo, hi
-	a.n += int64(len(xs))
+	a.n += int64(len(xs)) - nan - posInf - negInf
+	return nan, posInf, negInf
 }
 
 // view returns the current distribution as weighted items: grid points

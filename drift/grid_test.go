@@ -93,3 +93,28 @@ func TestGridIndex(t *testing.T) {
 		}
 	}
 }
+
+// Batches after the first take CompareReader's direct path over the Arrow
+// buffer (no nulls, many distinct values); it counts NaN, ±Inf and −0
+// as the general path does for the same values in one batch.
+func TestCompareReaderDirectPath(t *testing.T) {
+	ref := profileCols(t, ProfileOptions{SketchK: 64}, col{name: "v", num: irwinHall(1, 3000)})
+	a, b := irwinHall(2, 2000), irwinHall(3, 2000)
+	b[5], b[6], b[7], b[8] = math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1)
+	b[9] = ref.Column("v").Sketch.items()[7].v // on a grid point
+	b[10] = -50                                // below the grid
+	b[11] = 50                                 // above it
+	recA, recB := recordOf(t, col{name: "v", num: a}), recordOf(t, col{name: "v", num: b})
+	defer recA.Release()
+	defer recB.Release()
+	whole := recordOf(t, col{name: "v", num: append(append([]float64{}, a...), b...)})
+	defer whole.Release()
+	for _, test := range []Test{TestKS, TestWasserstein, TestPSI} {
+		want, err := CompareReader(context.Background(), ref, readerOf(t, whole), CompareOptions{Test: test}, nil)
+		require.NoError(t, err)
+		got, err := CompareReader(context.Background(), ref, readerOf(t, recA, recB), CompareOptions{Test: test}, nil)
+		require.NoError(t, err)
+		require.Equal(t, want.Columns, got.Columns, test)
+		require.Equal(t, int64(1), got.Columns[0].Current.NaN)
+	}
+}

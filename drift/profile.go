@@ -399,7 +399,9 @@ func (c *ColumnProfile) add(a arrow.Array) (cellEncoder, error) {
 				return
 			}
 			if c.grid != nil {
-				c.grid.add(buf)
+				if len(c.grid.grid) > 0 {
+					c.grid.add(buf) // finite values only
+				}
 				buf = buf[:0]
 				return
 			}
@@ -423,6 +425,16 @@ func (c *ColumnProfile) add(a arrow.Array) (cellEncoder, error) {
 		var f64 []float64
 		if fa, ok := a.(*array.Float64); ok {
 			f64 = fa.Float64Values()
+		}
+		if c.grid != nil && len(c.grid.grid) > 0 && f64 != nil && !hasNulls && c.Distinct == nil {
+			// CompareReader's common case: the grid reads the Arrow
+			// buffer itself, without copying values into buf.
+			nan, posInf, negInf := c.grid.add(f64)
+			c.Count += int64(n)
+			c.NaN += nan
+			c.PosInf += posInf
+			c.NegInf += negInf
+			return cellEncoder{f64: f64}, nil
 		}
 		for i := 0; i < n; i++ {
 			if hasNulls && a.IsNull(i) {

@@ -1,0 +1,3 @@
+// Package mlsecbeam runs mlsec's dataset validation and drift profiling
+// on Apache Beam, for datasets that outgrow one machine.
+package mlsecbeam

@@ -2,6 +2,7 @@ package mlsecbeam
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"reflect"
@@ -17,8 +18,18 @@ import (
 // FromRecords produce and that ValidateDataset and ProfileDataset consume.
 // Between workers a Batch is encoded as an Arrow IPC stream (schema and
 // one record batch), so no row is ever boxed into a per-cell value.
+//
+// Source and Row place the batch in the dataset: Source names the ordered
+// part it came from (a file path; FromRecords numbers its records) and Row
+// is the index of the batch's first row within that part. Parts are
+// ordered by Source, so row indices in validation results are
+// dataset-wide, as a single machine reading the files in sorted order
+// reports them. An empty Source marks rows without an order (FromRows):
+// they are numbered in whatever order the runner sees them.
 type Batch struct {
 	Record arrow.Record
+	Source string
+	Row    int64
 }
 
 func init() {
@@ -30,6 +41,9 @@ func encodeBatch(b Batch) ([]byte, error) {
 		return nil, errors.New("mlsecbeam: encode batch: nil record")
 	}
 	var buf bytes.Buffer
+	buf.Write(binary.AppendUvarint(nil, uint64(len(b.Source))))
+	buf.WriteString(b.Source)
+	buf.Write(binary.AppendVarint(nil, b.Row))
 	w := ipc.NewWriter(&buf, ipc.WithSchema(b.Record.Schema()))
 	if err := w.Write(b.Record); err != nil {
 		return nil, fmt.Errorf("mlsecbeam: encode batch: %w", err)
@@ -48,6 +62,17 @@ func decodeBatch(data []byte) (b Batch, err error) {
 			err = fmt.Errorf("mlsecbeam: decode batch: malformed Arrow IPC data: %v", p)
 		}
 	}()
+	n, k := binary.Uvarint(data)
+	if k <= 0 || n > uint64(len(data)-k) {
+		return Batch{}, errors.New("mlsecbeam: decode batch: malformed header")
+	}
+	source := string(data[k : k+int(n)])
+	data = data[k+int(n):]
+	row, k := binary.Varint(data)
+	if k <= 0 {
+		return Batch{}, errors.New("mlsecbeam: decode batch: malformed header")
+	}
+	data = data[k:]
 	r, err := ipc.NewReader(bytes.NewReader(data), ipc.WithAllocator(memory.DefaultAllocator))
 	if err != nil {
 		return Batch{}, fmt.Errorf("mlsecbeam: decode batch: %w", err)
@@ -61,7 +86,7 @@ func decodeBatch(data []byte) (b Batch, err error) {
 	}
 	rec := r.Record()
 	rec.Retain()
-	return Batch{Record: rec}, nil
+	return Batch{Record: rec, Source: source, Row: row}, nil
 }
 
 // encodeSchema serialises a schema as an Arrow IPC stream with no record,
@@ -91,13 +116,14 @@ func decodeSchema(data []byte) (*arrow.Schema, error) {
 }
 
 // FromRecords returns a PCollection of the given in-memory records, one
-// Batch each. It suits tests and small reference sets; for data on disk
+// Batch each, in order: row indices count from the first row of the
+// first record. It suits tests and small reference sets; for data on disk
 // use ReadFiles.
 func FromRecords(s beam.Scope, recs ...arrow.Record) beam.PCollection {
 	s = s.Scope("mlsec.FromRecords")
 	batches := make([]Batch, len(recs))
 	for i, r := range recs {
-		batches[i] = Batch{Record: r}
+		batches[i] = Batch{Record: r, Source: fmt.Sprintf("records/%09d", i)}
 	}
 	return beam.CreateList(s, batches)
 }

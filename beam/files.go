@@ -76,9 +76,11 @@ func (f *readFileFn) ProcessElement(ctx context.Context, m fileio.FileMetadata, 
 		return err
 	}
 	defer cleanup()
+	var row int64
 	return readLocal(ctx, path, m.Path, f.Format, f.schema, f.BatchSize, func(rec arrow.Record) error {
 		rec.Retain()
-		emit(Batch{Record: rec})
+		emit(Batch{Record: rec, Source: m.Path, Row: row})
+		row += rec.NumRows()
 		return nil
 	})
 }

@@ -157,3 +157,6 @@ func runToJSON(t testing.TB, p *beam.Pipeline, s beam.Scope, col beam.PCollectio
 	require.NoError(t, err)
 	require.NoError(t, json.Unmarshal(b, out))
 }
+
+// ptestRun runs the pipeline on the local runner and returns its error.
+func ptestRun(p *beam.Pipeline) error { return ptest.Run(p) }

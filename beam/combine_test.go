@@ -152,3 +152,18 @@ func TestMergedStateOfEmptyInput(t *testing.T) {
 	runToJSON(t, p, s, beam.ParDo(s, decodeColStats, state), &got)
 	require.Zero(t, got.Rows)
 }
+
+// sameFields reports whether two schemas have the same field names, types
+// and nullability, ignoring metadata (Parquet adds field ids).
+func sameFields(a, b *arrow.Schema) bool {
+	if a.NumFields() != b.NumFields() {
+		return false
+	}
+	for i := range a.NumFields() {
+		fa, fb := a.Field(i), b.Field(i)
+		if fa.Name != fb.Name || fa.Nullable != fb.Nullable || !arrow.TypeEqual(fa.Type, fb.Type) {
+			return false
+		}
+	}
+	return true
+}

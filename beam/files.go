@@ -25,8 +25,9 @@ func init() {
 
 // ReadOptions control how ReadFiles parses the matched files.
 type ReadOptions struct {
-	// Format is "csv" or "parquet" (also "tsv", "arrow", "jsonl" as the
-	// file reader supports them). Empty means: from each file's extension.
+	// Format is "csv" or "parquet" (also "tsv", "arrow", "arrows" and
+	// "jsonl", which mlsec's file reader supports as well). Empty means:
+	// from each file's extension.
 	Format string
 	// Schema is the schema every file is read into. Give it for CSV: a
 	// schema inferred per file could differ between files (a column that

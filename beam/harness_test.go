@@ -119,7 +119,12 @@ var partitionings = []partitioning{
 // directory and returns the glob matching them.
 func writeParts(t testing.TB, format string, parts [][]testRow) string {
 	t.Helper()
-	dir := t.TempDir()
+	return writePartsIn(t, t.TempDir(), format, parts)
+}
+
+// writePartsIn is writeParts into a given directory.
+func writePartsIn(t testing.TB, dir, format string, parts [][]testRow) string {
+	t.Helper()
 	for i, part := range parts {
 		rec := toRecord(part)
 		path := filepath.Join(dir, fmt.Sprintf("part-%03d.%s", i, format))

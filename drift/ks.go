@@ -395,7 +395,7 @@ func pomeranzCDF(n int, x float64) float64 {
 	v1[0] = 1
 	v0s, v1s := 0, 0
 	expnt := 0
-	j1, j2 := bounds(0)
+	j1, _ := bounds(0)
 	conv := make([]float64, 2*npwrs)
 	for i := 1; i < 2*n+2; i++ {
 		k1 := j1
@@ -404,6 +404,7 @@ func pomeranzCDF(n int, x float64) float64 {
 		for k := range v1 {
 			v1[k] = 0
 		}
+		var j2 int
 		j1, j2 = bounds(i)
 		pw := g12p
 		switch {
@@ -572,10 +573,8 @@ func smirnovSF(n int, x float64) float64 {
 	for h*4096 < last {
 		h *= 2
 	}
-	var idx []int
 	var logs []float64
 	for j := 0; j <= last; j += h {
-		idx = append(idx, j)
 		logs = append(logs, logTerm(j))
 	}
 	ref := slices.Max(logs)

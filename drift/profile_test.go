@@ -14,13 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// table is test data: numeric columns and one categorical column.
-type table struct {
-	num  map[string][]float64
-	cat  []string
-	null []bool // nulls in column "x"
-}
-
 var testSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "x", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 	{Name: "k", Type: arrow.PrimitiveTypes.Int64},

@@ -266,18 +266,6 @@ func (s *QuantileSketch) Rank(x float64) int64 {
 	return s.cum[i]
 }
 
-// rankLess estimates how many added values are < x.
-func (s *QuantileSketch) rankLess(x float64) int64 {
-	it := s.items()
-	i, _ := slices.BinarySearchFunc(it, x, func(e wv, t float64) int {
-		if e.v < t {
-			return -1
-		}
-		return 1
-	})
-	return s.cum[i]
-}
-
 // Quantile returns the smallest item whose estimated rank is ≥ q·N (the
 // inverted-CDF definition), or 0 when the sketch is empty.
 func (s *QuantileSketch) Quantile(q float64) float64 {

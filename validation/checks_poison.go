@@ -232,7 +232,6 @@ type outlierEval struct {
 	pinned bool
 	lo, hi float64 // pinned acceptance range
 	maxFr  float64 // tolerated outlier fraction
-	mostly bool    // express maxFr as mostly (z-score)
 }
 
 func (e *outlierEval) init(cs *CheckState) {

@@ -78,19 +78,48 @@ func ValidateDataset(s beam.Scope, suite *validation.Suite, batches beam.PCollec
 	if o.SuiteDigest != "" && suite.Digest() != o.SuiteDigest {
 		return beam.PCollection{}, &validation.DigestError{What: "suite " + suite.Source(), Got: suite.Digest(), Want: o.SuiteDigest}
 	}
-	doc, err := json.Marshal(suite)
+	cfg, err := suiteConfig(suite, o.RawSamples)
 	if err != nil {
-		return beam.PCollection{}, fmt.Errorf("mlsecbeam: ValidateDataset: suite %s: %w", suite.Source(), err)
-	}
-	cfg := validationConfig{Name: suite.Source(), Suite: doc, Digest: suite.Digest(), RawSamples: o.RawSamples}
-	// Fail at construction, not on a worker, if the suite does not survive
-	// the trip to the workers unchanged.
-	if _, err := cfg.suite(); err != nil {
 		return beam.PCollection{}, err
 	}
 	keyed := beam.ParDo(s, keyBySource, batches)
 	parts := beam.CombinePerKey(s, &sourceValidationFn{Config: cfg}, keyed)
 	return beam.ParDo(s, &finishValidationFn{Config: cfg}, beam.Impulse(s), beam.SideInput{Input: parts}), nil
+}
+
+// suiteConfig finds a JSON form of suite that parses, on a worker, into
+// a suite with the same digest. The digest covers the document as
+// written, and the parsed suite fills in defaults (severity "error"), so
+// the plain JSON form is tried first and then the form without defaulted
+// severities. A suite for which neither works is refused here, when the
+// pipeline is built, rather than validated under another digest.
+func suiteConfig(suite *validation.Suite, raw bool) (validationConfig, error) {
+	c := *suite
+	forms := make([]*validation.Suite, 0, 2)
+	forms = append(forms, &c)
+	bare := c
+	bare.Checks = make([]validation.Check, len(c.Checks))
+	for i, ch := range c.Checks {
+		if ch.Severity == validation.SeverityError {
+			ch.Severity = ""
+		}
+		bare.Checks[i] = ch
+	}
+	forms = append(forms, &bare)
+	var lastErr error
+	for _, f := range forms {
+		doc, err := json.Marshal(f)
+		if err != nil {
+			return validationConfig{}, fmt.Errorf("mlsecbeam: ValidateDataset: suite %s: %w", suite.Source(), err)
+		}
+		cfg := validationConfig{Name: suite.Source(), Suite: doc, Digest: suite.Digest(), RawSamples: raw}
+		if _, err := cfg.suite(); err != nil {
+			lastErr = err
+			continue
+		}
+		return cfg, nil
+	}
+	return validationConfig{}, fmt.Errorf("mlsecbeam: ValidateDataset: suite %s cannot be sent to the workers with its digest intact (load it with validation.LoadSuite from a path the workers can read): %w", suite.Source(), lastErr)
 }
 
 func keyBySource(b Batch) (string, Batch) { return b.Source, b }

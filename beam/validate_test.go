@@ -297,3 +297,20 @@ func TestValidateDatasetOfNoRowsFails(t *testing.T) {
 	require.False(t, got.Success)
 	require.Zero(t, got.Rows)
 }
+
+// A suite parsed from bytes (no file the workers could reload) reaches
+// the workers with its digest intact.
+func TestValidateDatasetSuiteFromBytes(t *testing.T) {
+	suite, err := validation.ParseSuite("bench.yaml", benchSuiteYAML)
+	require.NoError(t, err)
+	rows := genRows(3000, 5, 0)
+	want, err := validation.Validate(context.Background(), suite, recordReader(t, testSchema, []arrow.Record{toRecord(rows)}), nil)
+	require.NoError(t, err)
+	p, s := beam.NewPipelineWithRoot()
+	res, err := ValidateDataset(s, suite, FromRecords(s, toRecord(rows[:1000]), toRecord(rows[1000:])), nil)
+	require.NoError(t, err)
+	var got validation.Result
+	runToJSON(t, p, s, res, &got)
+	require.Equal(t, suite.Digest(), got.SuiteDigest)
+	requireSameResult(t, want, &got)
+}

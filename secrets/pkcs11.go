@@ -82,19 +82,27 @@ type pkcs11KEK struct {
 	}
 }
 
-func openPKCS11KEK(ctx context.Context, u *PKCS11URI) (KEK, error) {
+// openToken opens the token u names and returns the id and label that
+// select the object in it (nil when the URI leaves them out).
+func openToken(ctx context.Context, u *PKCS11URI) (c *crypto11.Context, id, label []byte, err error) {
 	if err := checkCtx(ctx, u.String()); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	c, err := pkcs11Context(u)
-	if err != nil {
-		return nil, err
+	if c, err = pkcs11Context(u); err != nil {
+		return nil, nil, nil, err
 	}
-	var label []byte
 	if u.Object != "" {
 		label = []byte(u.Object)
 	}
-	key, err := c.FindKey(optional(u.ID), label)
+	return c, optional(u.ID), label, nil
+}
+
+func openPKCS11KEK(ctx context.Context, u *PKCS11URI) (KEK, error) {
+	c, id, label, err := openToken(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	key, err := c.FindKey(id, label)
 	if err != nil {
 		return nil, fmt.Errorf("secrets: KEK %s: %w", u, err)
 	}
@@ -153,18 +161,11 @@ type hsmSigner struct {
 }
 
 func loadPKCS11Signer(ctx context.Context, u *PKCS11URI) (signature.SignerVerifier, error) {
-	if err := checkCtx(ctx, u.String()); err != nil {
-		return nil, err
-	}
-	c, err := pkcs11Context(u)
+	c, id, label, err := openToken(ctx, u)
 	if err != nil {
 		return nil, err
 	}
-	var label []byte
-	if u.Object != "" {
-		label = []byte(u.Object)
-	}
-	s, err := c.FindKeyPair(optional(u.ID), label)
+	s, err := c.FindKeyPair(id, label)
 	if err != nil {
 		return nil, fmt.Errorf("secrets: signer %s: %w", u, err)
 	}

@@ -2,8 +2,13 @@ module github.com/mlsec-dev/mlsec/beam
 
 go 1.26
 
-// The beam module builds against the repository's own core packages, so a
-// change to validation or drift is tested with the Beam transforms at once.
+// Users of this module get the core version required below: a replace
+// directive applies only in the module that declares it, never in a module
+// that depends on this one. Here it builds and tests the Beam transforms
+// against the core in this repository, with the dependency graph those users
+// get (a go.work naming both modules would instead resolve the core's graph
+// one level deeper and test against newer cloud libraries than users get).
+// See "Releasing" in the README: the core is tagged first, then beam.
 replace github.com/mlsec-dev/mlsec => ../
 
 require (
@@ -107,7 +112,7 @@ require (
 // reach for the newest releases (which need go 1.26.0) when it resolves
 // the tests of Beam's pre-module dependencies.
 require (
-	github.com/mlsec-dev/mlsec v0.0.0-00010101000000-000000000000
+	github.com/mlsec-dev/mlsec v0.1.0
 	github.com/moby/sys/atomicwriter v0.1.0 // indirect
 	go.opentelemetry.io/otel/exporters/otlp/otlptrace v1.33.0 // indirect
 	gotest.tools/v3 v3.5.2 // indirect

@@ -2,29 +2,30 @@ package provenance
 
 import (
 	"bytes"
-	"context"
-	"crypto"
 	_ "embed"
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
-	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/xeipuuv/gojsonschema"
 	"sigs.k8s.io/yaml"
-
-	"github.com/mlsec-dev/mlsec/internal/dssesig"
-	"github.com/mlsec-dev/mlsec/internal/keyfile"
 )
 
-// Policy says what a provenance statement must satisfy to be accepted. It
-// is data: build it in Go or load it from YAML or JSON with ParsePolicy,
-// which validates it against PolicySchema.
+// Policy says what a statement must satisfy to be accepted. It is data:
+// build it in Go or load it from YAML or JSON with [ParsePolicy] or
+// [LoadPolicy]. Both go through one step, [Policy.Validate], which checks
+// the rules of [PolicySchema] and loads the keys; [Verify] runs it on every
+// call, so a policy built in Go behaves exactly as the same policy parsed.
+//
+// Builders, DigestAlgorithms and MaxAge apply to statements of any
+// predicate type; BuildTypes, Dependencies and ExternalParameters describe
+// SLSA provenance, and a statement of another type fails them.
 type Policy struct {
 	Version int `json:"version,omitempty"`
 	// Builders are the roots of trust: which keys may sign for which
@@ -50,19 +51,26 @@ type Policy struct {
 // DefaultDigestAlgorithms are accepted when a policy names none.
 var DefaultDigestAlgorithms = []string{"sha256", "sha384", "sha512", "dirHash", "gitCommit"}
 
-// TrustedBuilder trusts Keys to sign statements whose builder.id is ID.
+// TrustedBuilder trusts Keys and Verifiers to sign SLSA provenance whose
+// builder.id is ID. A statement of another predicate type (a test result)
+// names no builder: it is accepted when Threshold keys of any one entry
+// signed it, so give such statements a policy of their own.
 type TrustedBuilder struct {
 	// ID is the builder.id; a trailing "*" matches any id with that prefix.
-	ID   string      `json:"id"`
+	ID string `json:"id"`
+	// Keys are PEM public keys. A policy built in Go may list them too:
+	// Verify loads them (key files relative to the working directory);
+	// ParsePolicy loads them once and returns them as Verifiers.
 	Keys []PublicKey `json:"keys,omitempty"`
-	// Verifiers are further keys given in code, e.g. KMS-backed verifiers.
+	// Verifiers are keys given in code, e.g. KMS-backed verifiers.
 	Verifiers []dsse.Verifier `json:"-"`
-	// Threshold is how many distinct keys must sign (default 1).
+	// Threshold is how many distinct keys must sign (default 1); a key
+	// listed twice counts once.
 	Threshold int `json:"threshold,omitempty"`
 }
 
 // PublicKey is a PEM public key (ECDSA P-256/P-384, Ed25519 or RSA), inline
-// or in a file relative to the policy.
+// or in a file relative to the policy: exactly one of File and PEM.
 type PublicKey struct {
 	File string `json:"file,omitempty"`
 	PEM  string `json:"pem,omitempty"`
@@ -142,7 +150,8 @@ func LoadPolicy(path string) (*Policy, error) {
 }
 
 // ParsePolicy parses a policy in YAML or JSON, validates it against
-// PolicySchema and loads its keys; key files are read relative to dir.
+// PolicySchema and loads its keys; key files are read relative to dir. The
+// policy returned holds the loaded keys as Verifiers and no Keys.
 func ParsePolicy(data []byte, dir string) (*Policy, error) {
 	return parsePolicy("policy", data, dir)
 }
@@ -181,55 +190,151 @@ func parsePolicy(input string, data []byte, dir string) (*Policy, error) {
 	if err := dec.Decode(&p); err != nil {
 		return nil, &FormatError{Input: input, Err: ErrMalformed, Reason: err.Error()}
 	}
+	// The same step a policy built in Go goes through in Verify.
+	cp, err := compilePolicy(&p, dir, input)
+	if err != nil {
+		return nil, err
+	}
+	// Keep the loaded keys, so that verifying never reads a key file again.
 	for i := range p.Builders {
-		b := &p.Builders[i]
-		for j, k := range b.Keys {
-			pem := []byte(k.PEM)
-			name := fmt.Sprintf("builders[%d].keys[%d]", i, j)
-			if k.File != "" {
-				f := k.File
-				if !filepath.IsAbs(f) {
-					f = filepath.Join(dir, f)
-				}
-				if pem, err = os.ReadFile(f); err != nil {
-					return nil, fmt.Errorf("provenance: %s: %s: %w", input, name, err)
-				}
-				name = k.File
-			}
-			v, err := VerifierFromPEM(pem)
-			if err != nil {
-				return nil, fmt.Errorf("provenance: %s: %s: %w", input, name, err)
-			}
-			b.Verifiers = append(b.Verifiers, v)
-		}
-		b.Keys = nil
+		p.Builders[i].Keys = nil
+		p.Builders[i].Verifiers = cp.roots[i].verifiers()
 	}
 	return &p, nil
 }
 
-// VerifierFromPEM returns a DSSE verifier for a PEM public key or
-// certificate (ECDSA P-256/P-384, Ed25519 or RSA PKCS#1 v1.5), with the hash
-// conventionally paired with the key: SHA-256 for P-256 and RSA, SHA-384
-// for P-384, pure Ed25519.
-func VerifierFromPEM(pem []byte) (dsse.Verifier, error) {
-	pub, err := keyfile.ParsePublicKey(pem)
-	if err != nil {
-		return nil, err
-	}
-	return VerifierFromPublicKey(pub)
+// Validate checks p the way ParsePolicy checks a policy document (the
+// rules of PolicySchema) and loads every key it names, key files relative
+// to the working directory. Verify runs the same step on every call, so a
+// policy built in Go that fails Validate verifies nothing; call Validate
+// where the policy is built to report the mistake there.
+func (p *Policy) Validate() error {
+	_, err := compilePolicy(p, "", "policy")
+	return err
 }
 
-// VerifierFromPublicKey wraps a public key as a DSSE verifier.
-func VerifierFromPublicKey(pub crypto.PublicKey) (dsse.Verifier, error) {
-	h, err := dssesig.DefaultHash(pub)
-	if err != nil {
-		return nil, err
+// compiledPolicy is a policy checked and with its keys loaded: what the
+// rule steps of Verify apply.
+type compiledPolicy struct {
+	*Policy
+	roots []trustRoot
+	// algs are the accepted digest algorithms (the defaults when the
+	// policy names none).
+	algs []string
+}
+
+// compilePolicy is the one step every policy goes through before use,
+// parsed or built in Go: the checks PolicySchema states, then the keys.
+func compilePolicy(p *Policy, dir, input string) (*compiledPolicy, error) {
+	if probs := policyProblems(p); len(probs) > 0 {
+		return nil, &FormatError{Input: input, Err: ErrMalformed, Reason: strings.Join(probs, "; ")}
 	}
-	sv, err := signature.LoadVerifier(pub, h)
-	if err != nil {
-		return nil, err
+	cp := &compiledPolicy{Policy: p, algs: p.DigestAlgorithms}
+	if len(cp.algs) == 0 {
+		cp.algs = DefaultDigestAlgorithms
 	}
-	return dssesig.NewVerifier(context.Background(), sv)
+	for i := range p.Builders {
+		b := &p.Builders[i]
+		where := fmt.Sprintf("builders[%d]", i)
+		keys, err := loadKeys(b, dir, where)
+		if err != nil {
+			return nil, fmt.Errorf("provenance: %s: %w", input, err)
+		}
+		if need := max(b.Threshold, 1); need > len(keys) {
+			return nil, &FormatError{Input: input, Err: ErrMalformed,
+				Reason: fmt.Sprintf("%s (%q): threshold %d but %d distinct key(s)", where, b.ID, need, len(keys))}
+		}
+		cp.roots = append(cp.roots, trustRoot{TrustedBuilder: *b, keys: keys})
+	}
+	return cp, nil
+}
+
+// policyProblems lists what PolicySchema would reject in p, for a policy
+// that did not come from a document. Each names the field.
+func policyProblems(p *Policy) []string {
+	var probs []string
+	bad := func(format string, a ...any) { probs = append(probs, fmt.Sprintf(format, a...)) }
+	if p.Version != 0 && p.Version != 1 {
+		bad("version %d: want 1", p.Version)
+	}
+	for i, b := range p.Builders {
+		where := fmt.Sprintf("builders[%d]", i)
+		if b.ID == "" {
+			bad("%s: no id", where)
+		}
+		if len(b.Keys)+len(b.Verifiers) == 0 {
+			bad("%s (%q): no key", where, b.ID)
+		}
+		if b.Threshold < 0 {
+			bad("%s (%q): threshold %d: want 1 or more", where, b.ID, b.Threshold)
+		}
+		for j, k := range b.Keys {
+			if (k.File == "") == (k.PEM == "") {
+				bad("%s.keys[%d]: want exactly one of file and pem", where, j)
+			}
+		}
+	}
+	for i, bt := range p.BuildTypes {
+		if bt == "" {
+			bad("buildTypes[%d]: empty", i)
+		}
+	}
+	for i, a := range p.DigestAlgorithms {
+		if a == "" {
+			bad("digestAlgorithms[%d]: empty", i)
+		}
+	}
+	if p.MaxAge < 0 {
+		bad("maxAge %s: negative", time.Duration(p.MaxAge))
+	}
+	for _, list := range []struct {
+		name  string
+		rules []DependencyRule
+	}{{"dependencies.required", p.Dependencies.Required}, {"dependencies.allowed", p.Dependencies.Allowed}} {
+		for i, r := range list.rules {
+			where := fmt.Sprintf("%s[%d]", list.name, i)
+			if r.Name == "" && r.URI == "" {
+				bad("%s: selects nothing: give name or uri", where)
+			}
+			if r.URI != "" {
+				if _, err := path.Match(r.URI, ""); err != nil {
+					bad("%s: uri %q: %v", where, r.URI, err)
+				}
+			}
+			for j, d := range r.Digests {
+				if len(d) == 0 {
+					bad("%s.digests[%d]: empty", where, j)
+				}
+				for alg, v := range d {
+					if alg == "" || v == "" || !isHex(v) {
+						bad("%s.digests[%d]: %s:%q is not a hex digest", where, j, alg, v)
+					}
+				}
+			}
+		}
+	}
+	for _, k := range sortedKeys(p.ExternalParameters) {
+		r := p.ExternalParameters[k]
+		n := 0
+		for _, set := range []bool{r.Exact != nil, len(r.OneOf) > 0, r.Any} {
+			if set {
+				n++
+			}
+		}
+		if n != 1 {
+			bad("externalParameters.%s: want exactly one of exact, oneOf and any", k)
+		}
+	}
+	return probs
+}
+
+func isHex(s string) bool {
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
 }
 
 // matches reports whether the builder id is covered by b.ID.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
@@ -201,14 +200,6 @@ func encodeEnvelope(name string, env *dsse.Envelope) ([]byte, error) {
 	return append(b, '\n'), err
 }
 
-func readEnvelopeFile(path string) ([]*dsse.Envelope, error) {
-	data, err := readLimited(path)
-	if err != nil {
-		return nil, err
-	}
-	return provenance.ReadEnvelopes(path, data)
-}
-
 // readLimited reads a file, refusing one larger than any document the
 // parsers accept instead of loading it whole.
 func readLimited(path string) ([]byte, error) {
@@ -329,39 +320,39 @@ func setupProvenanceVerify(fs *flag.FlagSet, e *env) func(context.Context, []str
 			}
 			want = append(want, d)
 		}
-		envs, err := readEnvelopeFile(args[0])
+		atts, err := provenance.ReadAttestations(args[0])
+		if err != nil {
+			return err
+		}
+		outcomes, err := atts.Verify(ctx, policy, provenance.VerifyOptions{Subjects: want})
 		if err != nil {
 			return err
 		}
 		var results []verifyResult
 		failed := 0
-		for i, env := range envs {
-			input := args[0]
-			if len(envs) > 1 {
-				input = fmt.Sprintf("%s[%d]", args[0], i)
-			}
-			r := verifyResult{File: args[0], Index: i}
-			v, err := provenance.Verify(ctx, env, policy, provenance.VerifyOptions{Input: input, Subjects: want})
+		for _, o := range outcomes {
+			r := verifyResult{File: o.File, Index: o.Index}
 			var ve *provenance.VerificationError
 			switch {
-			case err == nil:
-				r.OK, r.Builder, r.BuildType, r.Subjects = true, v.Statement.Predicate.RunDetails.Builder.ID, v.Statement.Predicate.BuildDefinition.BuildType, len(v.Statement.Subject)
-			case errors.As(err, &ve):
+			case o.Verified != nil:
+				st := o.Verified.Statement
+				r.OK, r.Builder, r.BuildType, r.Subjects = true, st.Predicate.RunDetails.Builder.ID, st.Predicate.BuildDefinition.BuildType, len(st.Subject)
+			case errors.As(o.Err, &ve):
 				failed++
 				for _, vi := range ve.Violations {
 					r.Violations = append(r.Violations, vi.Error())
 				}
 			default:
-				return err
+				return o.Err
 			}
 			results = append(results, r)
 			if e.json {
 				continue
 			}
 			if r.OK {
-				fmt.Fprintf(e.stdout, "%s: verified: builder %s, buildType %s, %d subject(s)\n", input, r.Builder, r.BuildType, r.Subjects)
+				fmt.Fprintf(e.stdout, "%s: verified: builder %s, buildType %s, %d subject(s)\n", o.Source, r.Builder, r.BuildType, r.Subjects)
 			} else {
-				fmt.Fprintf(e.stdout, "%s: FAILED\n", input)
+				fmt.Fprintf(e.stdout, "%s: FAILED\n", o.Source)
 				for _, v := range r.Violations {
 					fmt.Fprintf(e.stdout, "  %s\n", v)
 				}
@@ -373,7 +364,7 @@ func setupProvenanceVerify(fs *flag.FlagSet, e *env) func(context.Context, []str
 			}
 		}
 		if failed > 0 {
-			return checkFailed(fmt.Errorf("%d of %d envelope(s) failed verification", failed, len(envs)))
+			return checkFailed(fmt.Errorf("%d of %d envelope(s) failed verification", failed, len(outcomes)))
 		}
 		return nil
 	}
@@ -405,53 +396,27 @@ func setupProvenanceTrace(fs *flag.FlagSet, e *env) func(context.Context, []stri
 		} else {
 			fmt.Fprintln(e.stderr, "warning: no --key or --policy: signatures are not verified, the lineage is not evidence")
 		}
-		entries, err := os.ReadDir(*dir)
+		atts, err := provenance.ReadAttestations(*dir)
 		if err != nil {
 			return err
 		}
-		var names []string
-		for _, en := range entries {
-			n := en.Name()
-			if en.Type().IsRegular() && (strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".jsonl")) {
-				names = append(names, n)
-			}
-		}
-		sort.Strings(names)
-		var statements []*provenance.Statement
-		for _, n := range names {
-			path := filepath.Join(*dir, n)
-			envs, err := readEnvelopeFile(path)
+		var l *provenance.Lineage
+		if policy != nil {
+			outcomes, err := atts.Verify(ctx, policy, provenance.VerifyOptions{})
 			if err != nil {
 				return err
 			}
-			for i, env := range envs {
-				input := fmt.Sprintf("%s[%d]", path, i)
-				if policy != nil {
-					v, err := provenance.Verify(ctx, env, policy, provenance.VerifyOptions{Input: input})
-					if err != nil {
-						fmt.Fprintf(e.stderr, "skipped: %v\n", err)
-						continue
-					}
-					statements = append(statements, v.Statement)
-					continue
-				}
-				if env.PayloadType != provenance.PayloadType {
-					fmt.Fprintf(e.stderr, "skipped: %s: payloadType %q\n", input, env.PayloadType)
-					continue
-				}
-				body, err := env.DecodeB64Payload()
-				if err != nil {
-					return fmt.Errorf("%s: %w", input, err)
-				}
-				st, err := provenance.ParseStatement(body)
-				if err != nil {
-					fmt.Fprintf(e.stderr, "skipped: %s: %v\n", input, err)
-					continue
-				}
-				statements = append(statements, st)
+			for _, o := range outcomes.Failed() {
+				fmt.Fprintf(e.stderr, "skipped: %v\n", o.Err)
 			}
+			l = outcomes.Trace(target)
+		} else {
+			statements, err := unverifiedStatements(e, atts)
+			if err != nil {
+				return err
+			}
+			l = provenance.Trace(statements, target)
 		}
-		l := provenance.Trace(statements, target)
 		switch *format {
 		case "json":
 			err = e.printJSON(l)
@@ -471,4 +436,28 @@ func setupProvenanceTrace(fs *flag.FlagSet, e *env) func(context.Context, []stri
 		}
 		return nil
 	}
+}
+
+// unverifiedStatements parses the SLSA statements of atts without checking
+// a signature, for a trace run without keys (which says it is not
+// evidence).
+func unverifiedStatements(e *env, atts provenance.Attestations) ([]*provenance.Statement, error) {
+	var statements []*provenance.Statement
+	for _, a := range atts {
+		if a.Envelope.PayloadType != provenance.PayloadType {
+			fmt.Fprintf(e.stderr, "skipped: %s: payloadType %q\n", a.Source, a.Envelope.PayloadType)
+			continue
+		}
+		body, err := a.Envelope.DecodeB64Payload()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", a.Source, err)
+		}
+		st, err := provenance.ParseStatement(body)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "skipped: %s: %v\n", a.Source, err)
+			continue
+		}
+		statements = append(statements, st)
+	}
+	return statements, nil
 }

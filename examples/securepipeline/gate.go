@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
-
-	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 
 	"github.com/mlsec-dev/mlsec/provenance"
 )
@@ -108,72 +105,19 @@ func (p *pipeline) gate(ctx context.Context, c *candidate, batch, batchName stri
 	return d
 }
 
-// attestation is one envelope in the attestation store with what its
-// (not yet verified) statement says it is about.
-type attestation struct {
-	path          string
-	env           *dsse.Envelope
-	predicateType string
-	subjects      []provenance.DigestSet
+// loadStore reads every attestation in the attestation store. Nothing
+// read here is trusted: each is verified before it is used.
+func (p *pipeline) loadStore() (provenance.Attestations, error) {
+	return provenance.ReadAttestations(p.path("attestations"))
 }
 
-// loadStore reads every envelope in the attestation store. Nothing read
-// here is trusted: it only says which envelope to verify.
-func (p *pipeline) loadStore() ([]attestation, error) {
-	files, err := filepath.Glob(p.path("attestations", "*.json"))
-	if err != nil {
-		return nil, err
-	}
-	var out []attestation
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		envs, err := provenance.ReadEnvelopes(f, b)
-		if err != nil {
-			return nil, err
-		}
-		for _, env := range envs {
-			payload, err := env.DecodeB64Payload()
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", f, err)
-			}
-			var st struct {
-				PredicateType string `json:"predicateType"`
-				Subject       []struct {
-					Digest provenance.DigestSet `json:"digest"`
-				} `json:"subject"`
-			}
-			if err := json.Unmarshal(payload, &st); err != nil {
-				return nil, fmt.Errorf("%s: %w", f, err)
-			}
-			a := attestation{path: f, env: env, predicateType: st.PredicateType}
-			for _, s := range st.Subject {
-				a.subjects = append(a.subjects, s.Digest)
-			}
-			out = append(out, a)
-		}
-	}
-	return out, nil
-}
-
-// about returns the attestations of predicateType with a subject matching
-// digest.
-func about(store []attestation, predicateType string, digest provenance.DigestSet) []attestation {
-	var out []attestation
-	for _, a := range store {
-		if a.predicateType != predicateType {
-			continue
-		}
-		for _, s := range a.subjects {
-			if s.Matches(digest, nil) {
-				out = append(out, a)
-				break
-			}
-		}
-	}
-	return out
+// keyPolicy trusts the pipeline's public key for any statement and asks
+// nothing more of it: a policy built in Go, for checks that judge the
+// statement's content themselves.
+func (p *pipeline) keyPolicy() *provenance.Policy {
+	return &provenance.Policy{Builders: []provenance.TrustedBuilder{{
+		ID: "*", Keys: []provenance.PublicKey{{File: p.path("policy", "pipeline.pub")}},
+	}}}
 }
 
 // verifyProvenance verifies the model's training provenance under the
@@ -193,50 +137,64 @@ func (p *pipeline) verifyProvenance(ctx context.Context, c *candidate) (string, 
 	if err != nil {
 		return "", err
 	}
-	cands := about(store, provenance.PredicateSLSAProvenance, md)
-	if len(cands) == 0 {
+	results, err := store.About(provenance.PredicateSLSAProvenance, md).
+		Verify(ctx, training, provenance.VerifyOptions{Subjects: []provenance.DigestSet{md}})
+	if err != nil {
+		return "", err
+	}
+	if len(results) == 0 {
 		return "", fmt.Errorf("no training provenance has the model's digest %s as subject", short(md))
 	}
 	var errs []string
-	for _, a := range cands {
-		v, err := provenance.Verify(ctx, a.env, training, provenance.VerifyOptions{Input: p.rel(a.path), Subjects: []provenance.DigestSet{md}})
-		if err != nil {
-			errs = append(errs, violations(err)...)
+	for _, r := range results {
+		if r.Err != nil {
+			errs = append(errs, violations(r.Err)...)
 			continue
 		}
-		var ds provenance.DigestSet
-		for _, dep := range v.Statement.Predicate.BuildDefinition.ResolvedDependencies {
-			if dep.Name == datasetDep {
-				ds = dep.Digest
-			}
-		}
+		ds := datasetOf(r.Verified.Statement)
 		reason, err := p.verifyDatasetProvenance(ctx, store, ds)
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue
 		}
 		return fmt.Sprintf("training run by builder %s, signed by the trusted key, on approved dataset %s; %s",
-			shortBuilder(v.Statement.Predicate.RunDetails.Builder.ID), short(ds), reason), nil
+			shortBuilder(r.Verified.Statement.Predicate.RunDetails.Builder.ID), short(ds), reason), nil
 	}
 	return "", errors.New(joinReasons(errs))
 }
 
-func (p *pipeline) verifyDatasetProvenance(ctx context.Context, store []attestation, ds provenance.DigestSet) (string, error) {
+// datasetOf returns the digest of the dataset a training statement names.
+func datasetOf(st *provenance.Statement) provenance.DigestSet {
+	for _, dep := range st.Predicate.BuildDefinition.ResolvedDependencies {
+		if dep.Name == datasetDep {
+			return dep.Digest
+		}
+	}
+	return nil
+}
+
+func (p *pipeline) verifyDatasetProvenance(ctx context.Context, store provenance.Attestations, ds provenance.DigestSet) (string, error) {
+	if len(ds) == 0 {
+		return "", fmt.Errorf("the training provenance names no %q dataset", datasetDep)
+	}
 	pol, err := provenance.LoadPolicy(p.path("policy", "dataset.json"))
 	if err != nil {
 		return "", err
 	}
-	cands := about(store, provenance.PredicateSLSAProvenance, ds)
-	var errs []string
-	for _, a := range cands {
-		if _, err := provenance.Verify(ctx, a.env, pol, provenance.VerifyOptions{Input: p.rel(a.path), Subjects: []provenance.DigestSet{ds}}); err != nil {
-			errs = append(errs, violations(err)...)
-			continue
-		}
+	results, err := store.About(provenance.PredicateSLSAProvenance, ds).
+		Verify(ctx, pol, provenance.VerifyOptions{Subjects: []provenance.DigestSet{ds}})
+	if err != nil {
+		return "", err
+	}
+	if len(results.Verified()) > 0 {
 		return "dataset build attested", nil
 	}
-	if len(errs) == 0 {
+	if len(results) == 0 {
 		return "", fmt.Errorf("no dataset provenance for %s", short(ds))
+	}
+	var errs []string
+	for _, r := range results {
+		errs = append(errs, violations(r.Err)...)
 	}
 	return "", errors.New(joinReasons(errs))
 }

@@ -17,27 +17,20 @@ func (p *pipeline) lineage(ctx context.Context, c *candidate, l *stepLog) (strin
 	if err != nil {
 		return "", err
 	}
-	var policies []*provenance.Policy
+	// Only statements that verify feed the trace: an unverified one could
+	// claim any history. Each step has its policy.
+	slsa := store.About(provenance.PredicateSLSAProvenance)
+	var verified []*provenance.Statement
 	for _, name := range []string{"training.json", "dataset.json"} {
 		pol, err := provenance.LoadPolicy(p.path("policy", name))
 		if err != nil {
 			return "", err
 		}
-		policies = append(policies, pol)
-	}
-	// Only statements that verify feed the trace: an unverified one could
-	// claim any history.
-	var verified []*provenance.Statement
-	for _, a := range store {
-		if a.predicateType != provenance.PredicateSLSAProvenance {
-			continue
+		results, err := slsa.Verify(ctx, pol, provenance.VerifyOptions{})
+		if err != nil {
+			return "", err
 		}
-		for _, pol := range policies {
-			if v, err := provenance.Verify(ctx, a.env, pol, provenance.VerifyOptions{Input: p.rel(a.path)}); err == nil {
-				verified = append(verified, v.Statement)
-				break
-			}
-		}
+		verified = append(verified, results.Statements()...)
 	}
 	md, err := p.modelDigest(ctx, c.dir)
 	if err != nil {

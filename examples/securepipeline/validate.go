@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -104,44 +103,18 @@ func (p *pipeline) signInToto(ctx context.Context, st any, path string) error {
 	return writeFile(path, b)
 }
 
-// trustedVerifierDSSE verifies DSSE envelopes with the trusted key.
-func (p *pipeline) trustedVerifierDSSE() (*dsse.EnvelopeVerifier, error) {
-	pub, err := os.ReadFile(p.path("policy", "pipeline.pub"))
-	if err != nil {
-		return nil, err
-	}
-	v, err := provenance.VerifierFromPEM(pub)
-	if err != nil {
-		return nil, err
-	}
-	return dsse.NewEnvelopeVerifier(v)
-}
-
 // trainedOn returns the dataset version that the model's training
 // provenance names, from a statement signed by the trusted key. It does
 // not apply the deploy policy (the provenance check does), so that the
 // validation check judges the data on its own.
-func (p *pipeline) trainedOn(ctx context.Context, store []attestation, model provenance.DigestSet) (provenance.DigestSet, error) {
-	ev, err := p.trustedVerifierDSSE()
+func (p *pipeline) trainedOn(ctx context.Context, store provenance.Attestations, model provenance.DigestSet) (provenance.DigestSet, error) {
+	results, err := store.About(provenance.PredicateSLSAProvenance, model).Verify(ctx, p.keyPolicy(), provenance.VerifyOptions{})
 	if err != nil {
 		return nil, err
 	}
-	for _, a := range about(store, provenance.PredicateSLSAProvenance, model) {
-		if _, err := ev.Verify(ctx, a.env); err != nil {
-			continue
-		}
-		payload, err := a.env.DecodeB64Payload()
-		if err != nil {
-			continue
-		}
-		st, err := provenance.ParseStatement(payload)
-		if err != nil {
-			continue
-		}
-		for _, dep := range st.Predicate.BuildDefinition.ResolvedDependencies {
-			if dep.Name == datasetDep {
-				return dep.Digest, nil
-			}
+	for _, v := range results.Verified() {
+		if ds := datasetOf(v.Statement); ds != nil {
+			return ds, nil
 		}
 	}
 	return nil, fmt.Errorf("no training provenance signed by the trusted key names the model (%s) and its dataset", short(model))
@@ -168,33 +141,31 @@ func (p *pipeline) checkValidation(ctx context.Context, c *candidate) (string, e
 		return "", err
 	}
 	pinned := strings.TrimPrefix(suite.Digest(), "sha256:")
-	ev, err := p.trustedVerifierDSSE()
+	results, err := store.About(validation.TestResultPredicateV1, ds).Verify(ctx, p.keyPolicy(),
+		provenance.VerifyOptions{PredicateType: validation.TestResultPredicateV1, Subjects: []provenance.DigestSet{ds}})
 	if err != nil {
 		return "", err
 	}
-	cands := about(store, validation.TestResultPredicateV1, ds)
-	if len(cands) == 0 {
+	if len(results) == 0 {
 		return "", fmt.Errorf("dataset %s was never validated: no test result about it", short(ds))
 	}
 	var errs []string
-	for _, a := range cands {
-		if _, err := ev.Verify(ctx, a.env); err != nil {
-			errs = append(errs, fmt.Sprintf("%s: signature: %v", p.rel(a.path), err))
+	for _, r := range results {
+		if r.Err != nil {
+			for _, v := range violations(r.Err) {
+				errs = append(errs, p.rel(r.File)+": "+v)
+			}
 			continue
 		}
-		// Only the verified payload is parsed.
-		payload, err := a.env.DecodeB64Payload()
-		if err != nil {
-			return "", err
-		}
+		// Only the verified payload is read.
 		var st validation.Statement
-		if err := json.Unmarshal(payload, &st); err != nil {
-			errs = append(errs, fmt.Sprintf("%s: %v", p.rel(a.path), err))
+		if err := json.Unmarshal(r.Verified.Payload, &st); err != nil {
+			errs = append(errs, fmt.Sprintf("%s: %v", p.rel(r.File), err))
 			continue
 		}
 		tr := st.Predicate
 		if len(tr.Configuration) == 0 || tr.Configuration[0].Digest["sha256"] != pinned {
-			errs = append(errs, fmt.Sprintf("%s: made with another suite than the pinned %s", p.rel(a.path), suite.Name))
+			errs = append(errs, fmt.Sprintf("%s: made with another suite than the pinned %s", p.rel(r.File), suite.Name))
 			continue
 		}
 		if tr.Result != string(validation.StatusPassed) {

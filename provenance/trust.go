@@ -60,13 +60,13 @@ func loadKeys(b *TrustedBuilder, dir, where string) ([]trustedKey, error) {
 		}
 		v, err := VerifierFromPEM(pem)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
+			return nil, fmt.Errorf("%s: %w: %w", name, ErrMalformed, err)
 		}
 		add(v)
 	}
 	for j, v := range b.Verifiers {
 		if v == nil || v.Public() == nil {
-			return nil, fmt.Errorf("%s.verifiers[%d]: no public key", where, j)
+			return nil, fmt.Errorf("%s.verifiers[%d]: %w: no public key", where, j, ErrMalformed)
 		}
 		add(v)
 	}

@@ -99,8 +99,12 @@ func TestPolicyGoEqualsParsed(t *testing.T) {
 		{name: "pass", subjects: []provenance.DigestSet{{"sha256": hexB}}},
 		{name: "signature", signer: newKey(t, "p256").signer, want: provenance.RuleSignature},
 		{name: "builders", edit: func(st *provenance.Statement) { st.Predicate.RunDetails.Builder.ID = "https://laptop.example.com/x" }, want: provenance.RuleBuilder},
-		{name: "buildTypes", edit: func(st *provenance.Statement) { st.Predicate.BuildDefinition.BuildType = "https://example.com/notebook" }, want: provenance.RuleBuildType},
-		{name: "digestAlgorithms", edit: func(st *provenance.Statement) { st.Subject[0].Digest = provenance.DigestSet{"sha512": strings.Repeat("ab", 64)} }, want: provenance.RuleDigestAlgorithms},
+		{name: "buildTypes", edit: func(st *provenance.Statement) {
+			st.Predicate.BuildDefinition.BuildType = "https://example.com/notebook"
+		}, want: provenance.RuleBuildType},
+		{name: "digestAlgorithms", edit: func(st *provenance.Statement) {
+			st.Subject[0].Digest = provenance.DigestSet{"sha512": strings.Repeat("ab", 64)}
+		}, want: provenance.RuleDigestAlgorithms},
 		{name: "subject", subjects: []provenance.DigestSet{{"sha256": hexC}}, want: provenance.RuleSubject},
 		{name: "maxAge", now: fixedTime.Add(31 * 24 * time.Hour), want: provenance.RuleMaxAge},
 		{name: "dependencies.required", edit: func(st *provenance.Statement) {

@@ -16,16 +16,31 @@
 //	env, _ := provenance.Sign(ctx, st, signer)
 //
 // A consumer verifies the envelope against a Policy (data, loadable from
-// YAML or JSON) and the artifact at hand:
+// YAML or JSON, or built in Go: both go through [Policy.Validate]) and the
+// artifact at hand:
 //
 //	policy, _ := provenance.LoadPolicy("policy.yaml")
 //	v, err := provenance.Verify(ctx, env, policy, provenance.VerifyOptions{Subjects: []provenance.DigestSet{modelDigest}})
 //
 // Verify checks the payloadType, then the signatures, then, on the verified
 // bytes only, every policy rule, and reports every violated rule as a
-// *Violation inside a *VerificationError. Trace follows verified
-// statements from an artifact down to its sources and reports gaps and
-// breaks in the chain.
+// *Violation inside a *VerificationError. Each rule is a step of its own,
+// named by a Rule constant. Verify reads SLSA provenance by default and any
+// other in-toto predicate type named in VerifyOptions.PredicateType (a
+// test result, say), whose predicate the caller decodes from
+// Verified.Payload.
+//
+// A deploy gate or an auditor works on a store of attestations: it reads
+// them, picks those about its artifact, verifies each, and traces the
+// lineage through the statements that verified:
+//
+//	store, _ := provenance.ReadAttestations("attestations")
+//	results, err := store.About(provenance.PredicateSLSAProvenance, modelDigest).
+//		Verify(ctx, policy, provenance.VerifyOptions{Subjects: []provenance.DigestSet{modelDigest}})
+//	lineage := results.Trace(modelDigest)
+//
+// Trace follows verified statements from an artifact down to its sources
+// and reports gaps and breaks in the chain.
 //
 // Dataset versions are content-addressed: BuildManifest hashes every file
 // in parallel with bounded memory, and the root digest is the in-toto
@@ -37,4 +52,25 @@
 // as a DSSE JSON envelope, as `.intoto.jsonl` lines, or inside a Sigstore
 // bundle v0.3. The buildType URIs mlsec owns, and the JSON Schemas of their
 // externalParameters, are in the buildtypes directory of this package.
+//
+// # Files
+//
+// Each job of the package has its own files:
+//
+//   - statement model: statement.go (Statement, SLSA predicate, DigestSet),
+//     parse.go (ParseStatement), buildtypes.go and buildtypes/ (mlsec's
+//     buildType URIs and their externalParameters schemas).
+//   - recording: recorder.go (Recorder, DigestPath).
+//   - envelope I/O: envelope.go (Sign, DSSE JSON, JSON Lines and Sigstore
+//     bundle carriers, ReadEnvelopes), strictjson.go (duplicate-key, size
+//     and depth limits on untrusted JSON).
+//   - dataset manifests: dataset.go (BuildManifest, DiffManifests).
+//   - policy: policy.go (Policy, ParsePolicy, Validate), policy.schema.json,
+//     policy_keys.go (loading a policy's keys, the only place keys become
+//     verifiers).
+//   - verification: verify.go (Verify, Verified, VerificationError and the
+//     Rule names), verify_rules.go (one function per rule step),
+//     verify_set.go (Attestations: read, select and verify a store).
+//   - lineage: lineage.go (Trace), lineage_render.go (text and Graphviz).
+//   - errors.go: the sentinel errors and FormatError shared by all jobs.
 package provenance

@@ -2,6 +2,8 @@ package provenance
 
 import (
 	"bytes"
+	"context"
+	"crypto"
 	_ "embed"
 	"encoding/json"
 	"fmt"
@@ -13,8 +15,12 @@ import (
 	"time"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/xeipuuv/gojsonschema"
 	"sigs.k8s.io/yaml"
+
+	"github.com/mlsec-dev/mlsec/internal/dssesig"
+	"github.com/mlsec-dev/mlsec/internal/keyfile"
 )
 
 // Policy says what a statement must satisfy to be accepted. It is data:
@@ -335,6 +341,31 @@ func isHex(s string) bool {
 		}
 	}
 	return true
+}
+
+// VerifierFromPEM returns a DSSE verifier for a PEM public key or
+// certificate (ECDSA P-256/P-384, Ed25519 or RSA PKCS#1 v1.5), with the hash
+// conventionally paired with the key: SHA-256 for P-256 and RSA, SHA-384
+// for P-384, pure Ed25519.
+func VerifierFromPEM(pem []byte) (dsse.Verifier, error) {
+	pub, err := keyfile.ParsePublicKey(pem)
+	if err != nil {
+		return nil, err
+	}
+	return VerifierFromPublicKey(pub)
+}
+
+// VerifierFromPublicKey wraps a public key as a DSSE verifier.
+func VerifierFromPublicKey(pub crypto.PublicKey) (dsse.Verifier, error) {
+	h, err := dssesig.DefaultHash(pub)
+	if err != nil {
+		return nil, err
+	}
+	sv, err := signature.LoadVerifier(pub, h)
+	if err != nil {
+		return nil, err
+	}
+	return dssesig.NewVerifier(context.Background(), sv)
 }
 
 // matches reports whether the builder id is covered by b.ID.

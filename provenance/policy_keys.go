@@ -1,22 +1,19 @@
 package provenance
 
 import (
-	"context"
 	"crypto"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
-	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/mlsec-dev/mlsec/internal/dssesig"
-	"github.com/mlsec-dev/mlsec/internal/keyfile"
 )
 
-// This file holds every conversion from a key the policy names to a
-// verifier Verify uses: a policy's PEM keys, its key files and the
-// verifiers given in code all end up as a trustedKey here, and nowhere else.
+// This file holds the loading of a policy's keys: its PEM keys, its key
+// files and the verifiers given in code all become a trustedKey here (by
+// way of VerifierFromPEM), and nowhere else.
 
 // trustedKey is one key a policy trusts, loaded.
 type trustedKey struct {
@@ -71,31 +68,6 @@ func loadKeys(b *TrustedBuilder, dir, where string) ([]trustedKey, error) {
 		add(v)
 	}
 	return out, nil
-}
-
-// VerifierFromPEM returns a DSSE verifier for a PEM public key or
-// certificate (ECDSA P-256/P-384, Ed25519 or RSA PKCS#1 v1.5), with the hash
-// conventionally paired with the key: SHA-256 for P-256 and RSA, SHA-384
-// for P-384, pure Ed25519.
-func VerifierFromPEM(pem []byte) (dsse.Verifier, error) {
-	pub, err := keyfile.ParsePublicKey(pem)
-	if err != nil {
-		return nil, err
-	}
-	return VerifierFromPublicKey(pub)
-}
-
-// VerifierFromPublicKey wraps a public key as a DSSE verifier.
-func VerifierFromPublicKey(pub crypto.PublicKey) (dsse.Verifier, error) {
-	h, err := dssesig.DefaultHash(pub)
-	if err != nil {
-		return nil, err
-	}
-	sv, err := signature.LoadVerifier(pub, h)
-	if err != nil {
-		return nil, err
-	}
-	return dssesig.NewVerifier(context.Background(), sv)
 }
 
 // keyID is the id Verified.KeyIDs reports for a key.

@@ -425,3 +425,29 @@ func TestVerifyComposesRules(t *testing.T) {
 	require.Len(t, ve.Violations, 1)
 	require.Equal(t, RuleSignature, ve.Violations[0].Rule)
 }
+
+// FuzzCheckStatement: the statement step reads any verified payload, of
+// any predicate type, without panicking, and what it accepts has the
+// subjects the later rules rely on.
+func FuzzCheckStatement(f *testing.F) {
+	f.Add([]byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"` + ruleHexA + `"}}],"predicateType":"https://in-toto.io/attestation/test-result/v0.1","predicate":{"result":"PASSED"}}`), "https://in-toto.io/attestation/test-result/v0.1")
+	f.Add([]byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{}}],"predicateType":"x"}`), "x")
+	f.Add([]byte(`[]`), "")
+	f.Fuzz(func(t *testing.T, body []byte, predicateType string) {
+		st, v := checkStatement(body, predicateType)
+		if v != nil {
+			if v.Rule != RuleStatement || !errors.Is(v, v.Err) {
+				t.Fatalf("violation %+v", v)
+			}
+			return
+		}
+		if len(st.subject) == 0 {
+			t.Fatal("accepted a statement without subjects")
+		}
+		for _, s := range st.subject {
+			if len(s.Digest) == 0 {
+				t.Fatal("accepted a subject without digest")
+			}
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package provenance
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -114,11 +115,12 @@ const maxClockSkew = 5 * time.Minute
 // Verify checks a DSSE envelope against p: payloadType first, then the
 // signatures with the policy's keys, then, on the verified bytes only, the
 // statement's form and every rule. It fails closed and returns a
-// *VerificationError listing every violated rule; an error of another type
-// means p itself is wrong (see [Policy.Validate]).
+// [*VerificationError] listing every violated rule; an error of another
+// type means p itself is wrong (see [Policy.Validate]).
 //
-// Each step is a function of its own in rules.go, named after the rule it
-// checks.
+// Each step is a function of its own in verify_rules.go, named after the
+// rule it checks. To verify many envelopes, use [Attestations.Verify],
+// which checks the policy and loads its keys once.
 func Verify(ctx context.Context, env *dsse.Envelope, p *Policy, opts VerifyOptions) (*Verified, error) {
 	if p == nil {
 		p = &Policy{}
@@ -132,10 +134,7 @@ func Verify(ctx context.Context, env *dsse.Envelope, p *Policy, opts VerifyOptio
 
 // violated wraps violations of the envelope named input.
 func violated(input string, vs ...*Violation) error {
-	if input == "" {
-		input = "envelope"
-	}
-	return &VerificationError{Input: input, Violations: vs}
+	return &VerificationError{Input: cmp.Or(input, "envelope"), Violations: vs}
 }
 
 // verifyCompiled is Verify with the policy already compiled: the steps
@@ -153,7 +152,7 @@ func verifyCompiled(ctx context.Context, env *dsse.Envelope, cp *compiledPolicy,
 	}
 	signers, body, v, err := checkSignature(ctx, env, cp)
 	if err != nil {
-		return nil, fmt.Errorf("provenance: %s: %w", opts.Input, err)
+		return nil, fmt.Errorf("provenance: %s: %w", cmp.Or(opts.Input, "envelope"), err)
 	}
 	if v != nil {
 		return nil, violated(opts.Input, v)

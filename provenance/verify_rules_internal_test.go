@@ -430,7 +430,7 @@ func TestVerifyComposesRules(t *testing.T) {
 // any predicate type, without panicking, and what it accepts has the
 // subjects the later rules rely on.
 func FuzzCheckStatement(f *testing.F) {
-	f.Add([]byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"` + ruleHexA + `"}}],"predicateType":"https://in-toto.io/attestation/test-result/v0.1","predicate":{"result":"PASSED"}}`), "https://in-toto.io/attestation/test-result/v0.1")
+	f.Add([]byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{"sha256":"`+ruleHexA+`"}}],"predicateType":"https://in-toto.io/attestation/test-result/v0.1","predicate":{"result":"PASSED"}}`), "https://in-toto.io/attestation/test-result/v0.1")
 	f.Add([]byte(`{"_type":"https://in-toto.io/Statement/v1","subject":[{"digest":{}}],"predicateType":"x"}`), "x")
 	f.Add([]byte(`[]`), "")
 	f.Fuzz(func(t *testing.T, body []byte, predicateType string) {

@@ -94,9 +94,16 @@ func TestPolicyGoEqualsParsed(t *testing.T) {
 		signer   dsse.Signer
 		subjects []provenance.DigestSet
 		now      time.Time
-		want     string // the rule that must be violated; "" for a pass
+		envelope func(*dsse.Envelope) // changes the signed envelope
+		want     string               // the rule that must be violated; "" for a pass
 	}{
 		{name: "pass", subjects: []provenance.DigestSet{{"sha256": hexB}}},
+		{name: "payloadType", envelope: func(env *dsse.Envelope) { env.PayloadType = "application/json" }, want: provenance.RulePayloadType},
+		{name: "statement", envelope: func(env *dsse.Envelope) {
+			other, err := provenance.SignPayload(ctx, testResult(t, "PASSED", provenance.DigestSet{"sha256": hexB}), k.signer)
+			require.NoError(t, err)
+			*env = *other
+		}, want: provenance.RuleStatement},
 		{name: "signature", signer: newKey(t, "p256").signer, want: provenance.RuleSignature},
 		{name: "builders", edit: func(st *provenance.Statement) { st.Predicate.RunDetails.Builder.ID = "https://laptop.example.com/x" }, want: provenance.RuleBuilder},
 		{name: "buildTypes", edit: func(st *provenance.Statement) {
@@ -131,6 +138,9 @@ func TestPolicyGoEqualsParsed(t *testing.T) {
 			}
 			env, err := provenance.Sign(ctx, st, signer)
 			require.NoError(t, err)
+			if c.envelope != nil {
+				c.envelope(env)
+			}
 			now := c.now
 			if now.IsZero() {
 				now = fixedTime.Add(time.Hour)
@@ -157,6 +167,10 @@ func TestPolicyGoEqualsParsed(t *testing.T) {
 // errorsOf is the sentinel each rule's violations wrap.
 func errorsOf(rule string) error {
 	switch strings.SplitN(strings.SplitN(rule, ".", 2)[0], "[", 2)[0] {
+	case provenance.RulePayloadType:
+		return provenance.ErrPayloadType
+	case provenance.RuleStatement:
+		return provenance.ErrPredicateType
 	case provenance.RuleSignature:
 		return provenance.ErrSignature
 	case provenance.RuleBuilder:

@@ -1,6 +1,7 @@
 package provenance
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -123,8 +124,10 @@ func readAttestationFile(path string) (Attestations, error) {
 // read without verifying anything: About only picks what to verify, so
 // that a gate reports why the statements about its artifact failed rather
 // than that every other statement is about something else. An envelope
-// whose payload cannot be read claims nothing and is left out.
+// whose payload cannot be read claims nothing and is left out. An empty
+// predicateType means SLSA provenance, as in [VerifyOptions].
 func (a Attestations) About(predicateType string, subjects ...DigestSet) Attestations {
+	predicateType = cmp.Or(predicateType, PredicateSLSAProvenance)
 	var out Attestations
 	for _, att := range a {
 		if att.claims(predicateType, subjects) {

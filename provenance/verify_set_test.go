@@ -147,6 +147,7 @@ func TestAttestationsAbout(t *testing.T) {
 		want          []string
 	}{
 		{"all provenance", slsa, nil, []string{"a-training.json", "b-dataset.intoto.jsonl[0]", "c-rival.sigstore.json"}},
+		{"provenance by default", "", nil, []string{"a-training.json", "b-dataset.intoto.jsonl[0]", "c-rival.sigstore.json"}},
 		{"provenance of the model", slsa, []provenance.DigestSet{s.model}, []string{"a-training.json", "c-rival.sigstore.json"}},
 		{"provenance of the dataset", slsa, []provenance.DigestSet{s.data}, []string{"b-dataset.intoto.jsonl[0]"}},
 		{"test results of the dataset", testResultPredicate, []provenance.DigestSet{s.data}, []string{"b-dataset.intoto.jsonl[1]"}},

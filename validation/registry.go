@@ -59,11 +59,13 @@ func register(ct *checkType) {
 	registry[ct.name] = ct
 }
 
-// CheckTypes lists the check types this package evaluates, sorted.
+// CheckTypes lists the check types this package evaluates, sorted by name,
+// with their arguments. The same catalogue is in CHECKS.md beside the
+// package source.
 func CheckTypes() []CheckTypeInfo {
 	out := make([]CheckTypeInfo, 0, len(registry))
 	for _, ct := range registry {
-		out = append(out, CheckTypeInfo{Name: ct.name, Kind: ct.kind, Summary: ct.summary})
+		out = append(out, CheckTypeInfo{Name: ct.name, Kind: ct.kind, Summary: ct.summary, Params: paramInfos(ct.params)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
@@ -74,6 +76,7 @@ type CheckTypeInfo struct {
 	Name    string
 	Kind    Kind
 	Summary string
+	Params  []ParamInfo // the check's own arguments, in declaration order
 }
 
 // evaluator computes one check: it sets up its state parts, folds

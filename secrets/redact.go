@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/mlsec-dev/mlsec/internal/credrules"
 )
 
 // A Redactor removes secrets from text: every value registered with Add,
@@ -19,7 +21,7 @@ type Redactor struct {
 	mu     sync.RWMutex
 	values []string // longest first
 	rep    *strings.Replacer
-	scan   *scanner
+	set    *credrules.Set
 }
 
 // minRedactLen is the shortest value Add accepts: shorter ones would
@@ -29,7 +31,7 @@ const minRedactLen = 4
 // NewRedactor returns a Redactor that knows the default credential rules
 // and the given values.
 func NewRedactor(values ...string) *Redactor {
-	r := &Redactor{scan: newScanner(nil)}
+	r := &Redactor{set: credrules.DefaultSet()}
 	r.Add(values...)
 	return r
 }
@@ -66,23 +68,22 @@ func (r *Redactor) Redact(s string) string {
 	if rep != nil {
 		s = rep.Replace(s)
 	}
-	spans := r.scan.findSpans([]byte(s))
-	if len(spans) == 0 {
+	matches := r.set.Find([]byte(s))
+	if len(matches) == 0 {
 		return s
 	}
-	sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
 	var b strings.Builder
 	last := 0
-	for _, sp := range spans {
-		if sp.start < last {
-			if sp.end > last {
-				last = sp.end
+	for _, m := range matches {
+		if m.Start < last {
+			if m.End > last {
+				last = m.End
 			}
 			continue
 		}
-		b.WriteString(s[last:sp.start])
+		b.WriteString(s[last:m.Start])
 		b.WriteString(Redacted)
-		last = sp.end
+		last = m.End
 	}
 	b.WriteString(s[last:])
 	return b.String()
@@ -187,7 +188,7 @@ func (rw *redactWriter) Write(p []byte) (int, error) {
 	if cut == 0 && len(rw.buf) > maxPending {
 		// A line longer than maxPending: flush part of it, cutting before
 		// any secret that would straddle the cut.
-		cut = rw.r.safeCut(rw.buf, len(rw.buf)-maxWindow)
+		cut = rw.r.safeCut(rw.buf, len(rw.buf)-credrules.MaxWindow)
 	}
 	if cut > 0 {
 		if _, err := io.WriteString(rw.w, rw.r.Redact(string(rw.buf[:cut]))); err != nil {
@@ -206,9 +207,9 @@ func (r *Redactor) safeCut(buf []byte, cut int) int {
 	r.mu.RUnlock()
 	for moved := true; moved && cut > 0; {
 		moved = false
-		for _, sp := range r.scan.findSpans(buf) {
-			if sp.start < cut && cut < sp.end {
-				cut, moved = sp.start, true
+		for _, m := range r.set.Find(buf) {
+			if m.Start < cut && cut < m.End {
+				cut, moved = m.Start, true
 			}
 		}
 		for _, v := range values {

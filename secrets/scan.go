@@ -3,8 +3,6 @@ package secrets
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +15,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/mlsec-dev/mlsec/internal/credrules"
 )
 
 // A Finding is one credential found by [Scan]. It never holds the
@@ -57,148 +57,148 @@ type Allowlist struct {
 }
 
 // AllowComment on a line suppresses findings on that line.
-const AllowComment = "mlsec:allow"
+const AllowComment = credrules.AllowComment
 
-// ScanOptions configure [Scan]. The zero value uses [DefaultRules], every
-// CPU and no allowlist.
+// DefaultMaxFindingsPerFile is the per-file bound on reported findings
+// when [ScanOptions.MaxFindingsPerFile] is zero.
+const DefaultMaxFindingsPerFile = 1000
+
+// ScanOptions configure a scan. The zero value uses [DefaultRules], every
+// CPU, no allowlist and [DefaultMaxFindingsPerFile].
 type ScanOptions struct {
 	Rules     []Rule
 	Allowlist Allowlist
 	// Workers is the number of files scanned at once (default GOMAXPROCS).
 	Workers int
-	// Progress, when set, is called after each file with its size.
+	// Progress, when set, is called after each file with its size, from
+	// one goroutine at a time.
 	Progress func(path string, size int64)
+	// MaxFindingsPerFile bounds the findings reported for one file; the
+	// rest are only counted ([ScanSummary.Omitted]), so a file full of
+	// key-shaped tokens cannot exhaust memory. 0 means
+	// [DefaultMaxFindingsPerFile]; a negative value means no bound.
+	MaxFindingsPerFile int
+}
+
+// ErrNotScanned is wrapped by the error of a scan whose root path is
+// neither a regular file nor a directory (a named pipe, a device, a
+// socket): a scan never reports such a path as clean.
+var ErrNotScanned = errors.New("not scanned")
+
+// A Skipped path was not scanned; Reason says why (a symbolic link inside
+// a directory is not followed; named pipes, devices and sockets are not
+// read).
+type Skipped struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
+}
+
+func (s Skipped) String() string { return fmt.Sprintf("%s: not scanned: %s", s.Path, s.Reason) }
+
+// Omitted counts the findings of one file beyond
+// [ScanOptions.MaxFindingsPerFile].
+type Omitted struct {
+	Path  string `json:"path"`
+	Count int    `json:"count"`
+}
+
+// A ScanSummary says what a scan covered: the files it read, the paths it
+// did not read and why, and the findings it counted but did not report.
+type ScanSummary struct {
+	Files   int       `json:"files"`
+	Bytes   int64     `json:"bytes"`
+	Skipped []Skipped `json:"skipped,omitempty"`
+	Omitted []Omitted `json:"omitted,omitempty"`
 }
 
 // Scan looks for credentials in every regular file of fsys, in parallel
 // over files, streaming each file in bounded memory. Findings are sorted
 // by path and line. Files that cannot be read are reported in the
 // returned error (naming each file) along with the findings in the rest.
+// [ScanFunc] does the same without keeping the findings and also reports
+// the paths it skipped.
 func Scan(ctx context.Context, fsys fs.FS, opts *ScanOptions) ([]Finding, error) {
-	return scanFS(ctx, fsys, ".", "", "", opts)
+	var all []Finding
+	_, err := ScanFunc(ctx, fsys, opts, collect(&all))
+	sortFindings(all)
+	return all, err
 }
 
 // ScanPath scans a file or a directory tree on disk (see [Scan]); finding
-// paths start with p.
+// paths start with p. A p that is neither a regular file nor a directory
+// is an error wrapping [ErrNotScanned].
 func ScanPath(ctx context.Context, p string, opts *ScanOptions) ([]Finding, error) {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return nil, fmt.Errorf("secrets: scan: %w", err)
-	}
-	if !fi.IsDir() {
-		dir, base := filepath.Split(p)
-		if dir == "" {
-			dir = "."
-		}
-		return scanFS(ctx, os.DirFS(dir), base, filepath.ToSlash(dir), dir, opts)
-	}
-	return scanFS(ctx, os.DirFS(p), ".", filepath.ToSlash(p), p, opts)
+	var all []Finding
+	_, err := ScanPathFunc(ctx, p, opts, collect(&all))
+	sortFindings(all)
+	return all, err
 }
 
 // ScanReader scans one stream, reporting findings under name.
 func ScanReader(ctx context.Context, name string, r io.Reader, opts *ScanOptions) ([]Finding, error) {
-	s := newScanner(opts)
-	return s.scanStream(ctx, name, r)
+	s, err := newScanner(opts)
+	if err != nil {
+		return nil, err
+	}
+	sink := s.newSink()
+	err = s.scanStream(ctx, name, r, sink)
+	return sink.list, err
 }
 
-// scanFS scans fsys from root; prefix is prepended to reported paths and
-// osRoot, when fsys is a directory on disk, lets Parquet and Arrow files
-// be decoded (elsewhere their raw bytes are scanned).
-func scanFS(ctx context.Context, fsys fs.FS, root, prefix, osRoot string, opts *ScanOptions) ([]Finding, error) {
-	s := newScanner(opts)
-	workers := runtime.GOMAXPROCS(0)
-	if opts != nil && opts.Workers > 0 {
-		workers = opts.Workers
+// ScanFunc scans fsys as [Scan] does but streams: fn receives each finding
+// as soon as its file is done, files in walk order and findings in file
+// order, from one goroutine at a time, and no finding is kept. The summary
+// lists the files scanned, the paths skipped (symbolic links, named pipes,
+// devices, sockets) and the findings beyond the per-file bound. An error
+// from fn stops the scan and is returned.
+func ScanFunc(ctx context.Context, fsys fs.FS, opts *ScanOptions, fn func(Finding) error) (*ScanSummary, error) {
+	s, err := newScanner(opts)
+	if err != nil {
+		return nil, err
 	}
-	display := func(p string) string {
-		if prefix == "" {
-			return p
-		}
-		if p == "." {
-			return strings.TrimSuffix(prefix, "/")
-		}
-		return path.Join(prefix, p)
+	return s.run(ctx, s.walker(ctx, fsys, ".", "", ""), fn)
+}
+
+// ScanPathFunc scans a file or a directory tree on disk as [ScanPath]
+// does, streaming findings to fn (see [ScanFunc]). A p that is a symbolic
+// link is followed, since it was named; links inside a directory are
+// not, and are listed as skipped.
+func ScanPathFunc(ctx context.Context, p string, opts *ScanOptions, fn func(Finding) error) (*ScanSummary, error) {
+	s, err := newScanner(opts)
+	if err != nil {
+		return nil, err
 	}
-	paths := make(chan string)
-	var (
-		mu       sync.Mutex
-		findings []Finding
-		errs     []error
-	)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for p := range paths {
-				if osRoot != "" && isColumnar(p) {
-					fs, err := s.scanColumnar(ctx, filepath.Join(osRoot, filepath.FromSlash(p)), display(p))
-					mu.Lock()
-					findings = append(findings, fs...)
-					if err != nil {
-						errs = append(errs, err)
-					}
-					mu.Unlock()
-					continue
-				}
-				f, err := fsys.Open(p)
-				if err != nil {
-					mu.Lock()
-					errs = append(errs, fmt.Errorf("secrets: scan %s: %w", display(p), err))
-					mu.Unlock()
-					continue
-				}
-				fs, err := s.scanStream(ctx, display(p), f)
-				f.Close()
-				mu.Lock()
-				findings = append(findings, fs...)
-				if err != nil {
-					errs = append(errs, err)
-				}
-				mu.Unlock()
-				if opts != nil && opts.Progress != nil {
-					if fi, err := fs2stat(fsys, p); err == nil {
-						opts.Progress(display(p), fi)
-					}
-				}
-			}
-		}()
+	fi, err := os.Stat(p)
+	if err != nil {
+		return &ScanSummary{}, fmt.Errorf("secrets: scan: %w", err)
 	}
-	walkErr := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if p == root {
-				return err
+	switch {
+	case fi.IsDir():
+		return s.run(ctx, s.walker(ctx, os.DirFS(p), ".", filepath.ToSlash(p), p), fn)
+	case fi.Mode().IsRegular():
+		name := path.Clean(filepath.ToSlash(p))
+		return s.run(ctx, func(emit func(*scanJob) error) error {
+			if s.pathAllowed(name) {
+				return nil
 			}
-			mu.Lock()
-			errs = append(errs, fmt.Errorf("secrets: scan %s: %w", display(p), err))
-			mu.Unlock()
-			return nil
-		}
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
-		}
-		if d.IsDir() {
-			if d.Name() == ".git" && p != root {
-				return fs.SkipDir
-			}
-			return nil
-		}
-		if !d.Type().IsRegular() || s.pathAllowed(display(p)) {
-			return nil
-		}
-		select {
-		case paths <- p:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+			return emit(&scanJob{osPath: p, display: name, follow: true})
+		}, fn)
+	default:
+		reason := skipReason(fi.Mode())
+		sum := &ScanSummary{Skipped: []Skipped{{Path: p, Reason: reason}}}
+		return sum, fmt.Errorf("secrets: scan %s: %w: %s; only regular files and directories are scanned", p, ErrNotScanned, reason)
+	}
+}
+
+func collect(all *[]Finding) func(Finding) error {
+	return func(f Finding) error {
+		*all = append(*all, f)
 		return nil
-	})
-	close(paths)
-	wg.Wait()
-	if walkErr != nil {
-		return nil, fmt.Errorf("secrets: scan %s: %w", display(root), walkErr)
 	}
-	sort.Slice(findings, func(i, j int) bool {
+}
+
+func sortFindings(findings []Finding) {
+	sort.SliceStable(findings, func(i, j int) bool {
 		a, b := findings[i], findings[j]
 		if a.Path != b.Path {
 			return a.Path < b.Path
@@ -211,119 +211,67 @@ func scanFS(ctx context.Context, fsys fs.FS, root, prefix, osRoot string, opts *
 		}
 		return a.Rule < b.Rule
 	})
-	return findings, errors.Join(errs...)
 }
 
-func fs2stat(fsys fs.FS, p string) (int64, error) {
-	fi, err := fs.Stat(fsys, p)
-	if err != nil {
-		return 0, err
+// skipReason says why a path of mode m is not scanned.
+func skipReason(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "symbolic link (not followed)"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "device"
 	}
-	return fi.Size(), nil
+	return "not a regular file"
 }
 
-// scanner holds the compiled keyword index of a rule set.
+// scanner is a compiled rule set with the options of one scan.
 type scanner struct {
-	rules []Rule
-	allow Allowlist
-	// pairs is a bitset over the first two lower-cased bytes of every
-	// keyword; byPair lists the keywords starting with each pair.
-	pairs  [1 << 16 / 64]uint64
-	pairAt [1 << 16]uint8 // index+1 into byPair
-	// triples is a bitset over a hash of the first three bytes of every
-	// keyword; shortPairs marks pairs that are a whole 2-byte keyword.
-	triples    [1 << 16 / 64]uint64
-	shortPairs [1 << 16 / 64]uint64
-	byPair     [][]keyword
-	stop       []string
-	// anchored[i] is rules[i].Regex anchored at the start of a token
-	// (allowing a lazy prefix within it), so a keyword hit costs one
-	// short match attempt instead of a search of the line.
-	anchored []*regexp.Regexp
-	// whole[i] is rules[i].Regex as group 1, for line-wide matching.
-	whole []*regexp.Regexp
+	set      *credrules.Set
+	paths    []string
+	max      int
+	workers  int
+	progress func(string, int64)
 }
 
-// tokenDelim ends a token when scanning back from a keyword.
-var tokenDelim = func() (t [256]bool) {
-	for _, c := range " \t\r\n\"'`()[]{}<>,;=:/@?&#" {
-		t[c] = true
+func newScanner(opts *ScanOptions) (*scanner, error) {
+	s := &scanner{set: credrules.DefaultSet(), max: DefaultMaxFindingsPerFile, workers: runtime.GOMAXPROCS(0)}
+	if opts == nil {
+		return s, nil
 	}
-	return t
-}()
-
-type keyword struct {
-	lit  []byte // lower case
-	rule int
-	// line: the keyword spans words, so match the rule over the whole
-	// line rather than from the start of the keyword's token.
-	line bool
-}
-
-var lowerTable = func() (t [256]byte) {
-	for i := range t {
-		t[i] = byte(i)
-		if i >= 'A' && i <= 'Z' {
-			t[i] = byte(i) + 'a' - 'A'
-		}
+	s.paths = opts.Allowlist.Paths
+	s.progress = opts.Progress
+	if opts.Workers > 0 {
+		s.workers = opts.Workers
 	}
-	return t
-}()
-
-func newScanner(opts *ScanOptions) *scanner {
-	s := &scanner{}
-	s.rules = defaultRules
-	if opts != nil {
+	if opts.MaxFindingsPerFile != 0 {
+		s.max = opts.MaxFindingsPerFile
+	}
+	if opts.Rules != nil || len(opts.Allowlist.Regexes) > 0 || len(opts.Allowlist.Stopwords) > 0 {
+		var rules []credrules.Rule
 		if opts.Rules != nil {
-			s.rules = opts.Rules
+			rules = make([]credrules.Rule, len(opts.Rules))
+			for i, r := range opts.Rules {
+				rules[i] = credrules.Rule(r)
+			}
 		}
-		s.allow = opts.Allowlist
-		for _, w := range opts.Allowlist.Stopwords {
-			s.stop = append(s.stop, strings.ToLower(w))
+		set, err := credrules.New(rules, credrules.Allowlist{Regexes: opts.Allowlist.Regexes, Stopwords: opts.Allowlist.Stopwords})
+		if err != nil {
+			return nil, fmt.Errorf("secrets: scan: %w", err)
 		}
+		s.set = set
 	}
-	for ri, r := range s.rules {
-		src := r.Regex.String()
-		prefix := "^[^\\s\"'`()\\[\\]{}<>,;]*?"
-		if r.atToken {
-			prefix = "^"
-		}
-		s.anchored = append(s.anchored, regexp.MustCompile(prefix+"("+src+")"))
-		s.whole = append(s.whole, regexp.MustCompile("("+src+")"))
-		for _, k := range r.Keywords {
-			k = strings.ToLower(k)
-			if len(k) < 2 {
-				continue
-			}
-			p := uint16(k[0])<<8 | uint16(k[1])
-			s.pairs[p/64] |= 1 << (p % 64)
-			if len(k) == 2 {
-				s.shortPairs[p/64] |= 1 << (p % 64)
-			} else {
-				t := triple(p, k[2])
-				s.triples[t/64] |= 1 << (t % 64)
-			}
-			if s.pairAt[p] == 0 {
-				if len(s.byPair) == 255 {
-					panic("secrets: too many keyword prefixes")
-				}
-				s.byPair = append(s.byPair, nil)
-				s.pairAt[p] = uint8(len(s.byPair))
-			}
-			at := s.pairAt[p] - 1
-			s.byPair[at] = append(s.byPair[at], keyword{lit: []byte(k), rule: ri, line: strings.ContainsAny(k, " \t")})
-		}
-	}
-	return s
-}
-
-func triple(p uint16, c byte) uint16 {
-	return uint16((uint32(p)<<8 | uint32(c)) * 2654435761 >> 16)
+	return s, nil
 }
 
 func (s *scanner) pathAllowed(p string) bool {
 	base := path.Base(p)
-	for _, pat := range s.allow.Paths {
+	for _, pat := range s.paths {
 		if ok, _ := path.Match(pat, p); ok {
 			return true
 		}
@@ -340,289 +288,233 @@ func (s *scanner) pathAllowed(p string) bool {
 	return false
 }
 
-// span is one match in a buffer: the secret's byte range and its rule.
-type span struct {
-	start, end int
-	rule       int
+// A scanJob is one path of a scan, in walk order.
+type scanJob struct {
+	fsys    fs.FS
+	rel     string // path in fsys
+	osPath  string // path on disk, when the scan is of a directory on disk
+	display string // path in findings
+	follow  bool   // a path the caller named: follow a symbolic link
+	skip    *Skipped
+	done    chan fileResult
 }
 
-const (
-	scanChunk = 1 << 20
-	// maxWindow bounds how far around a keyword a rule's pattern is
-	// matched, so a file with one huge line stays fast.
-	maxWindow = 2048
-)
+// fileResult is what a worker found in one file: at most the per-file
+// bound of findings, and a count of the rest.
+type fileResult struct {
+	findings []Finding
+	omitted  int
+	size     int64
+	skip     *Skipped
+	err      error
+}
 
-// findSpans returns the allowed matches of every rule in buf.
-func (s *scanner) findSpans(buf []byte) []span {
-	var out []span
-	type winKey struct{ rule, start int }
-	var done map[winKey]bool
-	n := len(buf)
-	if n < 2 {
-		return nil
+// walker lists the regular files of fsys under root; osRoot, when fsys is
+// a directory on disk, lets files be opened without following links and
+// Parquet and Arrow files be decoded (elsewhere their raw bytes are
+// scanned). prefix is prepended to reported paths.
+func (s *scanner) walker(ctx context.Context, fsys fs.FS, root, prefix, osRoot string) func(func(*scanJob) error) error {
+	display := func(p string) string {
+		if prefix == "" {
+			return p
+		}
+		if p == "." {
+			return strings.TrimSuffix(prefix, "/")
+		}
+		return path.Join(prefix, p)
 	}
-	lt := &lowerTable
-	c0 := lt[buf[0]]
-	for i := 0; i+1 < n; i++ {
-		c1 := lt[buf[i+1]]
-		p := uint16(c0)<<8 | uint16(c1)
-		c0 = c1
-		if s.pairs[p>>6]&(1<<(p&63)) == 0 {
+	return func(emit func(*scanJob) error) error {
+		var errs []error
+		err := fs.WalkDir(fsys, root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if p == root {
+					return err
+				}
+				errs = append(errs, fmt.Errorf("secrets: scan %s: %w", display(p), err))
+				return nil
+			}
+			if cerr := ctx.Err(); cerr != nil {
+				return cerr
+			}
+			if d.IsDir() {
+				if d.Name() == ".git" && p != root {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			name := display(p)
+			if s.pathAllowed(name) {
+				return nil
+			}
+			j := &scanJob{fsys: fsys, rel: p, display: name}
+			if osRoot != "" {
+				j.osPath = filepath.Join(osRoot, filepath.FromSlash(p))
+			}
+			if !d.Type().IsRegular() {
+				j.skip = &Skipped{Path: name, Reason: skipReason(d.Type())}
+			}
+			return emit(j)
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("secrets: scan %s: %w", display(root), err))
+		}
+		return errors.Join(errs...)
+	}
+}
+
+// run scans the jobs that walk emits on s.workers goroutines and hands
+// their findings to fn in walk order. Memory stays bounded: at most
+// 3×workers files' results (each within the per-file bound) wait at once.
+func (s *scanner) run(ctx context.Context, walk func(emit func(*scanJob) error) error, fn func(Finding) error) (*ScanSummary, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	jobs := make(chan *scanJob)
+	order := make(chan *scanJob, 2*s.workers)
+	var wg sync.WaitGroup
+	for range s.workers {
+		wg.Go(func() {
+			for j := range jobs {
+				j.done <- s.scanFile(ctx, j)
+			}
+		})
+	}
+	var walkErr error
+	go func() {
+		defer close(order)
+		defer close(jobs)
+		walkErr = walk(func(j *scanJob) error {
+			j.done = make(chan fileResult, 1)
+			if j.skip != nil {
+				j.done <- fileResult{skip: j.skip}
+			}
+			select {
+			case order <- j:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if j.skip != nil {
+				return nil
+			}
+			select {
+			case jobs <- j:
+				return nil
+			case <-ctx.Done():
+				j.done <- fileResult{err: fmt.Errorf("secrets: scan %s: %w", j.display, ctx.Err())}
+				return ctx.Err()
+			}
+		})
+	}()
+	sum := &ScanSummary{}
+	var errs []error
+	var fnErr error
+	for j := range order {
+		res := <-j.done
+		if res.skip != nil {
+			sum.Skipped = append(sum.Skipped, *res.skip)
 			continue
 		}
-		// Most pair hits are ordinary text ("re", "to"); the third byte
-		// rules them out without touching the keyword list.
-		if s.shortPairs[p>>6]&(1<<(p&63)) == 0 {
-			if i+2 >= n {
-				continue
+		if res.err != nil {
+			errs = append(errs, res.err)
+		} else {
+			sum.Files++
+			sum.Bytes += res.size
+		}
+		for _, f := range res.findings {
+			if fnErr != nil {
+				break
 			}
-			t := triple(p, lt[buf[i+2]])
-			if s.triples[t>>6]&(1<<(t&63)) == 0 {
-				continue
+			if fnErr = fn(f); fnErr != nil {
+				cancel()
 			}
 		}
-		for _, kw := range s.byPair[s.pairAt[p]-1] {
-			if !hasPrefixFold(buf[i:], kw.lit) {
-				continue
-			}
-			// The window runs from the start of the keyword's token (or
-			// line) to the end of its line, at most maxWindow bytes away.
-			lo, hi := i, min(n, i+maxWindow)
-			if j := bytes.IndexByte(buf[i:hi], '\n'); j >= 0 {
-				hi = i + j
-			}
-			floor := max(0, i-maxWindow)
-			re := s.anchored[kw.rule]
-			if kw.line || !s.rules[kw.rule].atToken {
-				lo = floor
-				if j := bytes.LastIndexByte(buf[floor:i], '\n'); j >= 0 {
-					lo = floor + j + 1
-				}
-				re = s.whole[kw.rule]
-			} else {
-				for lo > floor && !tokenDelim[buf[lo-1]] {
-					lo--
-				}
-			}
-			if s.rules[kw.rule].ID == genericRule && !looksAssigned(buf[i+len(kw.lit):hi]) {
-				continue
-			}
-			if !kw.line {
-				hi = min(hi, i+512)
-			}
-			k := winKey{kw.rule, lo}
-			if done == nil {
-				done = map[winKey]bool{}
-			}
-			if done[k] {
-				continue
-			}
-			done[k] = true
-			if s.rules[kw.rule].ID == genericRule && s.rules[kw.rule].atToken {
-				if st, en, ok := matchAssignment(buf, lo, i+len(kw.lit), hi); ok && s.accept(buf, st, en, kw.rule) {
-					out = append(out, span{st, en, kw.rule})
-				}
-				continue
-			}
-			out = s.matchRule(out, buf, lo, hi, kw.rule, re)
+		if res.omitted > 0 {
+			sum.Omitted = append(sum.Omitted, Omitted{Path: j.display, Count: res.omitted})
+		}
+		if s.progress != nil && res.err == nil {
+			s.progress(j.display, res.size)
 		}
 	}
-	return s.dropGenericOverlaps(out)
+	wg.Wait()
+	if fnErr != nil {
+		return sum, fnErr
+	}
+	if walkErr != nil {
+		errs = append([]error{walkErr}, errs...)
+	}
+	return sum, errors.Join(errs...)
 }
 
-// dropGenericOverlaps removes generic-rule spans that a specific rule
-// also matched, so one credential gives one finding, under its real name.
-func (s *scanner) dropGenericOverlaps(spans []span) []span {
-	hasGeneric := false
-	for _, sp := range spans {
-		if s.rules[sp.rule].ID == genericRule {
-			hasGeneric = true
-			break
+// scanFile scans one job's file, refusing anything but a regular file at
+// the moment it is opened (a path swapped for a named pipe after it was
+// listed must not block the scan).
+func (s *scanner) scanFile(ctx context.Context, j *scanJob) fileResult {
+	sink := s.newSink()
+	res := func(size int64, err error) fileResult {
+		return fileResult{findings: sink.list, omitted: sink.omitted, size: size, err: err}
+	}
+	if err := ctx.Err(); err != nil {
+		return res(0, fmt.Errorf("secrets: scan %s: %w", j.display, err))
+	}
+	var (
+		f   fs.File
+		err error
+	)
+	if j.osPath != "" {
+		flag := os.O_RDONLY | openNonBlock
+		if !j.follow {
+			flag |= openNoFollow
 		}
-	}
-	if !hasGeneric {
-		return spans
-	}
-	out := spans[:0:0]
-	for _, sp := range spans {
-		if s.rules[sp.rule].ID == genericRule {
-			overlap := false
-			for _, o := range spans {
-				if s.rules[o.rule].ID != genericRule && o.start < sp.end && sp.start < o.end {
-					overlap = true
-					break
-				}
-			}
-			if overlap {
-				continue
-			}
-		}
-		out = append(out, sp)
-	}
-	return out
-}
-
-func (s *scanner) matchRule(out []span, buf []byte, lo, hi, ri int, re *regexp.Regexp) []span {
-	r := &s.rules[ri]
-	// Group 1 of re is the rule's whole match, so the rule's group g is
-	// group g+1.
-	g := r.SecretGroup + 1
-	for _, m := range re.FindAllSubmatchIndex(buf[lo:hi], -1) {
-		if 2*g+1 >= len(m) || m[2*g] < 0 {
-			continue
-		}
-		st, en := lo+m[2*g], lo+m[2*g+1]
-		if s.accept(buf, st, en, ri) {
-			out = append(out, span{st, en, ri})
-		}
-	}
-	return out
-}
-
-// accept applies a rule's entropy floor and the allowlists to the
-// candidate secret buf[st:en].
-func (s *scanner) accept(buf []byte, st, en, ri int) bool {
-	r := &s.rules[ri]
-	secret := string(buf[st:en])
-	if r.MinEntropy > 0 && shannonEntropy(secret) < r.MinEntropy {
-		return false
-	}
-	// The generic rule's value is matched with + rather than {16,128}:
-	// a counted repetition multiplies the regexp program and its cost.
-	if r.ID == genericRule && (len(secret) < 16 || len(secret) > 128 || !strings.ContainsAny(secret, "0123456789") || strings.IndexFunc(secret, isLetter) < 0) {
-		return false
-	}
-	if r.ID != "private-key" && isPlaceholder(secret) || s.allowed(secret) {
-		return false
-	}
-	ls := bytes.LastIndexByte(buf[:st], '\n') + 1
-	le := bytes.IndexByte(buf[en:], '\n')
-	if le < 0 {
-		le = len(buf)
+		f, err = os.OpenFile(j.osPath, flag, 0)
 	} else {
-		le += en
+		f, err = j.fsys.Open(j.rel)
 	}
-	if bytes.Contains(buf[ls:le], []byte(AllowComment)) || bytes.Contains(buf[ls:le], []byte("gitleaks:allow")) {
-		return false
+	if err != nil {
+		return res(0, fmt.Errorf("secrets: scan %s: %w", j.display, err))
 	}
-	return true
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return res(0, fmt.Errorf("secrets: scan %s: %w", j.display, err))
+	}
+	if !fi.Mode().IsRegular() {
+		return fileResult{skip: &Skipped{Path: j.display, Reason: skipReason(fi.Mode())}}
+	}
+	if j.osPath != "" && isColumnar(j.osPath) {
+		f.Close()
+		return res(fi.Size(), s.scanColumnar(ctx, j.osPath, j.display, sink))
+	}
+	return res(fi.Size(), s.scanStream(ctx, j.display, f, sink))
 }
 
-// secretWords mark a name as holding a secret (generic rule).
-var secretWords = []string{"secret", "token", "passwd", "password", "pwd", "credential", "api_key", "apikey", "api-key", "auth_key", "authkey", "access_key", "accesskey", "private_key", "privatekey"}
-
-// matchAssignment is the generic rule's matcher, by hand for speed: a
-// name holding a secret word, an assignment (=, :, :=, =>), and a value;
-// it returns the value's range. The rule's Regex says the same.
-func matchAssignment(buf []byte, lo, kwEnd, hi int) (int, int, bool) {
-	j := kwEnd
-	for j < hi && isIdent(buf[j]) {
-		j++
-	}
-	name := strings.ToLower(string(buf[lo:j]))
-	found := false
-	for _, w := range secretWords {
-		if strings.Contains(name, w) {
-			found = true
-			break
-		}
-	}
-	if !found {
-		return 0, 0, false
-	}
-	k := j
-	for k < hi && (buf[k] == '"' || buf[k] == '\'' || buf[k] == '\\' || buf[k] == ' ' || buf[k] == '\t') {
-		k++
-	}
-	if k >= hi || (buf[k] != '=' && buf[k] != ':') {
-		return 0, 0, false
-	}
-	k++
-	if k < hi && (buf[k] == '=' || buf[k] == '>') {
-		k++
-	}
-	for k < hi && (buf[k] == '"' || buf[k] == '\'' || buf[k] == '\\' || buf[k] == ' ' || buf[k] == '\t') {
-		k++
-	}
-	st := k
-	for k < hi && isValueChar(buf[k]) {
-		k++
-	}
-	if k < hi && !strings.ContainsRune("\"'\\ \t\r,;}]", rune(buf[k])) {
-		return 0, 0, false
-	}
-	return st, k, k > st
+// findingSink keeps a file's findings up to the per-file bound and counts
+// the rest.
+type findingSink struct {
+	max     int
+	list    []Finding
+	omitted int
 }
 
-func isIdent(c byte) bool {
-	return c == '_' || c == '-' || c == '.' || c >= '0' && c <= '9' || c|0x20 >= 'a' && c|0x20 <= 'z'
-}
+func (s *scanner) newSink() *findingSink { return &findingSink{max: s.max} }
 
-func isValueChar(c byte) bool {
-	return isIdent(c) || strings.IndexByte("+/~=!@#$%^&*", c) >= 0
-}
+// full reports whether the bound is reached: the next finding is only
+// counted.
+func (k *findingSink) full() bool { return k.max >= 0 && len(k.list) >= k.max }
 
-const genericRule = "generic-secret-assignment"
-
-// looksAssigned reports whether b (what follows a keyword) continues a
-// name and then assigns to it (name = value, "name": value), a cheap test
-// that spares the generic rule's regular expression most prose.
-func looksAssigned(b []byte) bool {
-	i := 0
-	for i < len(b) && (b[i] == '_' || b[i] == '-' || b[i] == '.' || b[i] >= '0' && b[i] <= '9' || b[i]|0x20 >= 'a' && b[i]|0x20 <= 'z') {
-		i++
-	}
-	for i < len(b) && (b[i] == '"' || b[i] == '\'' || b[i] == '\\' || b[i] == ' ' || b[i] == '\t') {
-		i++
-	}
-	return i < len(b) && (b[i] == '=' || b[i] == ':')
-}
-
-func isLetter(r rune) bool { return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' }
-
-func (s *scanner) allowed(secret string) bool {
-	for _, re := range s.allow.Regexes {
-		if re.MatchString(secret) {
-			return true
-		}
-	}
-	l := strings.ToLower(secret)
-	for _, w := range s.stop {
-		if strings.Contains(l, w) {
-			return true
-		}
-	}
-	return false
-}
-
-func hasPrefixFold(b, lowerLit []byte) bool {
-	if len(b) < len(lowerLit) {
-		return false
-	}
-	for i, c := range lowerLit {
-		if lowerTable[b[i]] != c {
-			return false
-		}
-	}
-	return true
-}
+const scanChunk = 1 << 20
 
 // scanStream scans r chunk by chunk, cutting chunks at line ends so that
-// no line-bounded match is split; memory stays at about two chunks.
-func (s *scanner) scanStream(ctx context.Context, name string, r io.Reader) ([]Finding, error) {
+// no match is split; memory stays at about two chunks.
+func (s *scanner) scanStream(ctx context.Context, name string, r io.Reader, sink *findingSink) error {
 	var (
-		findings []Finding
-		buf      = make([]byte, 0, 2*scanChunk)
-		base     int64 // file offset of buf[0]
-		line     = 1   // line number at buf[0]
-		lineOff  int64 // file offset where that line starts
-		seen     = map[[2]int64]bool{}
-		eof      bool
+		buf     = make([]byte, 0, 2*scanChunk)
+		line    = 1 // line number at buf[0]
+		lineOff int64
+		base    int64 // file offset of buf[0]; lineOff: where that line starts
+		eof     bool
 	)
 	for !eof {
 		if err := ctx.Err(); err != nil {
-			return findings, fmt.Errorf("secrets: scan %s: %w", name, err)
+			return fmt.Errorf("secrets: scan %s: %w", name, err)
 		}
 		// Fill up to scanChunk of new data.
 		start := len(buf)
@@ -632,63 +524,55 @@ func (s *scanner) scanStream(ctx context.Context, name string, r io.Reader) ([]F
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
 			eof = true
 		} else if err != nil {
-			return findings, fmt.Errorf("secrets: scan %s: %w", name, err)
+			return fmt.Errorf("secrets: scan %s: %w", name, err)
 		}
 		cut := len(buf)
 		if !eof {
 			if j := bytes.LastIndexByte(buf, '\n'); j >= 0 {
 				cut = j + 1
-			} else if len(buf) > maxWindow {
+			} else if len(buf) > credrules.MaxWindow {
 				// One very long line: keep an overlap for matches that
-				// straddle the cut; seen drops the repeats.
-				cut = len(buf) - maxWindow
+				// straddle the cut; a match starting at or after the cut
+				// is left to the next round.
+				cut = len(buf) - credrules.MaxWindow
 			}
 		}
-		spans := s.findSpans(buf[:min(len(buf), cut+maxWindow)])
-		sort.Slice(spans, func(i, j int) bool { return spans[i].start < spans[j].start })
-		pos, ln := 0, line
-		for _, sp := range spans {
-			if sp.start >= cut {
+		// pos, ln and nl advance with the matches (which come in order),
+		// so line and column cost one pass over the chunk in all.
+		pos, ln, nl := 0, line, -1
+		for _, m := range s.set.Find(buf[:min(len(buf), cut+credrules.MaxWindow)]) {
+			if m.Start >= cut {
+				break
+			}
+			if sink.full() {
+				sink.omitted++
 				continue
 			}
-			key := [2]int64{base + int64(sp.start), int64(sp.rule)}
-			if seen[key] {
-				continue
+			seg := buf[pos:m.Start]
+			if c := bytes.Count(seg, []byte{'\n'}); c > 0 {
+				ln += c
+				nl = pos + bytes.LastIndexByte(seg, '\n')
 			}
-			seen[key] = true
-			ln += bytes.Count(buf[pos:sp.start], []byte{'\n'})
-			pos = sp.start
-			col := int(base + int64(sp.start) - lineOff + 1)
-			if j := bytes.LastIndexByte(buf[:sp.start], '\n'); j >= 0 {
-				col = sp.start - j
+			pos = m.Start
+			col := int(base + int64(m.Start) - lineOff + 1)
+			if nl >= 0 {
+				col = m.Start - nl
 			}
-			findings = append(findings, makeFinding(name, ln, col, &s.rules[sp.rule], buf[sp.start:sp.end]))
+			sink.list = append(sink.list, makeFinding(name, ln, col, m.Rule, buf[m.Start:m.End]))
 		}
 		line += bytes.Count(buf[:cut], []byte{'\n'})
 		if j := bytes.LastIndexByte(buf[:cut], '\n'); j >= 0 {
 			lineOff = base + int64(j) + 1
 		}
 		base += int64(cut)
-		rest := copy(buf, buf[cut:])
-		buf = buf[:rest]
-		if len(seen) > 1<<16 {
-			clear(seen)
-		}
+		buf = buf[:copy(buf, buf[cut:])]
 	}
-	return findings, nil
+	return nil
 }
 
-func makeFinding(name string, line, col int, r *Rule, secret []byte) Finding {
-	sum := sha256.Sum256(secret)
+func makeFinding(name string, line, col int, r *credrules.Rule, secret []byte) Finding {
 	return Finding{
 		Path: name, Line: line, Column: col, Rule: r.ID, Description: r.Description,
-		Match: redactMatch(secret), Fingerprint: hex.EncodeToString(sum[:8]),
+		Match: credrules.Redact(secret), Fingerprint: credrules.Fingerprint(secret),
 	}
-}
-
-// redactMatch keeps a short prefix (which names the kind of token, e.g.
-// "ghp_") and hides the rest.
-func redactMatch(secret []byte) string {
-	keep := min(4, len(secret)/4)
-	return string(secret[:keep]) + Redacted
 }

@@ -25,13 +25,12 @@ func isColumnar(p string) bool {
 // scanColumnar decodes a Parquet or Arrow file and scans every string and
 // binary cell. A finding's Line is the 1-based row and Column the 1-based
 // column index; Field names the column.
-func (s *scanner) scanColumnar(ctx context.Context, osPath, name string) ([]Finding, error) {
+func (s *scanner) scanColumnar(ctx context.Context, osPath, name string, sink *findingSink) error {
 	r, err := dataread.Open(ctx, osPath, nil)
 	if err != nil {
-		return nil, fmt.Errorf("secrets: scan %s: %w", name, err)
+		return fmt.Errorf("secrets: scan %s: %w", name, err)
 	}
 	defer r.Close()
-	var findings []Finding
 	row := 0
 	for r.Next() {
 		rec := r.Record()
@@ -47,19 +46,23 @@ func (s *scanner) scanColumnar(ctx context.Context, osPath, name string) ([]Find
 					continue
 				}
 				v := cell(i)
-				for _, sp := range s.findSpans(v) {
-					f := makeFinding(name, row+i+1, c+1, &s.rules[sp.rule], v[sp.start:sp.end])
+				for _, m := range s.set.Find(v) {
+					if sink.full() {
+						sink.omitted++
+						continue
+					}
+					f := makeFinding(name, row+i+1, c+1, m.Rule, v[m.Start:m.End])
 					f.Field = field
-					findings = append(findings, f)
+					sink.list = append(sink.list, f)
 				}
 			}
 		}
 		row += int(rec.NumRows())
 	}
 	if err := r.Err(); err != nil {
-		return findings, fmt.Errorf("secrets: scan %s: %w", name, err)
+		return fmt.Errorf("secrets: scan %s: %w", name, err)
 	}
-	return findings, nil
+	return nil
 }
 
 // cellReader returns a function giving the bytes of cell i of a string or

@@ -502,11 +502,20 @@ func (k *findingSink) full() bool { return k.max >= 0 && len(k.list) >= k.max }
 
 const scanChunk = 1 << 20
 
+// chunkPool holds the 2 MiB buffers of scanStream, so scanning many small
+// files does not allocate one each.
+var chunkPool = sync.Pool{New: func() any {
+	b := make([]byte, 0, 2*scanChunk)
+	return &b
+}}
+
 // scanStream scans r chunk by chunk, cutting chunks at line ends so that
 // no match is split; memory stays at about two chunks.
 func (s *scanner) scanStream(ctx context.Context, name string, r io.Reader, sink *findingSink) error {
+	bp := chunkPool.Get().(*[]byte)
+	defer chunkPool.Put(bp)
 	var (
-		buf     = make([]byte, 0, 2*scanChunk)
+		buf     = (*bp)[:0]
 		line    = 1 // line number at buf[0]
 		lineOff int64
 		base    int64 // file offset of buf[0]; lineOff: where that line starts

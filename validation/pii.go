@@ -4,6 +4,8 @@ import (
 	"math/big"
 	"regexp"
 	"strings"
+
+	"github.com/mlsec-dev/mlsec/internal/credrules"
 )
 
 // PIIDetectors are the detectors of expect_column_values_to_not_contain_pii.
@@ -121,30 +123,9 @@ func ibanValid(s string) bool {
 	return ok && new(big.Int).Mod(v, big.NewInt(97)).Int64() == 1
 }
 
-// credentialPatterns are well-known secret formats, by name.
-var credentialPatterns = []struct {
-	name string
-	re   *regexp.Regexp
-}{
-	{"aws_access_key_id", regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`)},
-	{"github_token", regexp.MustCompile(`\bgh[pousr]_[A-Za-z0-9]{36,}\b`)},
-	{"slack_token", regexp.MustCompile(`\bxox[abposr]-[A-Za-z0-9\-]{10,}`)},
-	{"google_api_key", regexp.MustCompile(`\bAIza[0-9A-Za-z\-_]{35}\b`)},
-	{"stripe_key", regexp.MustCompile(`\b[sr]k_(?:live|test)_[0-9A-Za-z]{16,}\b`)},
-	{"openai_key", regexp.MustCompile(`\bsk-(?:proj-)?[A-Za-z0-9_\-]{32,}`)},
-	{"jwt", regexp.MustCompile(`\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}`)},
-	{"private_key", regexp.MustCompile(`-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----`)},
-	{"password_assignment", regexp.MustCompile(`(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token)\s*[:=]\s*["']?[^\s"']{6,}`)},
-	{"url_credentials", regexp.MustCompile(`[a-z][a-z0-9+.\-]*://[^/\s:@]+:[^/\s@]+@`)},
-}
-
-// DetectCredential returns the name of the first credential format found
-// in s, or "".
-func DetectCredential(s string) string {
-	for _, p := range credentialPatterns {
-		if p.re.MatchString(s) {
-			return p.name
-		}
-	}
-	return ""
-}
+// DetectCredential returns the ID of the rule that recognises the first
+// credential in s (for example "aws-access-key-id", "private-key",
+// "generic-secret-assignment"), or "" when there is none. The rules,
+// entropy floors and placeholder allowlist are those of the secrets
+// scanner, so this check and a scan judge a string alike.
+func DetectCredential(s string) string { return credrules.DefaultSet().Detect(s) }

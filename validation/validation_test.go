@@ -463,9 +463,15 @@ func TestPIIDetectors(t *testing.T) {
 	} {
 		require.Equal(t, tc.want, validation.DetectPII(tc.in), tc.in)
 	}
-	require.Equal(t, "aws_access_key_id", validation.DetectCredential("key AKIAIOSFODNN7EXAMPLE"))
-	require.Equal(t, "private_key", validation.DetectCredential("-----BEGIN RSA PRIVATE KEY-----"))
+	// The credential check uses the secrets scanner's rules and allowlist
+	// (the shared table is in internal/credrules): rule IDs, and the AWS
+	// documentation key is a placeholder. The key is put together at run
+	// time so that the source holds no key-shaped string.
+	require.Equal(t, "aws-access-key-id", validation.DetectCredential("key AKIA"+"Q3EGTWJZ"+"5XKPM7LR"))
+	require.Equal(t, "", validation.DetectCredential("key AKIAIOSFODNN7EXAMPLE"))
+	require.Equal(t, "private-key", validation.DetectCredential("-----BEGIN RSA PRIVATE KEY-----"))
 	require.Equal(t, "", validation.DetectCredential("the password is long"))
+	require.Equal(t, "generic-secret-assignment", validation.DetectCredential("password=hunter2hunter2"))
 }
 
 func TestJSONSchemaRefs(t *testing.T) {

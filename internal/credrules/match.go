@@ -222,7 +222,7 @@ func (s *Set) Find(buf []byte) []Match {
 				for lo > max(0, i-128) && isIdent(buf[lo-1]) {
 					lo--
 				}
-				if st, en, ok := matchAssignment(buf, lo, end, min(hi, i+512)); ok && s.accept(buf, st, en, ri) {
+				if st, en, pw, ok := matchAssignment(buf, lo, end, min(hi, i+512)); ok && s.acceptAssigned(buf, st, en, ri, pw) {
 					out = append(out, Match{st, en, r})
 				}
 			case r.Prefix:
@@ -306,20 +306,51 @@ func dropGenericOverlaps(ms []Match) []Match {
 	return out
 }
 
+// Password assignments (password = …, pwd: …) hold a secret whatever it
+// looks like, so their value needs only this length and entropy (and a
+// letter and a digit); other secret-like names (token, api_key, secret)
+// often hold identifiers, so their value must look random: the rule's
+// MinEntropy and at least 16 bytes.
+const (
+	minPasswordLen     = 8
+	minPasswordEntropy = 2.5
+	minAssignedLen     = 16
+	maxAssignedLen     = 128
+)
+
+// acceptAssigned applies the generic rule's bars to the value buf[st:en]
+// of an assignment, then the allowlists.
+func (s *Set) acceptAssigned(buf []byte, st, en, ri int, password bool) bool {
+	v := buf[st:en]
+	minLen, minH := minAssignedLen, s.rules[ri].MinEntropy
+	if password {
+		minLen, minH = minPasswordLen, minPasswordEntropy
+	}
+	if len(v) < minLen || len(v) > maxAssignedLen || !bytes.ContainsAny(v, "0123456789") || !hasLetter(v) || Entropy(v) < minH {
+		return false
+	}
+	return s.allowedAt(buf, st, en, ri)
+}
+
 // accept applies a rule's entropy floor and the allowlists to the
 // candidate secret buf[st:en].
 func (s *Set) accept(buf []byte, st, en, ri int) bool {
 	r := &s.rules[ri]
-	secret := buf[st:en]
-	if r.MinEntropy > 0 && Entropy(secret) < r.MinEntropy {
+	if s.generic[ri] {
+		// A custom pattern under the generic rule's ID.
+		return s.acceptAssigned(buf, st, en, ri, false)
+	}
+	if r.MinEntropy > 0 && Entropy(buf[st:en]) < r.MinEntropy {
 		return false
 	}
-	// The generic rule's value is matched with + rather than {16,128}:
-	// a counted repetition multiplies the regexp program and its cost.
-	if s.generic[ri] && (len(secret) < 16 || len(secret) > 128 || !bytes.ContainsAny(secret, "0123456789") || !hasLetter(secret)) {
-		return false
-	}
-	str := string(secret)
+	return s.allowedAt(buf, st, en, ri)
+}
+
+// allowedAt applies the placeholder words, the allowlist and the allow
+// comment to the secret buf[st:en].
+func (s *Set) allowedAt(buf []byte, st, en, ri int) bool {
+	r := &s.rules[ri]
+	str := string(buf[st:en])
 	if r.ID != "private-key" && isPlaceholder(str) || s.allowed(str) {
 		return false
 	}
@@ -358,10 +389,14 @@ func (s *Set) allowed(secret string) bool {
 // secretWords mark a name as holding a secret (generic rule).
 var secretWords = []string{"secret", "token", "passwd", "password", "pwd", "credential", "api_key", "apikey", "api-key", "auth_key", "authkey", "access_key", "accesskey", "private_key", "privatekey"}
 
+// passwordWords mark a name as holding a password.
+var passwordWords = []string{"passwd", "password", "pwd"}
+
 // matchAssignment is the generic rule's matcher, by hand for speed: a
 // name holding a secret word, an assignment (=, :, :=, =>), and a value;
-// it returns the value's range. The rule's Regex says the same.
-func matchAssignment(buf []byte, lo, kwEnd, hi int) (int, int, bool) {
+// it returns the value's range and whether the name is a password's. The
+// rule's Regex says the same.
+func matchAssignment(buf []byte, lo, kwEnd, hi int) (st, en int, password, ok bool) {
 	j := kwEnd
 	for j < hi && isIdent(buf[j]) {
 		j++
@@ -375,14 +410,20 @@ func matchAssignment(buf []byte, lo, kwEnd, hi int) (int, int, bool) {
 		}
 	}
 	if !found {
-		return 0, 0, false
+		return 0, 0, false, false
+	}
+	for _, w := range passwordWords {
+		if strings.Contains(name, w) {
+			password = true
+			break
+		}
 	}
 	k := j
 	for k < hi && (buf[k] == '"' || buf[k] == '\'' || buf[k] == '\\' || buf[k] == ' ' || buf[k] == '\t') {
 		k++
 	}
 	if k >= hi || (buf[k] != '=' && buf[k] != ':') {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
 	k++
 	if k < hi && (buf[k] == '=' || buf[k] == '>') {
@@ -391,14 +432,14 @@ func matchAssignment(buf []byte, lo, kwEnd, hi int) (int, int, bool) {
 	for k < hi && (buf[k] == '"' || buf[k] == '\'' || buf[k] == '\\' || buf[k] == ' ' || buf[k] == '\t') {
 		k++
 	}
-	st := k
+	st = k
 	for k < hi && isValueChar(buf[k]) {
 		k++
 	}
 	if k < hi && !strings.ContainsRune("\"'\\ \t\r,;}]", rune(buf[k])) {
-		return 0, 0, false
+		return 0, 0, false, false
 	}
-	return st, k, k > st
+	return st, k, password, k > st
 }
 
 func isIdent(c byte) bool {

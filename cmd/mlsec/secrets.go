@@ -105,41 +105,7 @@ func init() {
 		name:    "secrets scan",
 		args:    "PATH...",
 		summary: "scan files and directories for leaked credentials (exit 1 when any is found)",
-		setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
-			var allow stringList
-			fs.Var(&allow, "allow-path", "glob of paths to skip, e.g. 'testdata/*' (repeatable)")
-			return func(ctx context.Context, args []string) error {
-				if len(args) == 0 {
-					return usageError("want PATH...")
-				}
-				opts := &secrets.ScanOptions{Allowlist: secrets.Allowlist{Paths: allow}}
-				all := []secrets.Finding{}
-				var errs []error
-				for _, p := range args {
-					f, err := secrets.ScanPath(ctx, p, opts)
-					all = append(all, f...)
-					if err != nil {
-						errs = append(errs, err)
-					}
-				}
-				if e.json {
-					if err := e.printJSON(map[string]any{"findings": all}); err != nil {
-						return err
-					}
-				} else {
-					for _, f := range all {
-						fmt.Fprintln(e.stdout, f)
-					}
-				}
-				if err := errors.Join(errs...); err != nil {
-					return err
-				}
-				if len(all) > 0 {
-					return checkFailed(fmt.Errorf("%d credential(s) found", len(all)))
-				}
-				return nil
-			}
-		},
+		setup:   setupSecretsScan,
 	})
 	register(&command{
 		name:    "secrets dev-keyfile",
@@ -179,4 +145,79 @@ func cryptoCheck(err error) error {
 		return checkFailed(err)
 	}
 	return err
+}
+
+// setupSecretsScan streams findings as each file is done; paths it could
+// not scan are listed on stderr (and in the JSON), and one named on the
+// command line that is not a file or a directory (a pipe, a device) is an
+// error: a scan never says clean about what it did not read.
+func setupSecretsScan(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	var allow stringList
+	fs.Var(&allow, "allow-path", "glob of paths to skip, e.g. 'testdata/*' (repeatable)")
+	maxPerFile := fs.Int("max-findings-per-file", secrets.DefaultMaxFindingsPerFile, "findings reported per file; the rest are counted (negative: no limit)")
+	return func(ctx context.Context, args []string) error {
+		if len(args) == 0 {
+			return usageError("want PATH...")
+		}
+		if *maxPerFile == 0 {
+			return usageError("--max-findings-per-file must not be 0")
+		}
+		opts := &secrets.ScanOptions{Allowlist: secrets.Allowlist{Paths: allow}, MaxFindingsPerFile: *maxPerFile}
+		var (
+			all     = []secrets.Finding{}
+			skipped []secrets.Skipped
+			omitted []secrets.Omitted
+			found   int
+			errs    []error
+		)
+		emit := func(f secrets.Finding) error {
+			found++
+			if e.json {
+				all = append(all, f)
+				return nil
+			}
+			_, err := fmt.Fprintln(e.stdout, f)
+			return err
+		}
+		for _, p := range args {
+			sum, err := secrets.ScanPathFunc(ctx, p, opts, emit)
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if sum == nil {
+				continue
+			}
+			for _, o := range sum.Omitted {
+				found += o.Count
+				if !e.json {
+					fmt.Fprintf(e.stdout, "%s: %d more finding(s) not shown (limit %d per file)\n", o.Path, o.Count, *maxPerFile)
+				}
+			}
+			omitted = append(omitted, sum.Omitted...)
+			for _, sk := range sum.Skipped {
+				// A path named on the command line is already an error.
+				if !errors.Is(err, secrets.ErrNotScanned) {
+					fmt.Fprintln(e.stderr, sk)
+				}
+			}
+			skipped = append(skipped, sum.Skipped...)
+		}
+		if e.json {
+			out := struct {
+				Findings []secrets.Finding `json:"findings"`
+				Skipped  []secrets.Skipped `json:"skipped,omitempty"`
+				Omitted  []secrets.Omitted `json:"omitted,omitempty"`
+			}{all, skipped, omitted}
+			if err := e.printJSON(out); err != nil {
+				return err
+			}
+		}
+		if err := errors.Join(errs...); err != nil {
+			return err
+		}
+		if found > 0 {
+			return checkFailed(fmt.Errorf("%d credential(s) found", found))
+		}
+		return nil
+	}
 }

@@ -53,8 +53,23 @@
 // credential patterns from slog records ([Redactor.Handler]) and byte
 // streams ([Redactor.Writer]). [Scan] walks a directory or fs.FS in
 // parallel and reports credentials with file, line, rule and a redacted
-// match, using 32 rules ([DefaultRules]); Parquet and Arrow files on disk
-// are decoded and their string cells scanned (findings by row and column):
+// match, using 32 rules ([DefaultRules]; validation's credential check
+// uses the same rules and placeholder allowlist); Parquet and Arrow files
+// on disk are decoded and their string cells scanned (findings by row and
+// column):
 //
 //	findings, err := secrets.ScanPath(ctx, "model/", nil)
+//
+// A rule whose tokens start with a fixed prefix (AKIA, ghp_, hf_, ...) is
+// matched wherever the prefix occurs, so a key after a NUL, a '|' or the
+// length byte of a pickled string is found. [ScanPathFunc] and [ScanFunc]
+// stream findings to a callback (files in walk order) and return a
+// [ScanSummary]: the files read, the paths not read and why ([Skipped]:
+// symbolic links inside a tree are not followed; pipes, devices and
+// sockets are never opened for reading) and the findings beyond
+// [ScanOptions.MaxFindingsPerFile], which are counted, not kept. A root
+// path that is neither a file nor a directory is an error wrapping
+// [ErrNotScanned]. The file holding each job: rules.go (the rule type),
+// scan.go (walking, streaming, the summary), scan_columnar.go (Parquet and
+// Arrow cells), redact.go (the [Redactor]).
 package secrets

@@ -10,9 +10,10 @@
 // duplicate rows, conflicting labels, label proportions against a pinned
 // baseline, z-score and IQR outliers, statistics shift against a baseline
 // file pinned by SHA-256, PII (email, phone, Luhn-checked cards,
-// mod-97-checked IBANs, US SSNs) and credentials in text. [CheckTypes]
-// lists them all with their arguments; CHECKS.md beside the source is the
-// same catalogue as a page, kept equal to the code by a test.
+// mod-97-checked IBANs, US SSNs) and credentials in text (the rules of
+// the secrets scanner, see [DetectCredential]). [CheckTypes] lists them
+// all with their arguments; CHECKS.md beside the source is the same
+// catalogue as a page, kept equal to the code by a test.
 //
 // The shortest real use:
 //

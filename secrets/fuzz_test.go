@@ -107,22 +107,61 @@ func FuzzParsePKCS11URI(f *testing.F) {
 	})
 }
 
-// FuzzScan: arbitrary content never panics the scanner, and findings are
-// well-formed and redacted.
+// FuzzScan: arbitrary content never panics the scanner, findings are
+// well-formed and redacted, and a byte put before the input never hides a
+// token a prefix rule found (matching does not depend on what precedes).
 func FuzzScan(f *testing.F) {
 	g := newGen(46)
 	f.Add([]byte("token = " + "ghp_" + g.s(alnum, 36) + "\n"))
 	f.Add([]byte("-----BEGIN PRIVATE KEY-----\nMIIE\n"))
 	f.Add([]byte("password: " + g.s(alnum, 20)))
 	f.Add([]byte{0, 0xff, '\n', 'h', 'f', '_'})
+	key := "AKIA" + g.s("ABCDFGHIJKLMNOPQRSTUVWXYZ234567", 16)
+	for _, frame := range [][2]string{
+		{"\x80\x04\x95\x20\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x14", "\x94s."}, // pickle protocol 4
+		{"\x80\x02}q\x00X\x14\x00\x00\x00", "q\x01s."},                          // pickle protocol 2
+		{"(dp0\nV", "\np1\ns."},                                                 // pickle protocol 0
+		{"a|", "|b"}, {"x.", "."}, {"\x00", "\x00"}, {"\xff\xfe", ""}, {"A", "q"},
+	} {
+		f.Add([]byte(frame[0] + key + frame[1]))
+		f.Add([]byte(frame[0] + "hf_" + g.s(alnum, 34) + frame[1]))
+	}
+	prefix := map[string]bool{}
+	for _, r := range secrets.DefaultRules() {
+		prefix[r.ID] = r.Prefix
+	}
+	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fs, err := secrets.ScanReader(context.Background(), "f", bytes.NewReader(data), nil)
+		fs, err := secrets.ScanReader(ctx, "f", bytes.NewReader(data), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, x := range fs {
 			if x.Line < 1 || x.Column < 1 || !strings.HasSuffix(x.Match, secrets.Redacted) {
 				t.Fatalf("bad finding %+v", x)
+			}
+		}
+		if len(fs) > 0 && len(fs) < secrets.DefaultMaxFindingsPerFile {
+			for _, b := range []byte{0, '|', 'A', 0x14, 0xff} {
+				again, err := secrets.ScanReader(ctx, "f", bytes.NewReader(append([]byte{b}, data...)), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, x := range fs {
+					if !prefix[x.Rule] {
+						continue
+					}
+					if x.Line == 1 {
+						x.Column++
+					}
+					found := false
+					for _, y := range again {
+						found = found || y == x
+					}
+					if !found {
+						t.Fatalf("%s at %d:%d is lost when %#x precedes the input", x.Rule, x.Line, x.Column, b)
+					}
+				}
 			}
 		}
 		r := secrets.NewRedactor()

@@ -33,12 +33,16 @@
 //
 // # Signing keys
 //
-// [LoadSignerVerifier] returns a sigstore signature.SignerVerifier for an
-// awskms:// key (sigstore's AWS provider) or a pkcs11: EC/RSA key pair, so
-// model signing and provenance can use keys that never leave the KMS/HSM:
+// [LoadSigner] returns the sigstore signature.SignerVerifier that model
+// signing and provenance both take, for any key reference: a PEM key file
+// (plain or encrypted; the password comes from [KeyOptions].Password), an
+// awskms:// key (sigstore's AWS provider) or a pkcs11: EC/RSA key pair, the
+// last two never leaving their KMS or HSM. [LoadVerifier] does the same for
+// public keys and certificates:
 //
-//	sv, err := secrets.LoadSignerVerifier(ctx, "pkcs11:token=ml;object=model-key?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=/run/secrets/pin")
+//	sv, err := secrets.LoadSigner(ctx, "pkcs11:token=ml;object=model-key?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=/run/secrets/pin", nil)
 //	bundle, err := signing.Sign(ctx, "model/", sv, signing.SignOptions{})
+//	env, err := provenance.Sign(ctx, statement, sv)
 //
 // A PKCS#11 module is opened once per process and stays logged in: the
 // PKCS#11 login state is shared by every session of a process, so keep one

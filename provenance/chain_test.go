@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mlsec-dev/mlsec/provenance"
@@ -147,7 +148,7 @@ rejectUnknownParameters: true
 func (p *pipeline) datasetPolicy(t *testing.T) *provenance.Policy {
 	t.Helper()
 	return &provenance.Policy{
-		Builders:   []provenance.TrustedBuilder{{ID: "https://ci.example.com/datasets/*", Verifiers: []dsse.Verifier{p.datasetKey.verifier(t)}}},
+		Builders:   []provenance.TrustedBuilder{{ID: "https://ci.example.com/datasets/*", Verifiers: []signature.Verifier{p.datasetKey.verifier(t)}}},
 		BuildTypes: []string{provenance.BuildTypeDataset},
 		MaxAge:     provenance.Duration(720 * time.Hour),
 	}

@@ -5,9 +5,11 @@
 // trace a model back to the raw files it was trained on.
 //
 // A step records what it consumed and produced with a Recorder, and signs
-// the resulting Statement with any dsse.Signer (a key file, a KMS or an HSM
-// key through sigstore's signature.SignerVerifier):
+// the resulting Statement with sigstore's signature.SignerVerifier, the key
+// value model signing takes too (a key file, a KMS or an HSM key, as
+// secrets.LoadSigner returns it; [SignDSSE] takes DSSE signers instead):
 //
+//	signer, _ := secrets.LoadSigner(ctx, "awskms:///alias/ml-provenance", nil)
 //	rec := provenance.NewRecorder("https://ci.example.com/trainer", provenance.BuildTypeTraining)
 //	rec.SetParameter("seed", 42)
 //	rec.AddInputPath(ctx, "reviews", "data/reviews")   // a dataset version: dirHash of its manifest

@@ -12,18 +12,23 @@ import (
 	"strings"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/mlsec-dev/mlsec/internal/dssesig"
 )
 
 // Sign serializes st and signs it as a DSSE envelope with payloadType
-// PayloadType, one signature per signer. Use it with any dsse.Signer,
-// including sigstore signers (key files, KMS, PKCS#11) adapted to DSSE.
+// PayloadType, one signature per signer. The signers are sigstore's
+// signature.SignerVerifier, the same key values signing.Sign takes: a key
+// file, KMS or HSM key loaded with secrets.LoadSigner signs a model and its
+// provenance alike.
 //
-// Each signature's keyid is what the signer's KeyID returns. Verify ignores
-// keyids (DSSE makes them unauthenticated hints), but go-securesystemslib
-// verifiers, and so sigstore's and in-toto-golang's, skip a signature whose
-// keyid differs from the one they derive for their key: for envelopes that
-// any tool verifies, use signers with an empty keyid.
-func Sign(ctx context.Context, st *Statement, signers ...dsse.Signer) (*dsse.Envelope, error) {
+// Each signature carries an empty keyid. Verify ignores keyids (DSSE makes
+// them unauthenticated hints), but go-securesystemslib verifiers, and so
+// sigstore's and in-toto-golang's, skip a signature whose keyid differs from
+// the one they derive for their key, so an empty keyid is what every tool
+// verifies. To choose keyids, sign with DSSE signers through [SignDSSE].
+func Sign(ctx context.Context, st *Statement, signers ...signature.SignerVerifier) (*dsse.Envelope, error) {
 	body, err := st.Marshal()
 	if err != nil {
 		return nil, err
@@ -33,7 +38,21 @@ func Sign(ctx context.Context, st *Statement, signers ...dsse.Signer) (*dsse.Env
 
 // SignPayload signs already-serialized Statement bytes, so that bytes kept
 // from an earlier step are signed exactly as they are.
-func SignPayload(ctx context.Context, body []byte, signers ...dsse.Signer) (*dsse.Envelope, error) {
+func SignPayload(ctx context.Context, body []byte, signers ...signature.SignerVerifier) (*dsse.Envelope, error) {
+	ds := make([]dsse.Signer, 0, len(signers))
+	for _, sv := range signers {
+		d, err := dssesig.New(ctx, sv, dssesig.WithKeyID(""))
+		if err != nil {
+			return nil, fmt.Errorf("provenance: sign: %w", err)
+		}
+		ds = append(ds, d)
+	}
+	return SignDSSE(ctx, body, ds...)
+}
+
+// SignDSSE signs Statement bytes with go-securesystemslib DSSE signers,
+// whose KeyID is written into each signature as it is.
+func SignDSSE(ctx context.Context, body []byte, signers ...dsse.Signer) (*dsse.Envelope, error) {
 	if len(signers) == 0 {
 		return nil, errors.New("provenance: sign: no signer")
 	}
@@ -60,7 +79,7 @@ func Unsigned(st *Statement) (*dsse.Envelope, error) {
 
 // AddSignature adds signer's signature to env, so that several parties can
 // sign the same statement in turn for threshold verification.
-func AddSignature(ctx context.Context, env *dsse.Envelope, signer dsse.Signer) error {
+func AddSignature(ctx context.Context, env *dsse.Envelope, signer signature.SignerVerifier) error {
 	if env.PayloadType != PayloadType {
 		return &FormatError{Input: "envelope", Err: ErrPayloadType, Reason: fmt.Sprintf("%q", env.PayloadType)}
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/encoding/protojson"
 
-	"github.com/mlsec-dev/mlsec/internal/dssesig"
 	"github.com/mlsec-dev/mlsec/internal/testenv"
 	"github.com/mlsec-dev/mlsec/provenance"
 )
@@ -78,7 +77,7 @@ func TestThreshold(t *testing.T) {
 	a, b, c := newKey(t, "p256"), newKey(t, "ed25519"), newKey(t, "p384")
 	policy := &provenance.Policy{Builders: []provenance.TrustedBuilder{{
 		ID: "https://ci.example.com/trainer", Threshold: 2,
-		Verifiers: []dsse.Verifier{a.verifier(t), b.verifier(t), c.verifier(t)},
+		Verifiers: []signature.Verifier{a.verifier(t), b.verifier(t), c.verifier(t)},
 	}}}
 	env, err := provenance.Sign(ctx, trainingStatement(t), a.signer)
 	require.NoError(t, err)
@@ -110,10 +109,10 @@ func TestInteropSigstoreDSSE(t *testing.T) {
 
 	// mlsec → sigstore. The securesystemslib verifier inside sigstore skips
 	// a signature whose keyid differs from the one it derives for its key
-	// (an SSH-style fingerprint), so portable envelopes carry an empty keyid.
-	portable, err := dssesig.New(ctx, sv, dssesig.WithKeyID(""))
+	// (an SSH-style fingerprint), so Sign writes an empty keyid.
+	env, err := provenance.SignPayload(ctx, body, sv)
 	require.NoError(t, err)
-	env, err := provenance.SignPayload(ctx, body, portable)
+	require.Empty(t, env.Signatures[0].KeyID)
 	require.NoError(t, err)
 	envJSON, err := provenance.MarshalEnvelope(env)
 	require.NoError(t, err)
@@ -182,7 +181,7 @@ func TestInteropIndependentPAE(t *testing.T) {
 	ext := &dsse.Envelope{PayloadType: env.PayloadType, Payload: env.Payload, Signatures: []dsse.Signature{{Sig: base64.StdEncoding.EncodeToString(sslSig)}}}
 	v, err := provenance.VerifierFromPEM(pubOut)
 	require.NoError(t, err)
-	_, err = provenance.Verify(ctx, ext, &provenance.Policy{Builders: []provenance.TrustedBuilder{{ID: "*", Verifiers: []dsse.Verifier{v}}}}, provenance.VerifyOptions{})
+	_, err = provenance.Verify(ctx, ext, &provenance.Policy{Builders: []provenance.TrustedBuilder{{ID: "*", Verifiers: []signature.Verifier{v}}}}, provenance.VerifyOptions{})
 	require.NoError(t, err)
 }
 

@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/mlsec-dev/mlsec/provenance"
 )
@@ -26,7 +26,7 @@ func ExampleAttestations_Verify() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(store)
-	for name, s := range map[string]dsse.Signer{"training.json": signer, "z-intruder.json": intruder} {
+	for name, s := range map[string]signature.SignerVerifier{"training.json": signer, "z-intruder.json": intruder} {
 		env, err := provenance.Sign(ctx, exampleStatement(), s)
 		if err != nil {
 			log.Fatal(err)

@@ -10,17 +10,16 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/sigstore/sigstore/pkg/cryptoutils"
 	"github.com/sigstore/sigstore/pkg/signature"
-	sigdsse "github.com/sigstore/sigstore/pkg/signature/dsse"
 
 	"github.com/mlsec-dev/mlsec/provenance"
 )
 
-// exampleKey returns a fixed Ed25519 key as a DSSE signer (through sigstore's
-// adapter, as a KMS-backed signer would be) and its verifier.
-func exampleKey(seed byte) (signer dsse.Signer, publicPEM string) {
+// exampleKey returns a fixed Ed25519 key as a sigstore signer (the type
+// secrets.LoadSigner returns for a key file, a KMS or an HSM key, and that
+// signing.Sign takes too) and its PEM public key.
+func exampleKey(seed byte) (signer signature.SignerVerifier, publicPEM string) {
 	priv := ed25519.NewKeyFromSeed(append(make([]byte, 31), seed))
 	sv, err := signature.LoadED25519SignerVerifier(priv)
 	if err != nil {
@@ -30,7 +29,7 @@ func exampleKey(seed byte) (signer dsse.Signer, publicPEM string) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	return &sigdsse.SignerAdapter{SignatureSigner: sv, Pub: priv.Public()}, string(pemBytes)
+	return sv, string(pemBytes)
 }
 
 // exampleFiles writes a small dataset and model into a new directory.

@@ -23,10 +23,12 @@ import (
 	"github.com/mlsec-dev/mlsec/provenance"
 )
 
-// testKey is a key pair with its DSSE signer and PEM public key.
+// testKey is a key pair with its sigstore signer (what provenance.Sign
+// takes), the same key adapted to DSSE (for SignDSSE) and its PEM public key.
 type testKey struct {
 	priv   crypto.Signer
-	signer dsse.Signer
+	signer signature.SignerVerifier
+	dsse   dsse.Signer
 	pubPEM []byte
 }
 
@@ -51,12 +53,12 @@ func newKey(t testing.TB, kind string) *testKey {
 	require.NoError(t, err)
 	pemBytes, err := cryptoutils.MarshalPublicKeyToPEM(priv.Public())
 	require.NoError(t, err)
-	signer, err := dssesig.New(context.Background(), sv)
+	ds, err := dssesig.New(context.Background(), sv)
 	require.NoError(t, err)
-	return &testKey{priv: priv, signer: signer, pubPEM: pemBytes}
+	return &testKey{priv: priv, signer: sv, dsse: ds, pubPEM: pemBytes}
 }
 
-func (k *testKey) verifier(t testing.TB) dsse.Verifier {
+func (k *testKey) verifier(t testing.TB) signature.Verifier {
 	t.Helper()
 	v, err := provenance.VerifierFromPEM(k.pubPEM)
 	require.NoError(t, err)

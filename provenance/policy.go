@@ -2,7 +2,6 @@ package provenance
 
 import (
 	"bytes"
-	"context"
 	"crypto"
 	_ "embed"
 	"encoding/json"
@@ -14,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/xeipuuv/gojsonschema"
 	"sigs.k8s.io/yaml"
@@ -68,8 +66,9 @@ type TrustedBuilder struct {
 	// Verify loads them (key files relative to the working directory);
 	// ParsePolicy loads them once and returns them as Verifiers.
 	Keys []PublicKey `json:"keys,omitempty"`
-	// Verifiers are keys given in code, e.g. KMS-backed verifiers.
-	Verifiers []dsse.Verifier `json:"-"`
+	// Verifiers are keys given in code: sigstore verifiers, such as those
+	// secrets.LoadVerifier returns for a key file, a KMS or an HSM key.
+	Verifiers []signature.Verifier `json:"-"`
 	// Threshold is how many distinct keys must sign (default 1); a key
 	// listed twice counts once.
 	Threshold int `json:"threshold,omitempty"`
@@ -343,11 +342,11 @@ func isHex(s string) bool {
 	return true
 }
 
-// VerifierFromPEM returns a DSSE verifier for a PEM public key or
+// VerifierFromPEM returns a verifier for a PEM public key or
 // certificate (ECDSA P-256/P-384, Ed25519 or RSA PKCS#1 v1.5), with the hash
 // conventionally paired with the key: SHA-256 for P-256 and RSA, SHA-384
 // for P-384, pure Ed25519.
-func VerifierFromPEM(pem []byte) (dsse.Verifier, error) {
+func VerifierFromPEM(pem []byte) (signature.Verifier, error) {
 	pub, err := keyfile.ParsePublicKey(pem)
 	if err != nil {
 		return nil, err
@@ -355,17 +354,14 @@ func VerifierFromPEM(pem []byte) (dsse.Verifier, error) {
 	return VerifierFromPublicKey(pub)
 }
 
-// VerifierFromPublicKey wraps a public key as a DSSE verifier.
-func VerifierFromPublicKey(pub crypto.PublicKey) (dsse.Verifier, error) {
+// VerifierFromPublicKey wraps a public key as a verifier, with the hash
+// VerifierFromPEM pairs with it.
+func VerifierFromPublicKey(pub crypto.PublicKey) (signature.Verifier, error) {
 	h, err := dssesig.DefaultHash(pub)
 	if err != nil {
 		return nil, err
 	}
-	sv, err := signature.LoadVerifier(pub, h)
-	if err != nil {
-		return nil, err
-	}
-	return dssesig.NewVerifier(context.Background(), sv)
+	return signature.LoadVerifier(pub, h)
 }
 
 // matches reports whether the builder id is covered by b.ID.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mlsec-dev/mlsec/provenance"
@@ -91,7 +92,7 @@ func TestPolicyGoEqualsParsed(t *testing.T) {
 	cases := []struct {
 		name     string
 		edit     edit
-		signer   dsse.Signer
+		signer   signature.SignerVerifier
 		subjects []provenance.DigestSet
 		now      time.Time
 		envelope func(*dsse.Envelope) // changes the signed envelope

@@ -1,12 +1,14 @@
 package provenance
 
 import (
+	"context"
 	"crypto"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/mlsec-dev/mlsec/internal/dssesig"
 )
@@ -15,8 +17,10 @@ import (
 // files and the verifiers given in code all become a trustedKey here (by
 // way of VerifierFromPEM), and nowhere else.
 
-// trustedKey is one key a policy trusts, loaded.
+// trustedKey is one key a policy trusts, loaded: the caller's verifier and
+// its DSSE adapter.
 type trustedKey struct {
+	source   signature.Verifier
 	verifier dsse.Verifier
 	public   crypto.PublicKey
 }
@@ -32,14 +36,25 @@ type trustRoot struct {
 // and Verifiers. where names the builder in errors.
 func loadKeys(b *TrustedBuilder, dir, where string) ([]trustedKey, error) {
 	var out []trustedKey
-	add := func(v dsse.Verifier) {
-		pub := v.Public()
+	add := func(name string, v signature.Verifier) error {
+		if v == nil {
+			return fmt.Errorf("%s: %w: nil verifier", name, ErrMalformed)
+		}
+		dv, err := dssesig.NewVerifier(context.Background(), v)
+		if err != nil {
+			return fmt.Errorf("%s: %w: %w", name, ErrMalformed, err)
+		}
+		pub := dv.Public()
+		if pub == nil {
+			return fmt.Errorf("%s: %w: no public key", name, ErrMalformed)
+		}
 		for _, k := range out {
 			if sameKey(k.public, pub) {
-				return
+				return nil
 			}
 		}
-		out = append(out, trustedKey{verifier: v, public: pub})
+		out = append(out, trustedKey{source: v, verifier: dv, public: pub})
+		return nil
 	}
 	for j, k := range b.Keys {
 		name := fmt.Sprintf("%s.keys[%d]", where, j)
@@ -59,19 +74,21 @@ func loadKeys(b *TrustedBuilder, dir, where string) ([]trustedKey, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w: %w", name, ErrMalformed, err)
 		}
-		add(v)
+		if err := add(name, v); err != nil {
+			return nil, err
+		}
 	}
 	for j, v := range b.Verifiers {
-		if v == nil || v.Public() == nil {
-			return nil, fmt.Errorf("%s.verifiers[%d]: %w: no public key", where, j, ErrMalformed)
+		if err := add(fmt.Sprintf("%s.verifiers[%d]", where, j), v); err != nil {
+			return nil, err
 		}
-		add(v)
 	}
 	return out, nil
 }
 
-// keyID is the id Verified.KeyIDs reports for a key.
-func keyID(pub crypto.PublicKey) string {
+// KeyID is the id [Verified].KeyIDs reports for a key: the lowercase hex
+// SHA-256 of its DER SubjectPublicKeyInfo, or "" for a key that has none.
+func KeyID(pub crypto.PublicKey) string {
 	id, _ := dssesig.KeyID(pub)
 	return id
 }
@@ -93,10 +110,10 @@ func indexKey(keys []crypto.PublicKey, pub crypto.PublicKey) int {
 }
 
 // verifiers returns the root's keys as verifiers, each distinct key once.
-func (r *trustRoot) verifiers() []dsse.Verifier {
-	out := make([]dsse.Verifier, len(r.keys))
+func (r *trustRoot) verifiers() []signature.Verifier {
+	out := make([]signature.Verifier, len(r.keys))
 	for i, k := range r.keys {
-		out[i] = k.verifier
+		out[i] = k.source
 	}
 	return out
 }

@@ -189,7 +189,7 @@ func checkBuilders(in *ruleInput) (trustedSigner, []*Violation) {
 		var ids []string
 		for _, k := range r.keys {
 			if indexKey(in.signers, k.public) >= 0 {
-				ids = append(ids, keyID(k.public))
+				ids = append(ids, KeyID(k.public))
 			}
 		}
 		if len(ids) >= need {

@@ -16,8 +16,6 @@ import (
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/stretchr/testify/require"
-
-	"github.com/mlsec-dev/mlsec/internal/dssesig"
 )
 
 // Each rule step of Verify, tested on its own: a table of policies and
@@ -31,9 +29,9 @@ const (
 )
 
 type ruleKey struct {
-	signer dsse.Signer
+	signer signature.SignerVerifier
 	pub    crypto.PublicKey
-	v      dsse.Verifier
+	v      signature.Verifier
 }
 
 func newRuleKey(t *testing.T) ruleKey {
@@ -42,11 +40,9 @@ func newRuleKey(t *testing.T) ruleKey {
 	require.NoError(t, err)
 	sv, err := signature.LoadDefaultSignerVerifier(priv)
 	require.NoError(t, err)
-	s, err := dssesig.New(context.Background(), sv)
-	require.NoError(t, err)
 	v, err := VerifierFromPublicKey(priv.Public())
 	require.NoError(t, err)
-	return ruleKey{signer: s, pub: priv.Public(), v: v}
+	return ruleKey{signer: sv, pub: priv.Public(), v: v}
 }
 
 // ruleStatement is a training statement finished an hour before ruleNow.
@@ -81,7 +77,7 @@ func runRule(t *testing.T, rule func(*ruleInput) []*Violation, cases []ruleCase)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			p := c.policy
-			p.Builders = []TrustedBuilder{{ID: "*", Verifiers: []dsse.Verifier{k.v}}}
+			p.Builders = []TrustedBuilder{{ID: "*", Verifiers: []signature.Verifier{k.v}}}
 			cp, err := compilePolicy(&p, "", "policy")
 			require.NoError(t, err)
 			st := ruleStatement(t)
@@ -150,7 +146,7 @@ func TestRuleSignature(t *testing.T) {
 	renamed.Signatures[0].KeyID = "someone-else"
 	tampered := sign(a)
 	tampered.Payload = base64.StdEncoding.EncodeToString(append(body[:len(body)-1:len(body)-1], ' ', '}'))
-	policy := &Policy{Builders: []TrustedBuilder{{ID: "x", Verifiers: []dsse.Verifier{a.v}}, {ID: "y", Verifiers: []dsse.Verifier{b.v, a.v}}}}
+	policy := &Policy{Builders: []TrustedBuilder{{ID: "x", Verifiers: []signature.Verifier{a.v}}, {ID: "y", Verifiers: []signature.Verifier{b.v, a.v}}}}
 	for _, tc := range []struct {
 		name    string
 		env     *dsse.Envelope
@@ -240,9 +236,9 @@ func TestRuleStatement(t *testing.T) {
 
 func TestRuleBuilders(t *testing.T) {
 	a, b, c := newRuleKey(t), newRuleKey(t), newRuleKey(t)
-	trainer := TrustedBuilder{ID: "https://ci.example.com/trainer", Verifiers: []dsse.Verifier{a.v}}
-	prefix := TrustedBuilder{ID: "https://ci.example.com/*", Verifiers: []dsse.Verifier{b.v}}
-	pair := TrustedBuilder{ID: "https://ci.example.com/trainer", Threshold: 2, Verifiers: []dsse.Verifier{a.v, b.v, c.v}}
+	trainer := TrustedBuilder{ID: "https://ci.example.com/trainer", Verifiers: []signature.Verifier{a.v}}
+	prefix := TrustedBuilder{ID: "https://ci.example.com/*", Verifiers: []signature.Verifier{b.v}}
+	pair := TrustedBuilder{ID: "https://ci.example.com/trainer", Threshold: 2, Verifiers: []signature.Verifier{a.v, b.v, c.v}}
 	for _, tc := range []struct {
 		name      string
 		builders  []TrustedBuilder
@@ -256,7 +252,7 @@ func TestRuleBuilders(t *testing.T) {
 		{name: "prefix id", builders: []TrustedBuilder{prefix}, signers: []crypto.PublicKey{b.pub}, want: prefix.ID},
 		{name: "second entry for the same id", builders: []TrustedBuilder{trainer, prefix}, signers: []crypto.PublicKey{b.pub}, want: prefix.ID},
 		{name: "untrusted id", builders: []TrustedBuilder{trainer}, builderID: "https://laptop.example.com/x", signers: []crypto.PublicKey{a.pub}, reason: `builder.id "https://laptop.example.com/x" is not a trusted builder`},
-		{name: "key of another builder", builders: []TrustedBuilder{trainer, {ID: "https://ci.example.com/datasets", Verifiers: []dsse.Verifier{b.v}}}, signers: []crypto.PublicKey{b.pub}, reason: `0 of 1 required keys of "https://ci.example.com/trainer" signed`},
+		{name: "key of another builder", builders: []TrustedBuilder{trainer, {ID: "https://ci.example.com/datasets", Verifiers: []signature.Verifier{b.v}}}, signers: []crypto.PublicKey{b.pub}, reason: `0 of 1 required keys of "https://ci.example.com/trainer" signed`},
 		{name: "threshold met", builders: []TrustedBuilder{pair}, signers: []crypto.PublicKey{c.pub, a.pub}, want: pair.ID},
 		{name: "threshold short", builders: []TrustedBuilder{pair}, signers: []crypto.PublicKey{a.pub}, reason: `1 of 2 required keys of "https://ci.example.com/trainer" signed`},
 		{name: "other predicate type, any entry", builders: []TrustedBuilder{trainer, prefix}, other: true, signers: []crypto.PublicKey{b.pub}, want: prefix.ID},
@@ -405,7 +401,7 @@ func TestVerifyComposesRules(t *testing.T) {
 	env, err := Sign(ctx, st, k.signer)
 	require.NoError(t, err)
 	p := &Policy{
-		Builders:   []TrustedBuilder{{ID: "https://ci.example.com/other", Verifiers: []dsse.Verifier{k.v}}},
+		Builders:   []TrustedBuilder{{ID: "https://ci.example.com/other", Verifiers: []signature.Verifier{k.v}}},
 		BuildTypes: []string{BuildTypeTraining},
 		MaxAge:     Duration(time.Minute),
 	}
@@ -419,7 +415,7 @@ func TestVerifyComposesRules(t *testing.T) {
 	require.Equal(t, []string{RuleBuilder, RuleBuildType, RuleSubject, RuleMaxAge, "externalParameters.schema"}, rules)
 
 	other := newRuleKey(t)
-	p.Builders[0].Verifiers = []dsse.Verifier{other.v}
+	p.Builders[0].Verifiers = []signature.Verifier{other.v}
 	_, err = Verify(ctx, env, p, VerifyOptions{Now: ruleNow})
 	require.True(t, errors.As(err, &ve))
 	require.Len(t, ve.Violations, 1)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 
-	"github.com/mlsec-dev/mlsec/internal/dssesig"
 	"github.com/mlsec-dev/mlsec/internal/hashing"
 	"github.com/mlsec-dev/mlsec/provenance"
 )
@@ -152,17 +151,14 @@ func setupProvenanceRecord(fs *flag.FlagSet, e *env) func(context.Context, []str
 			if err != nil {
 				return err
 			}
-			// An empty keyid keeps the envelope verifiable by every DSSE
-			// implementation; trust never depends on it.
-			signer, err := dssesig.New(ctx, sv, dssesig.WithKeyID(""))
+			if envl, err = provenance.Sign(ctx, st, sv); err != nil {
+				return err
+			}
+			pub, err := sv.PublicKey()
 			if err != nil {
 				return err
 			}
-			if envl, err = provenance.Sign(ctx, st, signer); err != nil {
-				return err
-			}
-			id, _ := dssesig.KeyID(signer.Public())
-			signed = "signed by key " + id[:16]
+			signed = "signed by key " + provenance.KeyID(pub)[:16]
 		} else if envl, err = provenance.Unsigned(st); err != nil {
 			return err
 		}
@@ -256,11 +252,7 @@ func (f *policyFlags) load(ctx context.Context) (*provenance.Policy, error) {
 			if err != nil {
 				return nil, err
 			}
-			v, err := dssesig.NewVerifier(ctx, sv)
-			if err != nil {
-				return nil, fmt.Errorf("key %s: %w", k, err)
-			}
-			b.Verifiers = append(b.Verifiers, v)
+			b.Verifiers = append(b.Verifiers, sv)
 		}
 		if *f.threshold < 1 || *f.threshold > len(b.Verifiers) {
 			return nil, usageError("--threshold %d: want 1 to %d", *f.threshold, len(b.Verifiers))

@@ -11,11 +11,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/sigstore/sigstore/pkg/signature/options"
 
-	"github.com/mlsec-dev/mlsec/internal/dssesig"
+	"github.com/mlsec-dev/mlsec/secrets"
 )
 
 // pipelineKey is the key the pipeline signs with: model signatures,
@@ -23,10 +22,8 @@ import (
 type pipelineKey struct {
 	// where says where the private key lives, for the step line.
 	where string
-	// sv signs (OMS model signatures take a sigstore SignerVerifier).
+	// sv signs model signatures, provenance and test results alike.
 	sv signature.SignerVerifier
-	// dsse is sv adapted to DSSE, for attestations.
-	dsse dsse.SignerVerifier
 	// pubPath is the PEM public key the deploy policy trusts.
 	pubPath string
 }
@@ -65,7 +62,7 @@ func localKey(ctx context.Context, dir string) (*pipelineKey, error) {
 	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
 		return nil, err
 	}
-	sv, err := dssesig.FromCryptoSigner(priv)
+	sv, err := secrets.LoadSigner(ctx, keyPath, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -73,10 +70,6 @@ func localKey(ctx context.Context, dir string) (*pipelineKey, error) {
 }
 
 func newPipelineKey(ctx context.Context, sv signature.SignerVerifier, dir, where string) (*pipelineKey, error) {
-	ds, err := dssesig.New(ctx, sv)
-	if err != nil {
-		return nil, err
-	}
 	pub, err := sv.PublicKey(options.WithContext(ctx))
 	if err != nil {
 		return nil, err
@@ -89,5 +82,5 @@ func newPipelineKey(ctx context.Context, sv signature.SignerVerifier, dir, where
 	if err := os.WriteFile(pubPath, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644); err != nil {
 		return nil, err
 	}
-	return &pipelineKey{where: where, sv: sv, dsse: ds, pubPath: pubPath}, nil
+	return &pipelineKey{where: where, sv: sv, pubPath: pubPath}, nil
 }

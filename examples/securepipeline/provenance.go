@@ -131,7 +131,7 @@ func (p *pipeline) recordTraining(ctx context.Context, c *candidate) (string, er
 }
 
 func (p *pipeline) signStatement(ctx context.Context, st *provenance.Statement, path string) error {
-	env, err := provenance.Sign(ctx, st, p.key.dsse)
+	env, err := provenance.Sign(ctx, st, p.key.sv)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
-	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 
 	"github.com/mlsec-dev/mlsec/provenance"
 	"github.com/mlsec-dev/mlsec/validation"
@@ -88,11 +87,7 @@ func (p *pipeline) signInToto(ctx context.Context, st any, path string) error {
 	if err != nil {
 		return err
 	}
-	signer, err := dsse.NewEnvelopeSigner(p.key.dsse)
-	if err != nil {
-		return err
-	}
-	env, err := signer.SignPayload(ctx, provenance.PayloadType, body)
+	env, err := provenance.SignPayload(ctx, body, p.key.sv)
 	if err != nil {
 		return err
 	}

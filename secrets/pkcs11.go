@@ -6,7 +6,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -17,6 +16,8 @@ import (
 
 	"github.com/ThalesGroup/crypto11"
 	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/mlsec-dev/mlsec/internal/dssesig"
 )
 
 // PKCS#11 contexts are cached per module, token and PIN for the life of
@@ -151,13 +152,12 @@ func (k *pkcs11KEK) DecryptWithContext(ctx context.Context, ct, ad []byte) ([]by
 	return pt, nil
 }
 
-// hsmSigner is a sigstore SignerVerifier over a private key that stays in
-// the token; verification is done in software with its public key.
+// hsmSigner signs with a private key that stays in the token, through the
+// one crypto.Signer adapter (dssesig.FromCryptoSigner, which also picks the
+// hash for the key), and names the key URI in signing errors.
 type hsmSigner struct {
-	uri    string
-	signer crypto.Signer
-	hash   crypto.Hash
-	signature.Verifier
+	uri string
+	signature.SignerVerifier
 }
 
 func loadPKCS11Signer(ctx context.Context, u *PKCS11URI) (signature.SignerVerifier, error) {
@@ -176,34 +176,22 @@ func loadPKCS11Signer(ctx context.Context, u *PKCS11URI) (signature.SignerVerifi
 }
 
 func newHSMSigner(uri string, s crypto.Signer) (*hsmSigner, error) {
-	pub := s.Public()
-	hash := crypto.SHA256
-	switch p := pub.(type) {
-	case *ecdsa.PublicKey:
-		switch p.Curve {
-		case elliptic.P384():
-			hash = crypto.SHA384
-		case elliptic.P521():
-			hash = crypto.SHA512
-		}
-	case *rsa.PublicKey:
+	switch pub := s.Public().(type) {
+	case *ecdsa.PublicKey, *rsa.PublicKey:
 	default:
 		return nil, fmt.Errorf("secrets: signer %s: unsupported key type %T", uri, pub)
 	}
-	v, err := signature.LoadVerifier(pub, hash)
+	sv, err := dssesig.FromCryptoSigner(s)
 	if err != nil {
 		return nil, fmt.Errorf("secrets: signer %s: %w", uri, err)
 	}
-	return &hsmSigner{uri: uri, signer: s, hash: hash, Verifier: v}, nil
+	return &hsmSigner{uri: uri, SignerVerifier: sv}, nil
 }
 
+// SignMessage signs in the token; RSA keys sign PKCS#1 v1.5, which
+// sigstore's verifier checks.
 func (h *hsmSigner) SignMessage(message io.Reader, opts ...signature.SignOption) ([]byte, error) {
-	digest, hf, err := signature.ComputeDigestForSigning(message, h.hash, []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512}, opts...)
-	if err != nil {
-		return nil, fmt.Errorf("secrets: signer %s: %w", h.uri, err)
-	}
-	// RSA keys sign PKCS#1 v1.5, which sigstore's LoadVerifier checks.
-	sig, err := h.signer.Sign(rand.Reader, digest, hf)
+	sig, err := h.SignerVerifier.SignMessage(message, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("secrets: signer %s: PKCS#11 sign: %w", h.uri, err)
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"slices"
 
+	"github.com/mlsec-dev/mlsec/internal/dssesig"
 	"github.com/mlsec-dev/mlsec/internal/hashing"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/sigstore/sigstore/pkg/signature/options"
@@ -195,14 +196,14 @@ func verifyWithChain(b *bundle, payload, sig []byte, roots *x509.CertPool) (*x50
 	return nil, bundleErr(RuleSignature, "does not verify with the signing certificate's key")
 }
 
+// curveHash is the hash OMS pairs with the certificate key's curve: the
+// one table of key to hash, dssesig.DefaultHash.
 func curveHash(pub *ecdsa.PublicKey) crypto.Hash {
-	switch pub.Curve.Params().BitSize {
-	case 384:
-		return crypto.SHA384
-	case 521:
-		return crypto.SHA512
+	h, err := dssesig.DefaultHash(pub)
+	if err != nil {
+		return crypto.SHA256
 	}
-	return crypto.SHA256
+	return h
 }
 
 // checkModel re-hashes the model as the signature says it was hashed and

@@ -88,10 +88,6 @@ type cryptoSignerVerifier struct {
 }
 
 func (c *cryptoSignerVerifier) SignMessage(message io.Reader, opts ...signature.SignOption) ([]byte, error) {
-	var digest []byte
-	for _, o := range opts {
-		o.ApplyDigest(&digest)
-	}
 	if c.hash == 0 {
 		msg, err := io.ReadAll(message)
 		if err != nil {
@@ -99,14 +95,13 @@ func (c *cryptoSignerVerifier) SignMessage(message io.Reader, opts ...signature.
 		}
 		return c.s.Sign(rand.Reader, msg, crypto.Hash(0))
 	}
-	if digest == nil {
-		h := c.hash.New()
-		if _, err := io.Copy(h, message); err != nil {
-			return nil, err
-		}
-		digest = h.Sum(nil)
+	// A caller may pass a precomputed digest (options.WithDigest) or ask for
+	// another SHA-2 hash; both are checked as sigstore's own signers do.
+	digest, hf, err := signature.ComputeDigestForSigning(message, c.hash, []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512}, opts...)
+	if err != nil {
+		return nil, err
 	}
-	return c.s.Sign(rand.Reader, digest, c.hash)
+	return c.s.Sign(rand.Reader, digest, hf)
 }
 
 func (c *cryptoSignerVerifier) PublicKey(...signature.PublicKeyOption) (crypto.PublicKey, error) {

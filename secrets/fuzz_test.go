@@ -3,9 +3,12 @@ package secrets_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/stretchr/testify/require"
 
 	"github.com/mlsec-dev/mlsec/secrets"
 )
@@ -77,34 +80,89 @@ func FuzzParseRef(f *testing.F) {
 	})
 }
 
-// FuzzParsePKCS11URI: never panics, never shows a pin-value.
+// FuzzParsePKCS11URI: never panics, never shows a pin-value, wherever
+// the URI puts it: in the query (where RFC 7512 has it), in the path, or
+// after a stray '&' with no '?'.
 func FuzzParsePKCS11URI(f *testing.F) {
 	for _, s := range []string{
 		"pkcs11:token=a;object=b?pin-value=1234",
 		"pkcs11:token=a%20b;id=%01%02;type=private?module-path=/x.so&pin-source=file:/p",
 		"pkcs11:slot-id=0;object=k", "pkcs11:token=a;token=b", "pkcs11:%zz", "pkcs11:",
+		"pkcs11:token=ml;object=kek", "pkcs11:token=ml;type=private",
 	} {
-		f.Add(s, "1234")
+		for where := byte(0); where < 4; where++ {
+			f.Add(s, "1234", where)
+		}
 	}
-	f.Fuzz(func(t *testing.T, s, pin string) {
+	f.Fuzz(func(t *testing.T, s, pin string, where byte) {
 		if len(pin) < 6 || strings.ContainsAny(pin, "&#%?;=") {
 			pin = "pin-" + pin + "-value"
 		}
-		uri := s + "?pin-value=" + pin
-		if strings.Contains(s, "?") {
-			uri = s + "&pin-value=" + pin
-		}
-		u, err := secrets.ParsePKCS11URI(uri)
-		if err != nil {
-			if strings.Contains(err.Error(), pin) && !strings.Contains(s, pin) {
-				t.Fatalf("error shows the PIN: %v", err)
+		var uri string
+		switch where % 4 {
+		case 0: // the query, where it belongs
+			uri = s + "?pin-value=" + pin
+			if strings.Contains(s, "?") {
+				uri = s + "&pin-value=" + pin
 			}
-			return
+		case 1: // a path attribute
+			uri = s + ";pin-value=" + pin
+		case 2: // after '&' with no '?'
+			uri = s + "&pin-value=" + pin
+		default: // percent-encoded name in the path
+			uri = s + ";pin%2Dvalue=" + pin
 		}
-		if strings.Contains(u.String(), pin) && !strings.Contains(s, pin) {
-			t.Fatalf("String shows the PIN: %v", u)
+		if strings.Contains(s, pin) {
+			return // the PIN is also in the URI as something else
+		}
+		for _, shown := range pinShowingForms(uri) {
+			if strings.Contains(shown, pin) {
+				t.Fatalf("%q shows the PIN: %s", uri, shown)
+			}
 		}
 	})
+}
+
+// pinShowingForms are the strings a PKCS#11 URI can reach: the parse
+// error, String, GoString, and the errors of loading a key or KEK from it.
+func pinShowingForms(uri string) []string {
+	var out []string
+	u, err := secrets.ParsePKCS11URI(uri)
+	if err != nil {
+		out = append(out, err.Error())
+	} else {
+		out = append(out, u.String(), u.GoString(), fmt.Sprintf("%v %+v", u, u))
+	}
+	ctx := context.Background()
+	if _, err := secrets.OpenKEK(ctx, uri); err != nil {
+		out = append(out, err.Error())
+	}
+	// A reference that is not a key URI is a file path, and errors name it.
+	if strings.HasPrefix(uri, secrets.SchemePKCS11) {
+		if _, err := secrets.LoadSigner(ctx, uri, nil); err != nil {
+			out = append(out, err.Error())
+		}
+	}
+	return out
+}
+
+func TestPKCS11PINNeverShown(t *testing.T) {
+	const pin = "s3cr3t-PIN-4242"
+	for _, uri := range []string{
+		"pkcs11:token=ml;object=kek;pin-value=" + pin + "?module-path=/nonexistent/module.so",
+		"pkcs11:token=ml;object=kek&pin-value=" + pin,
+		"pkcs11:token=ml;object=kek;pin-value=" + pin,
+		"pkcs11:token=ml;type=private&pin-value=" + pin,
+		"pkcs11:token=ml;slot-id=x&pin-value=" + pin,
+		"pkcs11:token=ml;object=kek?module-path=/nonexistent/module.so&pin-value=" + pin,
+		"pkcs11:token=ml;pin%2Dvalue=" + pin + ";object=k",
+	} {
+		forms := pinShowingForms(uri)
+		require.NotEmpty(t, forms)
+		for _, shown := range forms {
+			require.NotContains(t, shown, pin, uri)
+		}
+	}
 }
 
 // FuzzScan: arbitrary content never panics the scanner, findings are

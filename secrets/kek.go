@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/tink-crypto/tink-go/v2/tink"
@@ -76,10 +77,11 @@ var ErrUnsupportedScheme = errors.New("unsupported key URI scheme")
 // query of a pkcs11: URI (pin-value) and any userinfo.
 func redactURI(uri string) string {
 	if strings.HasPrefix(uri, SchemePKCS11) {
-		if i := strings.IndexByte(uri, '?'); i >= 0 {
-			return uri[:i] + "?[REDACTED]"
-		}
-		return uri
+		return redactPKCS11(uri)
+	}
+	// Not a PKCS#11 URI, but written like one: print nothing from the PIN on.
+	if i := pinAttr.FindStringIndex(uri); i != nil {
+		return uri[:i[0]] + Redacted
 	}
 	if i := strings.Index(uri, "://"); i >= 0 {
 		rest := uri[i+3:]
@@ -95,6 +97,48 @@ func redactURI(uri string) string {
 		return uri[:200] + "..."
 	}
 	return uri
+}
+
+// pinAttr finds a pin-value attribute, percent-encoded or not.
+var pinAttr = regexp.MustCompile(`(?i)pin(-|%2d)value`)
+
+// redactPKCS11 prints a PKCS#11 URI (RFC 7512) without its PIN: the query
+// part, where pin-value and pin-source belong, is dropped whole, and in the
+// path part every attribute named pin-value (percent-encoded or not,
+// separated by ';' or by a stray '&') loses its value. Parsing the URI
+// rather than searching for "?" means a PIN in the wrong place is never
+// printed either.
+func redactPKCS11(uri string) string {
+	path, query, hasQuery := strings.Cut(uri[len(SchemePKCS11):], "?")
+	var b strings.Builder
+	b.WriteString(SchemePKCS11)
+	for i, attr := range strings.Split(path, ";") {
+		if i > 0 {
+			b.WriteByte(';')
+		}
+		for j, part := range strings.Split(attr, "&") {
+			if j > 0 {
+				b.WriteByte('&')
+			}
+			name, _, hasValue := strings.Cut(part, "=")
+			if decoded, err := pctDecode(name); err == nil {
+				name = decoded
+			}
+			if strings.EqualFold(strings.TrimSpace(name), "pin-value") || !hasValue && strings.Contains(strings.ToLower(part), "pin") {
+				b.WriteString("pin-value=" + Redacted)
+				continue
+			}
+			b.WriteString(part)
+		}
+	}
+	if hasQuery && query != "" {
+		b.WriteString("?" + Redacted)
+	}
+	out := b.String()
+	if len(out) > 200 {
+		out = out[:200] + "..."
+	}
+	return out
 }
 
 // checkCtx returns ctx's error, wrapped to name the key.

@@ -58,6 +58,14 @@ func ParsePKCS11URI(s string) (*PKCS11URI, error) {
 			if !ok || k == "" {
 				return fail("path attribute %q is not name=value", truncate(attr))
 			}
+			if strings.Contains(attr, "&") {
+				// A query attribute (a PIN, say) written without its '?':
+				// say so without printing it.
+				return fail("path attribute %q holds '&': query attributes (module-path, pin-source, pin-value) follow '?'", k)
+			}
+			if strings.EqualFold(k, "pin-value") || strings.EqualFold(k, "pin-source") || strings.EqualFold(k, "module-path") {
+				return fail("%s is a query attribute: put it after '?'", strings.ToLower(k))
+			}
 			if seen[k] {
 				return fail("path attribute %q given twice", k)
 			}
@@ -145,7 +153,13 @@ func (u *PKCS11URI) pin() (string, error) {
 	case u.PINSource != "":
 		b, err := os.ReadFile(u.PINSource)
 		if err != nil {
-			return "", fmt.Errorf("secrets: %s: pin-source: %w", u, err)
+			// The file's name stays out of the message: a URI that is
+			// malformed enough can carry a PIN inside it.
+			var pe *os.PathError
+			if errors.As(err, &pe) {
+				err = pe.Err
+			}
+			return "", fmt.Errorf("secrets: %s: pin-source file: %w", u, err)
 		}
 		return strings.TrimRight(string(b), "\r\n"), nil
 	case os.Getenv(EnvPKCS11PIN) != "":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"regexp"
 	"strings"
 
@@ -41,7 +42,11 @@ const (
 //
 // AWS credentials, region and endpoint come from the AWS SDK's usual
 // environment and files (AWS_REGION, AWS_ENDPOINT_URL_KMS, ...).
-func OpenKEK(ctx context.Context, uri string) (KEK, error) {
+func OpenKEK(ctx context.Context, uri string, opts ...KEKOption) (KEK, error) {
+	cfg := kekConfig{logger: slog.Default()}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	switch {
 	case strings.HasPrefix(uri, SchemeAWSKMS):
 		return openAWSKEK(ctx, uri)
@@ -52,12 +57,30 @@ func OpenKEK(ctx context.Context, uri string) (KEK, error) {
 		}
 		return openPKCS11KEK(ctx, pu)
 	case strings.HasPrefix(uri, SchemeInsecureKeyFile):
-		return openInsecureKEK(strings.TrimPrefix(uri, SchemeInsecureKeyFile))
+		return openInsecureKEK(strings.TrimPrefix(uri, SchemeInsecureKeyFile), cfg.logger)
 	}
 	return nil, fmt.Errorf("secrets: KEK %q: %w", redactURI(uri), ErrUnsupportedScheme)
 }
 
-// OpenKEKs opens every URI in uris, in order.
+// KEKOption configures [OpenKEK].
+type KEKOption func(*kekConfig)
+
+type kekConfig struct {
+	logger *slog.Logger
+}
+
+// WithLogger sends the package's warnings (an insecure development KEK in
+// use) to l instead of slog.Default; nil discards them.
+func WithLogger(l *slog.Logger) KEKOption {
+	return func(c *kekConfig) {
+		if l == nil {
+			l = slog.New(slog.DiscardHandler)
+		}
+		c.logger = l
+	}
+}
+
+// OpenKEKs opens every URI in uris, in order, with the default options.
 func OpenKEKs(ctx context.Context, uris ...string) ([]KEK, error) {
 	keks := make([]KEK, 0, len(uris))
 	for _, u := range uris {

@@ -46,7 +46,7 @@ func GenerateInsecureKeyFile(path string) (string, error) {
 	return SchemeInsecureKeyFile + abs, nil
 }
 
-func openInsecureKEK(path string) (KEK, error) {
+func openInsecureKEK(path string, logger *slog.Logger) (KEK, error) {
 	uri := SchemeInsecureKeyFile + path
 	if path == "" {
 		return nil, fmt.Errorf("secrets: KEK %q: missing key file path", uri)
@@ -64,7 +64,7 @@ func openInsecureKEK(path string) (KEK, error) {
 	if err != nil {
 		return nil, fmt.Errorf("secrets: KEK %s: not an AEAD keyset: %w", uri, err)
 	}
-	slog.Warn("secrets: using an insecure local key file as KEK; for development only, not for production", "kek", uri)
+	logger.Warn("secrets: using an insecure local key file as KEK; for development only, not for production", "kek", uri)
 	return &insecureKEK{uri: uri, a: a}, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
+	"log/slog"
 	"math/big"
 	"os"
 	"os/exec"
@@ -175,4 +176,30 @@ func TestLoadVerifierCertificateAndRefusals(t *testing.T) {
 	require.ErrorIs(t, err, secrets.ErrNotKeyFile, "a named pipe is refused, not waited on")
 	_, err = secrets.LoadSigner(ctx, "gcpkms://projects/p/keys/k", nil)
 	require.ErrorIs(t, err, secrets.ErrUnsupportedScheme)
+}
+
+// The insecure development KEK warns on the caller's logger, not on
+// slog.Default, and WithLogger(nil) silences it.
+func TestOpenKEKLogsToCallersLogger(t *testing.T) {
+	ctx := context.Background()
+	uri, err := secrets.GenerateInsecureKeyFile(filepath.Join(t.TempDir(), "kek.json"))
+	require.NoError(t, err)
+
+	var global, mine bytes.Buffer
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&global, nil)))
+	defer slog.SetDefault(prev)
+
+	_, err = secrets.OpenKEK(ctx, uri, secrets.WithLogger(slog.New(slog.NewTextHandler(&mine, nil))))
+	require.NoError(t, err)
+	require.Contains(t, mine.String(), "insecure local key file")
+	require.Empty(t, global.String())
+
+	_, err = secrets.OpenKEK(ctx, uri, secrets.WithLogger(nil))
+	require.NoError(t, err)
+	require.Empty(t, global.String())
+
+	_, err = secrets.OpenKEK(ctx, uri)
+	require.NoError(t, err)
+	require.Contains(t, global.String(), "insecure local key file", "without an option the warning still reaches slog.Default")
 }

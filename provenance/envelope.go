@@ -9,12 +9,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/mlsec-dev/mlsec/internal/dssesig"
+	"github.com/mlsec-dev/mlsec/internal/intoto"
 )
 
 // Sign serializes st and signs it as a DSSE envelope with payloadType
@@ -95,81 +95,28 @@ func AddSignature(ctx context.Context, env *dsse.Envelope, signer signature.Sign
 	return nil
 }
 
-// envelopeJSON mirrors dsse.Envelope with pointers, to tell a missing field
-// from an empty one.
-type envelopeJSON struct {
-	PayloadType *string           `json:"payloadType"`
-	Payload     *string           `json:"payload"`
-	Signatures  *[]dsse.Signature `json:"signatures"`
-}
-
-// ParseEnvelope parses a DSSE JSON envelope. It checks the shape only:
-// signatures and payloadType are checked by Verify.
+// ParseEnvelope parses a DSSE JSON envelope. It checks the shape only
+// (every field present, base64 that decodes, at most MaxSignatures
+// signatures): signatures and payloadType are checked by Verify. A payload
+// or signature in unpadded base64 is re-encoded in standard base64, which
+// leaves the signed bytes as they are.
 func ParseEnvelope(data []byte) (*dsse.Envelope, error) {
 	return parseEnvelope("envelope", data)
 }
 
+// MaxSignatures is the most signatures an envelope may carry (64): each
+// one may cost a verification per trusted key, so an envelope of
+// thousands of signatures by an unknown key is refused as it is read.
+const MaxSignatures = intoto.MaxSignatures
+
 func parseEnvelope(input string, data []byte) (*dsse.Envelope, error) {
-	if err := checkJSON(input, data); err != nil {
-		return nil, err
-	}
-	return parseEnvelopeChecked(input, data)
-}
-
-// parseEnvelopeChecked is parseEnvelope for data that passed checkJSON.
-func parseEnvelopeChecked(input string, data []byte) (*dsse.Envelope, error) {
-	var e envelopeJSON
-	if err := unmarshal(input, data, &e); err != nil {
-		return nil, err
-	}
-	return envelopeFrom(input, &e)
-}
-
-// envelopeFrom checks a decoded envelope has every field DSSE requires.
-func envelopeFrom(input string, e *envelopeJSON) (*dsse.Envelope, error) {
-	var missing []string
-	if e.PayloadType == nil {
-		missing = append(missing, "payloadType")
-	}
-	if e.Payload == nil {
-		missing = append(missing, "payload")
-	}
-	if e.Signatures == nil {
-		missing = append(missing, "signatures")
-	}
-	if len(missing) > 0 {
-		return nil, &FormatError{Input: input, Err: ErrMalformed, Reason: "not a DSSE envelope: missing " + strings.Join(missing, ", ")}
-	}
-	env := &dsse.Envelope{PayloadType: *e.PayloadType, Payload: *e.Payload, Signatures: *e.Signatures}
-	if _, err := env.DecodeB64Payload(); err != nil {
-		return nil, &FormatError{Input: input, Err: ErrMalformed, Reason: "payload is not base64"}
-	}
-	for i, s := range env.Signatures {
-		if _, err := decodeB64(s.Sig); err != nil {
-			return nil, &FormatError{Input: input, Err: ErrMalformed, Reason: fmt.Sprintf("signature %d is not base64", i)}
-		}
-	}
-	return env, nil
-}
-
-// decodeB64 accepts standard and URL-safe base64, as DSSE
-// requires of verifiers.
-func decodeB64(s string) ([]byte, error) {
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding} {
-		if b, err := enc.DecodeString(s); err == nil {
-			return b, nil
-		}
-	}
-	return nil, errors.New("not base64")
+	env, err := intoto.ParseEnvelope(data)
+	return env, formatError(input, err)
 }
 
 // MarshalEnvelope returns the JSON form of env.
 func MarshalEnvelope(env *dsse.Envelope) ([]byte, error) {
-	e := *env
-	if e.Signatures == nil {
-		e.Signatures = []dsse.Signature{}
-	}
-	return json.Marshal(&e)
+	return intoto.MarshalEnvelope(env)
 }
 
 // WriteJSONL writes envelopes as an in-toto attestation bundle: JSON Lines,
@@ -217,38 +164,7 @@ func ReadJSONL(input string, r io.Reader) ([]*dsse.Envelope, error) {
 }
 
 // BundleMediaType is the media type of a Sigstore bundle v0.3.
-const BundleMediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
-
-// sigstoreBundle is the JSON (protojson) form of a Sigstore bundle v0.3 that
-// carries a DSSE envelope signed by a public key: verificationMaterial
-// names the key by hint; there is no certificate and no log entry.
-type sigstoreBundle struct {
-	MediaType            string               `json:"mediaType"`
-	VerificationMaterial verificationMaterial `json:"verificationMaterial"`
-	DSSEEnvelope         *bundleEnvelope      `json:"dsseEnvelope,omitempty"`
-	MessageSignature     json.RawMessage      `json:"messageSignature,omitempty"`
-}
-
-type verificationMaterial struct {
-	PublicKey *struct {
-		Hint string `json:"hint"`
-	} `json:"publicKey,omitempty"`
-	Certificate               json.RawMessage   `json:"certificate,omitempty"`
-	X509CertificateChain      json.RawMessage   `json:"x509CertificateChain,omitempty"`
-	TlogEntries               []json.RawMessage `json:"tlogEntries"`
-	TimestampVerificationData json.RawMessage   `json:"timestampVerificationData,omitempty"`
-}
-
-type bundleEnvelope struct {
-	Payload     string            `json:"payload"`
-	PayloadType string            `json:"payloadType"`
-	Signatures  []bundleSignature `json:"signatures"`
-}
-
-type bundleSignature struct {
-	Sig   string `json:"sig"`
-	KeyID string `json:"keyid,omitempty"`
-}
+const BundleMediaType = intoto.BundleMediaTypeV03
 
 // MarshalBundle wraps a signed envelope in a Sigstore bundle v0.3 whose
 // verification material is the public key named by keyHint. A bundle holds
@@ -258,24 +174,11 @@ func MarshalBundle(env *dsse.Envelope, keyHint string) ([]byte, error) {
 	if len(env.Signatures) != 1 {
 		return nil, fmt.Errorf("provenance: sigstore bundle: holds exactly one signature, envelope has %d", len(env.Signatures))
 	}
-	b := sigstoreBundle{
-		MediaType: BundleMediaType,
-		VerificationMaterial: verificationMaterial{
-			PublicKey: &struct {
-				Hint string `json:"hint"`
-			}{Hint: keyHint},
-			TlogEntries: []json.RawMessage{},
-		},
-		DSSEEnvelope: &bundleEnvelope{
-			Payload:     env.Payload,
-			PayloadType: env.PayloadType,
-			// The key is named by verificationMaterial; a keyid here would
-			// only make go-securesystemslib based verifiers (sigstore-go)
-			// skip the signature when it differs from the one they derive.
-			Signatures: []bundleSignature{{Sig: env.Signatures[0].Sig}},
-		},
-	}
-	return json.Marshal(&b)
+	// The key is named by verificationMaterial; a keyid in the signature
+	// would only make go-securesystemslib based verifiers (sigstore-go)
+	// skip it when it differs from the one they derive.
+	b := intoto.NewBundle(env, &intoto.VerificationMaterial{PublicKey: &intoto.PublicKeyIdentifier{Hint: keyHint}}, nil)
+	return json.Marshal(b)
 }
 
 // ParseBundle reads the DSSE envelope out of a Sigstore bundle v0.3. The
@@ -283,22 +186,21 @@ func MarshalBundle(env *dsse.Envelope, keyHint string) ([]byte, error) {
 // keys given to Verify, never from the bundle.
 func ParseBundle(data []byte) (env *dsse.Envelope, keyHint string, err error) {
 	const input = "sigstore bundle"
-	var b sigstoreBundle
-	if err := decodeStrict(input, data, &b); err != nil {
-		return nil, "", err
+	b, err := intoto.ParseBundle(data)
+	if err != nil {
+		return nil, "", formatError(input, err)
 	}
-	if b.MediaType != BundleMediaType {
+	if intoto.BundleVersion(b.MediaType) != "0.3" {
 		return nil, "", &FormatError{Input: input, Err: ErrMalformed, Reason: fmt.Sprintf("mediaType %q, want %q", b.MediaType, BundleMediaType)}
 	}
 	if b.DSSEEnvelope == nil {
 		return nil, "", &FormatError{Input: input, Err: ErrMalformed, Reason: "no dsseEnvelope (a message signature is not an attestation)"}
 	}
-	env = &dsse.Envelope{PayloadType: b.DSSEEnvelope.PayloadType, Payload: b.DSSEEnvelope.Payload, Signatures: []dsse.Signature{}}
-	for _, s := range b.DSSEEnvelope.Signatures {
-		env.Signatures = append(env.Signatures, dsse.Signature{Sig: s.Sig, KeyID: s.KeyID})
+	if env, err = b.Envelope(); err != nil {
+		return nil, "", formatError(input, err)
 	}
-	if b.VerificationMaterial.PublicKey != nil {
-		keyHint = b.VerificationMaterial.PublicKey.Hint
+	if vm := b.VerificationMaterial; vm != nil && vm.PublicKey != nil {
+		keyHint = vm.PublicKey.Hint
 	}
 	return env, keyHint, nil
 }
@@ -321,7 +223,7 @@ func ReadEnvelopes(input string, data []byte) ([]*dsse.Envelope, error) {
 	}
 	var probe struct {
 		MediaType *string `json:"mediaType"`
-		envelopeJSON
+		intoto.EnvelopeFields
 	}
 	if err := unmarshal(input, trimmed, &probe); err != nil {
 		return nil, err
@@ -333,9 +235,9 @@ func ReadEnvelopes(input string, data []byte) ([]*dsse.Envelope, error) {
 		}
 		return []*dsse.Envelope{env}, nil
 	}
-	env, err := envelopeFrom(input, &probe.envelopeJSON)
+	env, err := probe.Envelope()
 	if err != nil {
-		return nil, err
+		return nil, formatError(input, err)
 	}
 	return []*dsse.Envelope{env}, nil
 }

@@ -1,8 +1,9 @@
 package provenance
 
 import (
-	"encoding/json"
 	"fmt"
+
+	"github.com/mlsec-dev/mlsec/internal/intoto"
 )
 
 // ParseStatement parses the JSON of an in-toto Statement v1 carrying SLSA
@@ -11,33 +12,17 @@ import (
 // other predicateType, before the predicate is decoded.
 func ParseStatement(data []byte) (*Statement, error) {
 	const input = "statement"
-	if err := checkJSON(input, data); err != nil {
-		return nil, err
-	}
 	// One pass for the envelope of the statement; the predicate is decoded
 	// only once its type is known.
-	var head struct {
-		Type          *string              `json:"_type"`
-		Subject       []ResourceDescriptor `json:"subject"`
-		PredicateType *string              `json:"predicateType"`
-		Predicate     json.RawMessage      `json:"predicate"`
-	}
-	if err := unmarshal(input, data, &head); err != nil {
-		return nil, err
+	head, err := intoto.ParseStatementHead[DigestSet](data)
+	if err != nil {
+		return nil, formatError(input, err)
 	}
 	if head.Type == nil || *head.Type != StatementType {
-		got := "<missing>"
-		if head.Type != nil {
-			got = fmt.Sprintf("%q", *head.Type)
-		}
-		return nil, &FormatError{Input: input, Err: ErrStatementType, Reason: fmt.Sprintf("_type %s, want %q", got, StatementType)}
+		return nil, &FormatError{Input: input, Err: ErrStatementType, Reason: fmt.Sprintf("_type %s, want %q", intoto.TypeString(head.Type), StatementType)}
 	}
 	if head.PredicateType == nil || *head.PredicateType != PredicateSLSAProvenance {
-		got := "<missing>"
-		if head.PredicateType != nil {
-			got = fmt.Sprintf("%q", *head.PredicateType)
-		}
-		return nil, &FormatError{Input: input, Err: ErrPredicateType, Reason: fmt.Sprintf("predicateType %s, want %q", got, PredicateSLSAProvenance)}
+		return nil, &FormatError{Input: input, Err: ErrPredicateType, Reason: fmt.Sprintf("predicateType %s, want %q", intoto.TypeString(head.PredicateType), PredicateSLSAProvenance)}
 	}
 	s := Statement{Type: *head.Type, Subject: head.Subject, PredicateType: *head.PredicateType}
 	if len(head.Predicate) > 0 {

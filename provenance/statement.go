@@ -6,17 +6,19 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/mlsec-dev/mlsec/internal/intoto"
 )
 
 // Type URIs and media types of the formats this package reads and writes.
 const (
 	// StatementType is the in-toto Statement v1 `_type`.
-	StatementType = "https://in-toto.io/Statement/v1"
+	StatementType = intoto.StatementType
 	// PredicateSLSAProvenance is the SLSA Provenance v1 predicate type,
 	// shared by SLSA v1.0, v1.1 and v1.2.
 	PredicateSLSAProvenance = "https://slsa.dev/provenance/v1"
 	// PayloadType is the DSSE payloadType of an in-toto Statement.
-	PayloadType = "application/vnd.in-toto+json"
+	PayloadType = intoto.PayloadType
 )
 
 // DigestSet maps a digest algorithm ("sha256", "dirHash", "gitCommit", ...)
@@ -24,16 +26,11 @@ const (
 type DigestSet map[string]string
 
 // ResourceDescriptor names an artifact by name, URI and digests, as in the
-// in-toto ResourceDescriptor v1.
-type ResourceDescriptor struct {
-	Name             string         `json:"name,omitempty"`
-	URI              string         `json:"uri,omitempty"`
-	Digest           DigestSet      `json:"digest,omitempty"`
-	Content          []byte         `json:"content,omitempty"`
-	DownloadLocation string         `json:"downloadLocation,omitempty"`
-	MediaType        string         `json:"mediaType,omitempty"`
-	Annotations      map[string]any `json:"annotations,omitempty"`
-}
+// in-toto ResourceDescriptor v1: fields Name, URI, Digest (a DigestSet),
+// Content, DownloadLocation, MediaType and Annotations, each omitted from
+// the JSON when empty. It is the in-toto codec's descriptor, shared with
+// the other mlsec packages so that all write the same JSON.
+type ResourceDescriptor = intoto.ResourceDescriptor[DigestSet]
 
 // Statement is an in-toto Statement v1 carrying SLSA Provenance v1. The
 // struct tags are the standard's field names, so encoding/json writes the
@@ -132,68 +129,18 @@ func (s *Statement) Validate() error {
 	return nil
 }
 
-// hexLen is the hex length of the digests whose algorithm fixes it.
-var hexLen = map[string]int{
-	"sha224": 56, "sha256": 64, "sha384": 96, "sha512": 128,
-	"sha512_224": 56, "sha512_256": 64,
-	"sha3_224": 56, "sha3_256": 64, "sha3_384": 96, "sha3_512": 128,
-	"sha1": 40, "md5": 32, "dirHash": 64,
-}
+func (d DigestSet) validate() error { return intoto.DigestSet(d).Validate() }
 
-func (d DigestSet) validate() error {
-	for _, alg := range d.algorithms() {
-		v := d[alg]
-		n, known := hexLen[alg]
-		if known && len(v) != n {
-			return fmt.Errorf("digest %s: %d hex digits, want %d", alg, len(v), n)
-		}
-		if known && !isLowerHex(v) {
-			return fmt.Errorf("digest %s: not lowercase hex", alg)
-		}
-		if v == "" {
-			return fmt.Errorf("digest %s: empty", alg)
-		}
-	}
-	return nil
-}
-
-func (d DigestSet) algorithms() []string {
-	algs := make([]string, 0, len(d))
-	for a := range d {
-		algs = append(algs, a)
-	}
-	sort.Strings(algs)
-	return algs
-}
+func (d DigestSet) algorithms() []string { return intoto.DigestSet(d).Algorithms() }
 
 // Matches reports whether d and o agree on at least one algorithm among
 // accepted (all algorithms when accepted is empty) and disagree on none.
 func (d DigestSet) Matches(o DigestSet, accepted []string) bool {
-	matched := false
-	for alg, v := range d {
-		if len(accepted) > 0 && !contains(accepted, alg) {
-			continue
-		}
-		w, ok := o[alg]
-		if !ok {
-			continue
-		}
-		if !strings.EqualFold(v, w) {
-			return false
-		}
-		matched = true
-	}
-	return matched
+	return intoto.DigestSet(d).Matches(intoto.DigestSet(o), accepted)
 }
 
 // String renders the digest set as "alg:hex" pairs in sorted order.
-func (d DigestSet) String() string {
-	var parts []string
-	for _, alg := range d.algorithms() {
-		parts = append(parts, alg+":"+d[alg])
-	}
-	return strings.Join(parts, ",")
-}
+func (d DigestSet) String() string { return intoto.DigestSet(d).String() }
 
 // ParseDigest parses "alg:hex" (e.g. "sha256:ab12...") into a DigestSet.
 func ParseDigest(s string) (DigestSet, error) {
@@ -206,16 +153,6 @@ func ParseDigest(s string) (DigestSet, error) {
 		return nil, fmt.Errorf("provenance: digest %q: %w", s, err)
 	}
 	return d, nil
-}
-
-func isLowerHex(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
-			return false
-		}
-	}
-	return true
 }
 
 func contains(list []string, s string) bool {

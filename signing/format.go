@@ -2,7 +2,6 @@ package signing
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -10,84 +9,49 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/mlsec-dev/mlsec/internal/intoto"
+	"github.com/mlsec-dev/mlsec/internal/strictjson"
 )
 
 // Constants of the OMS v1.0 format (OpenSSF Model Signing specification
 // v1.0, §4 and Appendix B).
 const (
-	BundleMediaType = "application/vnd.dev.sigstore.bundle.v0.3+json"
-	// bundleMediaTypeAlt is the equivalent spelling newer Sigstore
-	// clients write for bundle v0.3.
-	bundleMediaTypeAlt = "application/vnd.dev.sigstore.bundle+json;version=0.3"
-	PayloadType        = "application/vnd.in-toto+json"
-	StatementType      = "https://in-toto.io/Statement/v1"
-	PredicateType      = "https://model_signing/signature/v1.0"
+	BundleMediaType = intoto.BundleMediaTypeV03
+	PayloadType     = intoto.PayloadType
+	StatementType   = intoto.StatementType
+	PredicateType   = "https://model_signing/signature/v1.0"
 	// legacyPredicateType is the v0.2 format, verified but never written.
 	legacyPredicateType = "https://model_signing/Digests/v0.1"
 )
 
-// bundle is the subset of a Sigstore bundle (protobuf-specs Bundle,
-// proto3 JSON) that OMS uses. Unknown fields are ignored on reading.
-type bundle struct {
-	MediaType            string                `json:"mediaType"`
-	VerificationMaterial *verificationMaterial `json:"verificationMaterial"`
-	DSSEEnvelope         *envelope             `json:"dsseEnvelope"`
-}
-
-type verificationMaterial struct {
-	PublicKey            *publicKeyIdentifier `json:"publicKey,omitempty"`
-	X509CertificateChain *certificateChain    `json:"x509CertificateChain,omitempty"`
-	Certificate          *rawCertificate      `json:"certificate,omitempty"`
-	TlogEntries          []json.RawMessage    `json:"tlogEntries"`
-}
-
-type publicKeyIdentifier struct {
-	Hint string `json:"hint,omitempty"`
-	// RawBytes (with keyDetails) was written by model_signing 0.3.1–1.0.1;
-	// it is read for diagnostics only, never trusted.
-	RawBytes string `json:"rawBytes,omitempty"`
-}
-
-type certificateChain struct {
-	Certificates []rawCertificate `json:"certificates"`
-}
-
-type rawCertificate struct {
-	RawBytes string `json:"rawBytes"`
-}
-
-type envelope struct {
-	Payload     string              `json:"payload"`
-	PayloadType string              `json:"payloadType"`
-	Signatures  []envelopeSignature `json:"signatures"`
-}
-
-type envelopeSignature struct {
-	Sig string `json:"sig"`
-	// KeyID is absent, "" or null in the wild (spec §4.1); a pointer
-	// keeps null and "" apart on reading, and "" is written.
-	KeyID *string `json:"keyid,omitempty"`
-}
+// The Sigstore bundle (protobuf-specs Bundle, proto3 JSON) as the shared
+// codec reads and writes it; OMS uses the v0.3 bundle holding a DSSE
+// envelope. Unknown fields are ignored on reading.
+type (
+	bundle               = intoto.Bundle
+	verificationMaterial = intoto.VerificationMaterial
+	publicKeyIdentifier  = intoto.PublicKeyIdentifier
+	certificateChain     = intoto.CertificateChain
+	rawCertificate       = intoto.RawCertificate
+	envelope             = intoto.BundleEnvelope
+	// envelopeSignature's keyid is absent, "" or null in the wild (spec
+	// §4.1); "" is written.
+	envelopeSignature = intoto.BundleSignature
+)
 
 // decodeBase64 accepts standard and URL-safe base64, padded or not, as
-// proto3 JSON readers do for bytes fields.
-func decodeBase64(s string) ([]byte, error) {
-	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.RawURLEncoding} {
-		if b, err := enc.DecodeString(s); err == nil {
-			return b, nil
-		}
-	}
-	return nil, errors.New("invalid base64")
-}
+// proto3 JSON readers do for bytes fields (and as every mlsec reader does).
+func decodeBase64(s string) ([]byte, error) { return intoto.DecodeBase64(s) }
 
 // parseBundle decodes a bundle and checks its structure (not its
 // signature). The returned payload is the exact signed statement bytes.
 func parseBundle(data []byte) (*bundle, []byte, []byte, error) {
-	var b bundle
-	if err := json.Unmarshal(data, &b); err != nil {
+	b, err := intoto.ParseBundle(data)
+	if err != nil {
 		return nil, nil, nil, bundleErr(RuleMalformed, "%v", err)
 	}
-	if b.MediaType != BundleMediaType && b.MediaType != bundleMediaTypeAlt {
+	if intoto.BundleVersion(b.MediaType) != "0.3" {
 		return nil, nil, nil, bundleErr(RuleMediaType, "got %q, want %q", b.MediaType, BundleMediaType)
 	}
 	if b.VerificationMaterial == nil {
@@ -108,7 +72,7 @@ func parseBundle(data []byte) (*bundle, []byte, []byte, error) {
 	if err != nil || len(sig) == 0 {
 		return nil, nil, nil, bundleErr(RuleMalformed, "envelope signature: invalid or empty base64")
 	}
-	return &b, payload, sig, nil
+	return b, payload, sig, nil
 }
 
 // legacyPAE is the pre-authentication encoding model_signing v0.2 signed
@@ -152,12 +116,7 @@ func pythonBytesRepr(p []byte) string {
 }
 
 // pae is the DSSE v1 pre-authentication encoding.
-func pae(payloadType string, payload []byte) []byte {
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "DSSEv1 %d %s %d ", len(payloadType), payloadType, len(payload))
-	b.Write(payload)
-	return b.Bytes()
-}
+func pae(payloadType string, payload []byte) []byte { return intoto.PAE(payloadType, payload) }
 
 // object is a JSON object read with exact (case-sensitive) keys, unlike
 // encoding/json's struct decoding, so that mlsec reads a signed statement
@@ -234,6 +193,11 @@ type statement struct {
 // parseStatement checks the statement and predicate and returns the
 // manifest they describe. Resource names are checked with checkResourceName.
 func parseStatement(payload []byte) (*statement, error) {
+	// A key given twice means what the last reader to parse it decides:
+	// refuse it, with nesting and size, before reading the statement.
+	if err := strictjson.Check(payload); err != nil {
+		return nil, bundleErr(RuleStatement, "payload: %v", err)
+	}
 	st, err := parseObject(payload, "payload")
 	if err != nil {
 		return nil, bundleErr(RuleStatement, "%v", err)

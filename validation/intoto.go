@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mlsec-dev/mlsec/internal/intoto"
 )
 
 // In-toto types for exporting a Result as evidence (in-toto Statement v1
@@ -15,7 +17,7 @@ import (
 // spec/predicates/test-result.md). The statement is unsigned JSON; sign
 // it with any DSSE signer.
 const (
-	StatementType         = "https://in-toto.io/Statement/v1"
+	StatementType         = intoto.StatementType
 	TestResultPredicateV1 = "https://in-toto.io/attestation/test-result/v0.1"
 )
 
@@ -27,12 +29,12 @@ type Statement struct {
 	Predicate     TestResult           `json:"predicate"`
 }
 
-// ResourceDescriptor is the in-toto ResourceDescriptor subset used here.
-type ResourceDescriptor struct {
-	Name   string            `json:"name,omitempty"`
-	URI    string            `json:"uri,omitempty"`
-	Digest map[string]string `json:"digest,omitempty"`
-}
+// ResourceDescriptor is an in-toto ResourceDescriptor v1: fields Name, URI
+// and Digest (algorithm to lowercase hex) are the ones used here; Content,
+// DownloadLocation, MediaType and Annotations may be set too. Empty fields
+// are omitted from the JSON. It is the in-toto codec's descriptor, shared
+// with the other mlsec packages so that all write the same JSON.
+type ResourceDescriptor = intoto.ResourceDescriptor[map[string]string]
 
 // TestResult is the test-result v0.1 predicate.
 type TestResult struct {

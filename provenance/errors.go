@@ -3,6 +3,7 @@ package provenance
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors; every error this package returns for bad input wraps one
@@ -33,13 +34,28 @@ type FormatError struct {
 }
 
 func (e *FormatError) Error() string {
-	if e.Err != nil && e.Reason != "" {
-		return fmt.Sprintf("provenance: %s: %v: %s", e.Input, e.Err, e.Reason)
+	reason := oneLine(e.Reason)
+	if e.Err != nil && reason != "" {
+		return fmt.Sprintf("provenance: %s: %v: %s", e.Input, e.Err, reason)
 	}
 	if e.Err != nil {
 		return fmt.Sprintf("provenance: %s: %v", e.Input, e.Err)
 	}
-	return fmt.Sprintf("provenance: %s: %s", e.Input, e.Reason)
+	return fmt.Sprintf("provenance: %s: %s", e.Input, reason)
+}
+
+// oneLine joins the lines of a reason (the YAML parser reports
+// "unmarshal errors:" and each error on lines of their own) so that an
+// error is one line in a log or a CLI's output.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\r\n") {
+		return s
+	}
+	lines := strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' })
+	for i := range lines {
+		lines[i] = strings.TrimSpace(lines[i])
+	}
+	return strings.Join(lines, " ")
 }
 
 func (e *FormatError) Unwrap() error {

@@ -2,11 +2,11 @@ package provenance
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -17,6 +17,7 @@ import (
 	"github.com/xeipuuv/gojsonschema"
 	"sigs.k8s.io/yaml"
 
+	"github.com/mlsec-dev/mlsec/internal/docread"
 	"github.com/mlsec-dev/mlsec/internal/dssesig"
 	"github.com/mlsec-dev/mlsec/internal/keyfile"
 )
@@ -141,9 +142,10 @@ var policySchema = sync.OnceValues(func() (*gojsonschema.Schema, error) {
 })
 
 // LoadPolicy reads a policy file (YAML or JSON); key files it names are
-// read relative to its directory.
+// read relative to its directory. The file must be a regular file of at
+// most 1 MiB.
 func LoadPolicy(path string) (*Policy, error) {
-	data, err := os.ReadFile(path)
+	data, err := docread.ReadFile(context.Background(), path, docread.ConfigLimit)
 	if err != nil {
 		return nil, fmt.Errorf("provenance: policy: %w", err)
 	}

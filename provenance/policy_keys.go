@@ -4,12 +4,12 @@ import (
 	"context"
 	"crypto"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 	"github.com/sigstore/sigstore/pkg/signature"
 
+	"github.com/mlsec-dev/mlsec/internal/docread"
 	"github.com/mlsec-dev/mlsec/internal/dssesig"
 )
 
@@ -65,7 +65,7 @@ func loadKeys(b *TrustedBuilder, dir, where string) ([]trustedKey, error) {
 				f = filepath.Join(dir, f)
 			}
 			var err error
-			if pem, err = os.ReadFile(f); err != nil {
+			if pem, err = docread.ReadFile(context.Background(), f, docread.ConfigLimit); err != nil {
 				return nil, fmt.Errorf("%s: %w", name, err)
 			}
 			name = k.File

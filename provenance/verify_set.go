@@ -6,13 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+
+	"github.com/mlsec-dev/mlsec/internal/docread"
 )
 
 // Attestation is one DSSE envelope of an attestation store, with the file
@@ -88,21 +89,15 @@ func attestationFiles(dir string) ([]string, error) {
 }
 
 func readAttestationFile(path string) (Attestations, error) {
-	f, err := os.Open(path)
+	// Bounded and regular files only: /dev/zero or a FIFO named as an
+	// attestation fails at once instead of filling memory or hanging.
+	data, err := docread.ReadFile(context.Background(), path, maxAttestationFile)
 	if err != nil {
+		var tl *docread.TooLargeError
+		if errors.As(err, &tl) {
+			return nil, &FormatError{Input: path, Err: ErrTooLarge, Reason: fmt.Sprintf("over the %d-byte limit for attestations", tl.Limit)}
+		}
 		return nil, fmt.Errorf("provenance: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("provenance: %w", err)
-	}
-	if fi.Size() > maxAttestationFile {
-		return nil, &FormatError{Input: path, Err: ErrTooLarge, Reason: fmt.Sprintf("%d bytes is too large for attestations", fi.Size())}
-	}
-	data := make([]byte, fi.Size())
-	if _, err := io.ReadFull(f, data); err != nil {
-		return nil, fmt.Errorf("provenance: %s: %w", path, err)
 	}
 	envs, err := ReadEnvelopes(path, data)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/mlsec-dev/mlsec/internal/docread"
 	"github.com/mlsec-dev/mlsec/internal/hashing"
 	"github.com/mlsec-dev/mlsec/provenance"
 )
@@ -79,7 +80,7 @@ func loadManifest(ctx context.Context, arg string) (*provenance.Manifest, error)
 	if fi.IsDir() {
 		return provenance.BuildManifest(ctx, arg, provenance.ManifestOptions{})
 	}
-	data, err := readLimited(arg)
+	data, err := docread.ReadFile(ctx, arg, docread.DocumentLimit)
 	if err != nil {
 		return nil, err
 	}

@@ -196,19 +196,6 @@ func encodeEnvelope(name string, env *dsse.Envelope) ([]byte, error) {
 	return append(b, '\n'), err
 }
 
-// readLimited reads a file, refusing one larger than any document the
-// parsers accept instead of loading it whole.
-func readLimited(path string) ([]byte, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if fi.Size() > provenance.MaxDocumentSize*4 {
-		return nil, fmt.Errorf("%s: %d bytes is too large for attestations", path, fi.Size())
-	}
-	return os.ReadFile(path)
-}
-
 // policyFlags are the trust flags verify and trace share.
 type policyFlags struct {
 	keys      stringList

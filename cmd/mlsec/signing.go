@@ -8,10 +8,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/mlsec-dev/mlsec/internal/docread"
 	"github.com/mlsec-dev/mlsec/internal/hashing"
 	"github.com/mlsec-dev/mlsec/signing"
 )
@@ -277,7 +277,7 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 				return err
 			}
 		case *trustedRoot != "":
-			tr, err := os.ReadFile(*trustedRoot)
+			tr, err := docread.ReadFile(ctx, *trustedRoot, docread.ConfigLimit)
 			if err != nil {
 				return fmt.Errorf("trusted root: %w", err)
 			}
@@ -292,7 +292,7 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 				o.Roots.AddCert(c)
 			}
 		}
-		b, err := os.ReadFile(*sigPath)
+		b, err := docread.ReadFile(ctx, *sigPath, docread.DocumentLimit)
 		if err != nil {
 			return fmt.Errorf("signature: %w", err)
 		}
@@ -368,7 +368,7 @@ func nonNil(s []string) []string {
 func readCertificates(paths ...string) ([]*x509.Certificate, error) {
 	var out []*x509.Certificate
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
+		data, err := docread.ReadFile(context.Background(), p, docread.ConfigLimit)
 		if err != nil {
 			return nil, fmt.Errorf("certificate: %w", err)
 		}

@@ -117,6 +117,11 @@ func Read(ctx context.Context, path string, opts Options) ([]byte, error) {
 	}
 	fi, err := os.Stat(path)
 	if err != nil {
+		// Report it as the open it stands for: "open x: no such file".
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			pe.Op = "open"
+		}
 		return nil, err
 	}
 	if err := checkMode(path, fi.Mode(), opts); err != nil {

@@ -3,6 +3,7 @@ package provenance_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mlsec-dev/mlsec/provenance"
@@ -26,7 +27,11 @@ func addSeeds(f *testing.F, glob string) {
 // panic; what is read writes back and reads again the same.
 func FuzzReadEnvelopes(f *testing.F) {
 	addSeeds(f, "testdata/envelope/*.json")
+	addSeeds(f, "testdata/pinned/*")
 	f.Add([]byte("{}\n{}\n"))
+	// Hostile shapes: too many signatures, unpadded base64, a key twice.
+	f.Add([]byte(`{"payloadType":"application/vnd.in-toto+json","payload":"e30","signatures":[` + strings.Repeat(`{"sig":"c2ln"},`, provenance.MaxSignatures) + `{"sig":"c2ln"}]}`))
+	f.Add([]byte(`{"payloadType":"a","payload":"e30","payload":"e30=","signatures":[]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		envs, err := provenance.ReadEnvelopes("fuzz", data)
 		if err != nil {

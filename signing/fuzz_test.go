@@ -27,6 +27,10 @@ func seedFiles(f *testing.F, glob string) {
 // FuzzParseBundle: any input gives a bundle or an error, never a panic.
 func FuzzParseBundle(f *testing.F) {
 	seedFiles(f, "testdata/oms/*/model.sig")
+	seedFiles(f, "testdata/pinned/*.sig")
+	// Hostile shapes: a key twice, too many signatures.
+	f.Add([]byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","mediaType":"x"}`))
+	f.Add([]byte(`{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{},"dsseEnvelope":{"payload":"e30","payloadType":"application/vnd.in-toto+json","signatures":[` + strings.Repeat(`{"sig":"c2ln"},`, 64) + `{"sig":"c2ln"}]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		b, payload, sig, err := parseBundle(data)
 		if err != nil {

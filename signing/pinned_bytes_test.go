@@ -72,3 +72,29 @@ func TestPinnedBundleBytes(t *testing.T) {
 		require.NoError(t, err, name)
 	}
 }
+
+// Readers disagree on which of two equal keys wins, so a bundle or a signed
+// statement that repeats a key is refused, as provenance refuses it; so is
+// an envelope with more signatures than the codec's cap.
+func TestHostile_StrictBundleJSON(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join("testdata", "pinned", "key.sig"))
+	require.NoError(t, err)
+	_, payload, _, err := parseBundle(good)
+	require.NoError(t, err)
+
+	dup := bytes.Replace(good, []byte(`"mediaType"`), []byte(`"mediaType": "x", "mediaType"`), 1)
+	_, _, _, err = parseBundle(dup)
+	requireRule(t, err, RuleMalformed)
+	require.ErrorContains(t, err, "duplicate JSON key")
+
+	dupStmt := bytes.Replace(payload, []byte(`"_type"`), []byte(`"_type": "x", "_type"`), 1)
+	_, err = parseStatement(dupStmt)
+	requireRule(t, err, RuleStatement)
+	require.ErrorContains(t, err, "duplicate JSON key")
+
+	sig := []byte(`"signatures": [`)
+	many := bytes.Replace(good, sig, append(sig, bytes.Repeat([]byte(`{"sig": "c2ln"}, `), 64)...), 1)
+	_, _, _, err = parseBundle(many)
+	requireRule(t, err, RuleMalformed)
+	require.ErrorContains(t, err, "65 signatures, limit 64")
+}

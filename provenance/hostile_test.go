@@ -84,3 +84,21 @@ func TestEnvelopeBase64Encodings(t *testing.T) {
 		})
 	}
 }
+
+// An envelope built in Go bypasses the parser: Verify applies the same cap
+// before any signature is verified.
+func TestHostile_ManySignaturesVerify(t *testing.T) {
+	ctx := context.Background()
+	k := newKey(t, "p256")
+	env, err := provenance.Sign(ctx, trainingStatement(t), k.signer)
+	require.NoError(t, err)
+	good := env.Signatures[0]
+	junk := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0x30}, 72))
+	for i := 0; i < 10_000; i++ {
+		env.Signatures = append(env.Signatures, good)
+		env.Signatures[len(env.Signatures)-1].Sig = junk
+	}
+	_, err = provenance.Verify(ctx, env, trustAll(k)(t), provenance.VerifyOptions{})
+	requireRule(t, err, provenance.RuleSignature, provenance.ErrSignature)
+	require.ErrorContains(t, err, "10001 signatures, limit 64")
+}

@@ -33,6 +33,11 @@ func checkPayloadType(env *dsse.Envelope) *Violation {
 // with a key the policy trusts. It returns the keys that signed and the
 // verified payload; err is for a failure of the verifier itself.
 func checkSignature(ctx context.Context, env *dsse.Envelope, cp *compiledPolicy) (signers []crypto.PublicKey, body []byte, v *Violation, err error) {
+	// Each signature may cost a verification per trusted key: an envelope
+	// built in Go (not read by ParseEnvelope) meets the same cap here.
+	if n := len(env.Signatures); n > MaxSignatures {
+		return nil, nil, &Violation{Rule: RuleSignature, Reason: fmt.Sprintf("%d signatures, limit %d", n, MaxSignatures), Err: ErrSignature}, nil
+	}
 	// Every distinct key the policy trusts, each once: dsse counts a key
 	// once toward a threshold only if it is listed once.
 	var verifiers []dsse.Verifier

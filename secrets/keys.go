@@ -5,12 +5,12 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"github.com/sigstore/sigstore/pkg/signature"
 
+	"github.com/mlsec-dev/mlsec/internal/docread"
 	"github.com/mlsec-dev/mlsec/internal/dssesig"
 	"github.com/mlsec-dev/mlsec/internal/keyfile"
 )
@@ -117,24 +117,18 @@ func readKeyFile(path string) ([]byte, error) {
 	if strings.Contains(path, "://") || strings.HasPrefix(path, SchemePKCS11) {
 		return nil, fmt.Errorf("secrets: key %s: %w", redactURI(path), ErrUnsupportedScheme)
 	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("secrets: key %s: %w", path, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("secrets: key %s: %w (a %s)", path, ErrNotKeyFile, fileKind(fi.Mode()))
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("secrets: key %s: %w", path, err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxKeyFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("secrets: key %s: %w", path, err)
-	}
-	if len(data) > maxKeyFile {
+	// docread checks the mode before opening and opens without blocking,
+	// so a FIFO swapped in after the check cannot hang the read either.
+	data, err := docread.ReadFile(context.Background(), path, maxKeyFile)
+	var notRegular *docread.NotRegularError
+	var tooLarge *docread.TooLargeError
+	switch {
+	case errors.As(err, &notRegular):
+		return nil, fmt.Errorf("secrets: key %s: %w (a %s)", path, ErrNotKeyFile, fileKind(notRegular.Mode))
+	case errors.As(err, &tooLarge):
 		return nil, fmt.Errorf("secrets: key %s: larger than %d bytes: %w", path, maxKeyFile, ErrNotKeyFile)
+	case err != nil:
+		return nil, fmt.Errorf("secrets: key %s: %w", path, err)
 	}
 	return data, nil
 }

@@ -1,8 +1,10 @@
 package provenance
 
 import (
+	"context"
 	"fmt"
 
+	"github.com/mlsec-dev/mlsec/internal/docread"
 	"github.com/mlsec-dev/mlsec/internal/intoto"
 )
 
@@ -34,4 +36,19 @@ func ParseStatement(data []byte) (*Statement, error) {
 		return nil, err
 	}
 	return &s, nil
+}
+
+// LoadManifest reads a dataset manifest file written by [Manifest.Marshal]:
+// a regular file of at most MaxDocumentSize bytes. A FIFO, a device such
+// as /dev/zero or a directory is refused without blocking.
+func LoadManifest(path string) (*Manifest, error) {
+	data, err := docread.ReadFile(context.Background(), path, MaxDocumentSize)
+	if err != nil {
+		return nil, fmt.Errorf("provenance: manifest: %w", err)
+	}
+	m, err := ParseManifest(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
 }

@@ -2,6 +2,7 @@ package signing
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/mlsec-dev/mlsec/internal/docread"
 	"github.com/mlsec-dev/mlsec/internal/intoto"
 	"github.com/mlsec-dev/mlsec/internal/strictjson"
 )
@@ -403,4 +405,27 @@ func parseLegacy(subjects []json.RawMessage) (*statement, error) {
 		out.resources = append(out.resources, Resource{Name: name, Algorithm: string(SHA256), Digest: d})
 	}
 	return out, nil
+}
+
+// ReadSignature reads an OMS signature (a Sigstore bundle) for [Verify]:
+// a regular file of at most 64 MiB. A FIFO, a device such as /dev/zero or
+// a directory is refused without blocking, and a larger file fails once
+// 64 MiB have been read, with an error naming path and the limit.
+func ReadSignature(ctx context.Context, path string) ([]byte, error) {
+	b, err := docread.ReadFile(ctx, path, docread.DocumentLimit)
+	if err != nil {
+		return nil, fmt.Errorf("signing: signature: %w", err)
+	}
+	return b, nil
+}
+
+// ReadTrustMaterial reads a Sigstore trusted_root.json or a PEM file of
+// certificates for [VerifyOptions]: a regular file of at most 1 MiB,
+// refused as [ReadSignature] refuses a signature.
+func ReadTrustMaterial(ctx context.Context, path string) ([]byte, error) {
+	b, err := docread.ReadFile(ctx, path, docread.ConfigLimit)
+	if err != nil {
+		return nil, fmt.Errorf("signing: %w", err)
+	}
+	return b, nil
 }

@@ -9,7 +9,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/stretchr/testify/require"
@@ -97,4 +99,29 @@ func TestHostile_StrictBundleJSON(t *testing.T) {
 	_, _, _, err = parseBundle(many)
 	requireRule(t, err, RuleMalformed)
 	require.ErrorContains(t, err, "65 signatures, limit 64")
+}
+
+// A signature path that is a FIFO, a device or too large is refused at
+// once, naming the path; the read never blocks.
+func TestHostile_UnboundedRead_Signature(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "model.sig")
+	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
+	big := filepath.Join(dir, "big.sig")
+	f, err := os.Create(big)
+	require.NoError(t, err)
+	require.NoError(t, f.Truncate(100<<20))
+	require.NoError(t, f.Close())
+	for _, p := range []string{fifo, big, dir, "/dev/zero"} {
+		_, err := ReadSignature(ctx, p)
+		require.Error(t, err, p)
+		require.ErrorContains(t, err, p)
+		require.NoError(t, ctx.Err(), "blocked on %s", p)
+	}
+	b, err := ReadSignature(ctx, filepath.Join("testdata", "pinned", "key.sig"))
+	require.NoError(t, err)
+	_, _, _, err = parseBundle(b)
+	require.NoError(t, err)
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/mlsec-dev/mlsec/internal/docread"
 	"github.com/mlsec-dev/mlsec/internal/hashing"
 	"github.com/mlsec-dev/mlsec/provenance"
 )
@@ -80,15 +79,7 @@ func loadManifest(ctx context.Context, arg string) (*provenance.Manifest, error)
 	if fi.IsDir() {
 		return provenance.BuildManifest(ctx, arg, provenance.ManifestOptions{})
 	}
-	data, err := docread.ReadFile(ctx, arg, docread.DocumentLimit)
-	if err != nil {
-		return nil, err
-	}
-	m, err := provenance.ParseManifest(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", arg, err)
-	}
-	return m, nil
+	return provenance.LoadManifest(arg)
 }
 
 func setupDatasetDiff(fs *flag.FlagSet, e *env) func(context.Context, []string) error {

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/mlsec-dev/mlsec/internal/docread"
 	"github.com/mlsec-dev/mlsec/internal/hashing"
 	"github.com/mlsec-dev/mlsec/signing"
 )
@@ -277,7 +276,7 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 				return err
 			}
 		case *trustedRoot != "":
-			tr, err := docread.ReadFile(ctx, *trustedRoot, docread.ConfigLimit)
+			tr, err := signing.ReadTrustMaterial(ctx, *trustedRoot)
 			if err != nil {
 				return fmt.Errorf("trusted root: %w", err)
 			}
@@ -292,9 +291,9 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 				o.Roots.AddCert(c)
 			}
 		}
-		b, err := docread.ReadFile(ctx, *sigPath, docread.DocumentLimit)
+		b, err := signing.ReadSignature(ctx, *sigPath)
 		if err != nil {
-			return fmt.Errorf("signature: %w", err)
+			return err
 		}
 		bar := newProgressBar(e, "verifying")
 		o.Progress = bar.update
@@ -368,7 +367,7 @@ func nonNil(s []string) []string {
 func readCertificates(paths ...string) ([]*x509.Certificate, error) {
 	var out []*x509.Certificate
 	for _, p := range paths {
-		data, err := docread.ReadFile(context.Background(), p, docread.ConfigLimit)
+		data, err := signing.ReadTrustMaterial(context.Background(), p)
 		if err != nil {
 			return nil, fmt.Errorf("certificate: %w", err)
 		}

@@ -23,7 +23,7 @@ const modulePath = "github.com/mlsec-dev/mlsec"
 
 // independent lists the packages that must never import one another: each
 // is importable on its own.
-var independent = []string{"datafile", "drift", "provenance", "secrets", "signing", "validation"}
+var independent = []string{"datafile", "drift", "modelscan", "provenance", "secrets", "signing", "validation"}
 
 // testHelpers are the internal packages a test (never an Example) may use to
 // find or start a real component.

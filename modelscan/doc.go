@@ -1,0 +1,25 @@
+// Package modelscan decides whether model files are safe to load, without
+// loading them.
+//
+// Most model formats in use carry a Python pickle somewhere (PyTorch
+// checkpoints, joblib dumps, NumPy object arrays), and loading a pickle runs
+// whatever callables it names. modelscan runs the pickle symbolically
+// instead: a streaming virtual machine follows every opcode, resolves each
+// callable the stream would import (also through the memo and the stack),
+// and reports every global that is not on an allowlist as a [Finding]. The
+// default allowlist is what PyTorch's weights_only unpickler and NumPy's
+// array reconstruction need; [Options.Allow] extends it. Nothing is ever
+// imported or called.
+//
+// Containers are recognised by their content, never by their file name:
+// PyTorch zip checkpoints, legacy pickles, joblib (raw, zlib, gzip, bz2, xz,
+// lzma, lz4), NumPy .npy/.npz, safetensors and GGUF headers.
+//
+// A stream that cannot be followed (truncated, malformed, unknown opcode, a
+// declared length or depth past the limits) is a finding too, never a pass:
+// [Result.Safe] is true only when the scan found nothing.
+//
+//	res, err := modelscan.ScanFile(ctx, "model.pt", modelscan.Options{})
+//	if err != nil { ... }          // the file could not be read
+//	if !res.Safe() { ... }         // res.Findings say why
+package modelscan

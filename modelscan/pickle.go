@@ -1,0 +1,591 @@
+package modelscan
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// Options tune a scan. The zero value is the default policy.
+type Options struct {
+	// Allow adds globals to the default allowlist, e.g. the classes of a
+	// project's own configuration objects.
+	Allow []Global
+	// MaxStack bounds the pickle VM's stack and mark depth (default 1<<20).
+	MaxStack int
+	// MaxMemo bounds the number of memo entries (default 1<<20).
+	MaxMemo int
+	// MaxLength bounds one declared payload length in bytes (default 64 GiB).
+	MaxLength int64
+}
+
+func (o *Options) norm() {
+	if o.MaxStack <= 0 {
+		o.MaxStack = 1 << 20
+	}
+	if o.MaxMemo <= 0 {
+		o.MaxMemo = 1 << 20
+	}
+	if o.MaxLength <= 0 {
+		o.MaxLength = 64 << 30
+	}
+}
+
+func (o *Options) allowed(g Global) bool {
+	if defaultAllow[g] {
+		return true
+	}
+	for _, a := range o.Allow {
+		if a == g {
+			return true
+		}
+	}
+	return false
+}
+
+// strCap is the longest string the VM keeps as a value (a module or a
+// name); longer strings are skipped and kept only as "some object".
+const strCap = 1024
+
+// lineCap bounds a text-protocol argument line.
+const lineCap = 64 << 10
+
+type kind uint8
+
+const (
+	kOther kind = iota
+	kStr
+	kGlobal
+)
+
+type value struct {
+	k kind
+	s string // kStr: the string; kGlobal: unused
+	g Global
+}
+
+// errStop ends a stream after a finding that makes the rest unreadable.
+var errStop = errors.New("stop")
+
+type vm struct {
+	r       *bufio.Reader
+	pos     int64
+	opts    *Options
+	stack   []value
+	marks   []int
+	memo    map[uint64]value
+	add     func(Finding)
+	opStart int64
+}
+
+// ScanPickle runs the pickle read from r through the symbolic VM and
+// returns what it found. It reads every pickle in the stream that starts
+// with a PROTO opcode (legacy PyTorch files hold several in a row) and
+// stops at the first byte that starts none. file and member only label the
+// findings.
+func ScanPickle(r io.Reader, file, member string, opts Options) []Finding {
+	opts.norm()
+	var fs []Finding
+	scanPickles(r, &opts, func(f Finding) {
+		f.File, f.Member = file, member
+		fs = append(fs, f)
+	})
+	return fs
+}
+
+func scanPickles(r io.Reader, opts *Options, add func(Finding)) {
+	m := &vm{r: bufio.NewReaderSize(r, lineCap+1), opts: opts, add: add}
+	for first := true; ; first = false {
+		if !first {
+			b, err := m.r.Peek(1)
+			if err != nil || b[0] != 0x80 {
+				return
+			}
+		}
+		m.stack, m.marks = m.stack[:0], m.marks[:0]
+		m.memo = map[uint64]value{}
+		if err := m.run(); err != nil {
+			return
+		}
+	}
+}
+
+func (m *vm) find(rule string, sev Severity, g *Global, format string, a ...any) {
+	f := Finding{Offset: m.opStart, Rule: rule, Severity: sev, Detail: fmt.Sprintf(format, a...)}
+	if g != nil {
+		f.Global = g.String()
+	}
+	m.add(f)
+}
+
+func (m *vm) malformed(format string, a ...any) error {
+	m.find(RuleMalformed, SeverityHigh, nil, format, a...)
+	return errStop
+}
+
+func (m *vm) read(n int) ([]byte, error) {
+	var buf [8]byte
+	if _, err := io.ReadFull(m.r, buf[:n]); err != nil {
+		return nil, m.malformed("truncated pickle: %d-byte argument", n)
+	}
+	m.pos += int64(n)
+	return buf[:n], nil
+}
+
+func (m *vm) uint(n int) (uint64, error) {
+	b, err := m.read(n)
+	if err != nil {
+		return 0, err
+	}
+	var v uint64
+	for i := n - 1; i >= 0; i-- {
+		v = v<<8 | uint64(b[i])
+	}
+	return v, nil
+}
+
+func (m *vm) line() (string, error) {
+	b, err := m.r.ReadSlice('\n')
+	m.pos += int64(len(b))
+	if errors.Is(err, bufio.ErrBufferFull) {
+		return "", m.malformed("text argument longer than %d bytes", lineCap)
+	}
+	if err != nil {
+		return "", m.malformed("truncated pickle: unterminated text argument")
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), nil
+}
+
+// payload reads a length-prefixed argument: kept as a string when short,
+// skipped without buffering when long.
+func (m *vm) payload(n uint64) (value, error) {
+	if n > uint64(m.opts.MaxLength) {
+		m.find(RuleResourceLimit, SeverityHigh, nil, "declared length %d over the limit %d", n, m.opts.MaxLength)
+		return value{}, errStop
+	}
+	if n <= strCap {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(m.r, buf); err != nil {
+			return value{}, m.malformed("truncated pickle: declared length %d runs past the end", n)
+		}
+		m.pos += int64(n)
+		return value{k: kStr, s: string(buf)}, nil
+	}
+	got, err := io.CopyN(io.Discard, m.r, int64(n))
+	m.pos += got
+	if err != nil {
+		return value{}, m.malformed("truncated pickle: declared length %d runs past the end", n)
+	}
+	return value{}, nil
+}
+
+func (m *vm) push(v value) error {
+	if len(m.stack) >= m.opts.MaxStack {
+		m.find(RuleResourceLimit, SeverityHigh, nil, "stack deeper than %d", m.opts.MaxStack)
+		return errStop
+	}
+	m.stack = append(m.stack, v)
+	return nil
+}
+
+func (m *vm) pop() (value, error) {
+	if len(m.stack) == 0 || (len(m.marks) > 0 && len(m.stack) <= m.marks[len(m.marks)-1]) {
+		return value{}, m.malformed("stack underflow")
+	}
+	v := m.stack[len(m.stack)-1]
+	m.stack = m.stack[:len(m.stack)-1]
+	return v, nil
+}
+
+func (m *vm) top() (*value, error) {
+	if len(m.stack) == 0 || (len(m.marks) > 0 && len(m.stack) <= m.marks[len(m.marks)-1]) {
+		return nil, m.malformed("stack underflow")
+	}
+	return &m.stack[len(m.stack)-1], nil
+}
+
+// popMark pops everything above the topmost mark and the mark itself.
+func (m *vm) popMark() ([]value, error) {
+	if len(m.marks) == 0 {
+		return nil, m.malformed("no mark on the stack")
+	}
+	k := m.marks[len(m.marks)-1]
+	m.marks = m.marks[:len(m.marks)-1]
+	items := m.stack[k:]
+	m.stack = m.stack[:k]
+	return items, nil
+}
+
+func (m *vm) global(g Global) value {
+	switch {
+	case m.opts.allowed(g):
+	case isDangerous(g):
+		m.find(RuleDangerousGlobal, SeverityCritical, &g, "imports a callable that can run code")
+	default:
+		m.find(RuleUnknownGlobal, SeverityHigh, &g, "imports a callable that is not on the allowlist")
+	}
+	return value{k: kGlobal, g: g}
+}
+
+func (m *vm) memoPut(key uint64) error {
+	v, err := m.top()
+	if err != nil {
+		return err
+	}
+	if _, ok := m.memo[key]; !ok && len(m.memo) >= m.opts.MaxMemo {
+		m.find(RuleResourceLimit, SeverityHigh, nil, "more than %d memo entries", m.opts.MaxMemo)
+		return errStop
+	}
+	m.memo[key] = *v
+	return nil
+}
+
+func (m *vm) memoGet(key uint64) error {
+	v, ok := m.memo[key]
+	if !ok {
+		return m.malformed("memo key %d read before it was written", key)
+	}
+	return m.push(v)
+}
+
+// call checks the callable of REDUCE, NEWOBJ, NEWOBJ_EX and OBJ: anything
+// but a resolved global is a call through a value the scan cannot name.
+func (m *vm) call(fn value, op string) error {
+	if fn.k != kGlobal {
+		m.find(RuleIndirectCall, SeverityHigh, nil, "%s calls a value that is not an imported global", op)
+	}
+	return m.push(value{})
+}
+
+// run executes one pickle up to its STOP.
+func (m *vm) run() error {
+	for {
+		m.opStart = m.pos
+		op, err := m.r.ReadByte()
+		if err != nil {
+			return m.malformed("truncated pickle: no STOP opcode")
+		}
+		m.pos++
+		if err := m.step(op); err != nil {
+			return err
+		}
+		if op == '.' {
+			return nil
+		}
+	}
+}
+
+func (m *vm) step(op byte) error {
+	switch op {
+	case '.': // STOP
+		if _, err := m.pop(); err != nil {
+			return err
+		}
+		return nil
+	case '(': // MARK
+		if len(m.marks) >= m.opts.MaxStack {
+			m.find(RuleResourceLimit, SeverityHigh, nil, "more than %d nested marks", m.opts.MaxStack)
+			return errStop
+		}
+		m.marks = append(m.marks, len(m.stack))
+	case '0': // POP
+		if len(m.stack) > 0 && len(m.marks) > 0 && len(m.stack) == m.marks[len(m.marks)-1] {
+			m.marks = m.marks[:len(m.marks)-1] // POP of a mark, as CPython allows
+			return nil
+		}
+		_, err := m.pop()
+		return err
+	case '1': // POP_MARK
+		_, err := m.popMark()
+		return err
+	case '2': // DUP
+		v, err := m.top()
+		if err != nil {
+			return err
+		}
+		return m.push(*v)
+	case 'F', 'I', 'L': // FLOAT, INT, LONG (text)
+		s, err := m.line()
+		if err != nil {
+			return err
+		}
+		if op == 'L' {
+			s = strings.TrimSuffix(s, "L")
+		}
+		if op == 'I' && (s == "00" || s == "01") {
+			return m.push(value{})
+		}
+		if _, err := strconv.ParseFloat(s, 64); err != nil && op == 'F' {
+			return m.malformed("FLOAT argument %q", s)
+		}
+		return m.push(value{})
+	case 'S': // STRING: quoted
+		s, err := m.line()
+		if err != nil {
+			return err
+		}
+		if len(s) < 2 || (s[0] != '\'' && s[0] != '"') || s[len(s)-1] != s[0] {
+			return m.malformed("STRING argument is not quoted")
+		}
+		u, err := strconv.Unquote(`"` + strings.ReplaceAll(s[1:len(s)-1], `"`, `\"`) + `"`)
+		if err != nil {
+			u = s[1 : len(s)-1]
+		}
+		return m.push(value{k: kStr, s: u})
+	case 'V': // UNICODE raw-unicode-escape
+		s, err := m.line()
+		if err != nil {
+			return err
+		}
+		return m.push(value{k: kStr, s: s})
+	case 'P': // PERSID
+		if _, err := m.line(); err != nil {
+			return err
+		}
+		return m.push(value{})
+	case 'Q': // BINPERSID
+		if _, err := m.pop(); err != nil {
+			return err
+		}
+		return m.push(value{})
+	case 'J', 'K', 'M', 'G': // BININT, BININT1, BININT2, BINFLOAT
+		n := map[byte]int{'J': 4, 'K': 1, 'M': 2, 'G': 8}[op]
+		if _, err := m.read(n); err != nil {
+			return err
+		}
+		return m.push(value{})
+	case 'N', 0x88, 0x89: // NONE, NEWTRUE, NEWFALSE
+		return m.push(value{})
+	case 'T', 'X', 'B': // BINSTRING, BINUNICODE, BINBYTES: 4-byte length
+		n, err := m.uint(4)
+		if err != nil {
+			return err
+		}
+		if op == 'T' && n >= 1<<31 {
+			return m.malformed("negative BINSTRING length")
+		}
+		v, err := m.payload(n)
+		if err != nil {
+			return err
+		}
+		return m.push(v)
+	case 'U', 'C', 0x8c: // SHORT_BINSTRING, SHORT_BINBYTES, SHORT_BINUNICODE
+		n, err := m.uint(1)
+		if err != nil {
+			return err
+		}
+		v, err := m.payload(n)
+		if err != nil {
+			return err
+		}
+		return m.push(v)
+	case 0x8d, 0x8e, 0x96: // BINUNICODE8, BINBYTES8, BYTEARRAY8
+		n, err := m.uint(8)
+		if err != nil {
+			return err
+		}
+		v, err := m.payload(n)
+		if err != nil {
+			return err
+		}
+		return m.push(v)
+	case 0x8a, 0x8b: // LONG1, LONG4
+		w := 1
+		if op == 0x8b {
+			w = 4
+		}
+		n, err := m.uint(w)
+		if err != nil {
+			return err
+		}
+		if op == 0x8b && n >= 1<<31 {
+			return m.malformed("negative LONG4 length")
+		}
+		if _, err := m.payload(n); err != nil {
+			return err
+		}
+		return m.push(value{})
+	case ']', '}', ')', 0x8f: // EMPTY_LIST, EMPTY_DICT, EMPTY_TUPLE, EMPTY_SET
+		return m.push(value{})
+	case 'a': // APPEND
+		if _, err := m.pop(); err != nil {
+			return err
+		}
+		_, err := m.top()
+		return err
+	case 'e', 'u', 0x90: // APPENDS, SETITEMS, ADDITEMS
+		items, err := m.popMark()
+		if err != nil {
+			return err
+		}
+		if op == 'u' && len(items)%2 != 0 {
+			return m.malformed("SETITEMS with an odd number of items")
+		}
+		_, err = m.top()
+		return err
+	case 's': // SETITEM
+		if _, err := m.pop(); err != nil {
+			return err
+		}
+		if _, err := m.pop(); err != nil {
+			return err
+		}
+		_, err := m.top()
+		return err
+	case 'l', 't', 'd', 0x91: // LIST, TUPLE, DICT, FROZENSET
+		items, err := m.popMark()
+		if err != nil {
+			return err
+		}
+		if op == 'd' && len(items)%2 != 0 {
+			return m.malformed("DICT with an odd number of items")
+		}
+		return m.push(value{})
+	case 0x85, 0x86, 0x87: // TUPLE1, TUPLE2, TUPLE3
+		for i := 0; i < int(op-0x84); i++ {
+			if _, err := m.pop(); err != nil {
+				return err
+			}
+		}
+		return m.push(value{})
+	case 'c', 'i': // GLOBAL, INST
+		mod, err := m.line()
+		if err != nil {
+			return err
+		}
+		name, err := m.line()
+		if err != nil {
+			return err
+		}
+		g := m.global(Global{mod, name})
+		if op == 'c' {
+			return m.push(g)
+		}
+		if _, err := m.popMark(); err != nil {
+			return err
+		}
+		return m.push(value{})
+	case 0x93: // STACK_GLOBAL
+		name, err := m.pop()
+		if err != nil {
+			return err
+		}
+		mod, err := m.pop()
+		if err != nil {
+			return err
+		}
+		if mod.k != kStr || name.k != kStr {
+			m.find(RuleDynamicGlobal, SeverityHigh, nil, "STACK_GLOBAL operands are not constant strings")
+			return m.push(value{})
+		}
+		return m.push(m.global(Global{mod.s, name.s}))
+	case 'o': // OBJ: MARK cls args... OBJ
+		items, err := m.popMark()
+		if err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			return m.malformed("OBJ without a class")
+		}
+		return m.call(items[0], "OBJ")
+	case 'R', 0x81: // REDUCE, NEWOBJ
+		if _, err := m.pop(); err != nil {
+			return err
+		}
+		fn, err := m.pop()
+		if err != nil {
+			return err
+		}
+		return m.call(fn, map[byte]string{'R': "REDUCE", 0x81: "NEWOBJ"}[op])
+	case 0x92: // NEWOBJ_EX
+		for i := 0; i < 2; i++ {
+			if _, err := m.pop(); err != nil {
+				return err
+			}
+		}
+		fn, err := m.pop()
+		if err != nil {
+			return err
+		}
+		return m.call(fn, "NEWOBJ_EX")
+	case 'b': // BUILD: the object's own __setstate__ runs; its class was checked when imported
+		if _, err := m.pop(); err != nil {
+			return err
+		}
+		_, err := m.top()
+		return err
+	case 0x82, 0x83, 0x84: // EXT1, EXT2, EXT4
+		w := map[byte]int{0x82: 1, 0x83: 2, 0x84: 4}[op]
+		code, err := m.uint(w)
+		if err != nil {
+			return err
+		}
+		// The copyreg extension registry is empty in a stock Python; a
+		// code names a global the scan cannot see, so it is never allowed.
+		m.find(RuleExtension, SeverityHigh, nil, "imports the global registered as extension code %d", code)
+		return m.push(value{k: kGlobal, g: Global{"copyreg", fmt.Sprintf("extension[%d]", code)}})
+	case 'p': // PUT
+		s, err := m.line()
+		if err != nil {
+			return err
+		}
+		k, perr := strconv.ParseUint(s, 10, 64)
+		if perr != nil {
+			return m.malformed("PUT argument %q", s)
+		}
+		return m.memoPut(k)
+	case 'q', 'r': // BINPUT, LONG_BINPUT
+		k, err := m.uint(map[byte]int{'q': 1, 'r': 4}[op])
+		if err != nil {
+			return err
+		}
+		return m.memoPut(k)
+	case 0x94: // MEMOIZE
+		return m.memoPut(uint64(len(m.memo)))
+	case 'g': // GET
+		s, err := m.line()
+		if err != nil {
+			return err
+		}
+		k, perr := strconv.ParseUint(s, 10, 64)
+		if perr != nil {
+			return m.malformed("GET argument %q", s)
+		}
+		return m.memoGet(k)
+	case 'h', 'j': // BINGET, LONG_BINGET
+		k, err := m.uint(map[byte]int{'h': 1, 'j': 4}[op])
+		if err != nil {
+			return err
+		}
+		return m.memoGet(k)
+	case 0x80: // PROTO
+		b, err := m.read(1)
+		if err != nil {
+			return err
+		}
+		if b[0] > 5 {
+			return m.malformed("unsupported pickle protocol %d", b[0])
+		}
+	case 0x95: // FRAME: a length hint only; opcodes inside are read as usual
+		n, err := m.uint(8)
+		if err != nil {
+			return err
+		}
+		if n > uint64(m.opts.MaxLength) {
+			m.find(RuleResourceLimit, SeverityHigh, nil, "frame length %d over the limit", n)
+			return errStop
+		}
+	case 0x97: // NEXT_BUFFER: an out-of-band buffer the loader must supply
+		return m.push(value{})
+	case 0x98: // READONLY_BUFFER
+		_, err := m.top()
+		return err
+	default:
+		return m.malformed("unknown opcode 0x%02x", op)
+	}
+	return nil
+}
+

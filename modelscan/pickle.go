@@ -588,4 +588,3 @@ func (m *vm) step(op byte) error {
 	}
 	return nil
 }
-

@@ -1,0 +1,197 @@
+#!/usr/bin/env python3
+"""Writes the modelscan test corpus. Standard library only.
+
+No payload ever runs: malicious pickles are written opcode by opcode, so
+the target callable is only named, never imported or called. File names
+say what a scan must conclude: good_* is safe, fail_* is not.
+"""
+import bz2
+import collections
+import gzip
+import os
+import pickle
+import struct
+import zipfile
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def w(name, data):
+    with open(os.path.join(HERE, name), "wb") as f:
+        f.write(data)
+
+
+def glob(mod, name):
+    return b"c" + mod.encode() + b"\n" + name.encode() + b"\n"
+
+
+def reduce_call(mod, name, arg=b"echo pwned"):
+    # PROTO 2, GLOBAL, (arg,) REDUCE STOP
+    return b"\x80\x02" + glob(mod, name) + b"X" + struct.pack("<I", len(arg)) + arg + b"\x85R."
+
+
+def sg(mod, name):
+    m, n = mod.encode(), name.encode()
+    return b"\x8c" + bytes([len(m)]) + m + b"\x8c" + bytes([len(n)]) + n + b"\x93"
+
+
+# Dangerous callables, GLOBAL + REDUCE form.
+for fname, mod, name in [
+    ("fail_os_system.pkl", "os", "system"),
+    ("fail_posix_system.pkl", "posix", "system"),
+    ("fail_builtins_exec.pkl", "builtins", "exec"),
+    ("fail_builtins_eval.pkl", "__builtin__", "eval"),
+    ("fail_subprocess_popen.pkl", "subprocess", "Popen"),
+    ("fail_pip_main.pkl", "pip", "main"),
+    ("fail_importlib_import_module.pkl", "importlib", "import_module"),
+    ("fail_marshal_loads.pkl", "marshal", "loads"),
+    ("fail_runpy_run_path.pkl", "runpy", "run_path"),
+    ("fail_submodule_os_path.pkl", "os.path", "join"),
+    ("fail_unknown_global.pkl", "mypkg.models", "Config"),
+]:
+    w(fname, reduce_call(mod, name))
+
+# STACK_GLOBAL through the memo: strings memoized, popped, fetched back.
+w("fail_stack_global_memo.pkl",
+  b"\x80\x04\x95\x00\x00\x00\x00\x00\x00\x00\x00"
+  + b"\x8c\x02os\x94" + b"\x8c\x06system\x94" + b"0" + b"0"
+  + b"h\x00h\x01\x93" + b"\x94" + b"\x8c\x02id\x85R.")
+# A global stored in the memo and called later through BINGET.
+w("fail_global_via_memo.pkl", b"\x80\x02" + glob("os", "system") + b"q\x00" + b"0" + b"h\x00" + b"X\x02\x00\x00\x00id\x85R.")
+# INST and OBJ forms (protocol 0/1), EXT codes, NEWOBJ_EX.
+w("fail_inst_os_system.pkl", b"(S'id'\nios\nsystem\n.")
+w("fail_obj_subprocess.pkl", b"(" + glob("subprocess", "check_output") + b"S'id'\no.")
+w("fail_ext_code.pkl", b"\x80\x02\x82\x01)R.")
+w("fail_newobj_ex.pkl", b"\x80\x04" + sg("builtins", "eval") + b")}\x92.")
+# Malformed streams and bombs.
+w("fail_truncated.pkl", reduce_call("collections", "OrderedDict")[:-3])
+w("fail_unknown_opcode.pkl", b"\x80\x02\xff.")
+w("fail_no_stop.pkl", b"\x80\x02]q\x00")
+w("fail_huge_length.pkl", b"\x80\x04\x8e" + struct.pack("<Q", 1 << 62) + b"x.")
+w("fail_stack_underflow.pkl", b"\x80\x02R.")
+w("fail_get_unset_memo.pkl", b"\x80\x02h\x05.")
+
+# Benign look-alikes.
+w("good_plain_data.pkl", pickle.dumps({"lr": 0.01, "layers": [1, 2, 3], "name": "net", "b": b"\x00\x01", "s": {1, 2}}, protocol=2))
+w("good_plain_data_p5.pkl", pickle.dumps({"lr": 0.01, "layers": [1, 2, 3], "blob": b"x" * 5000}, protocol=5))
+w("good_plain_data_p0.pkl", pickle.dumps({"lr": 0.01, "layers": [1, 2, 3], "name": "net"}, protocol=0))
+w("good_ordered_dict.pkl", pickle.dumps(collections.OrderedDict(a=1, b=[2, 3]), protocol=4))
+# A NumPy float32 array, written with the opcodes numpy's __reduce__ emits.
+w("good_numpy_array.pkl",
+  b"\x80\x02" + glob("numpy.core.multiarray", "_reconstruct") + b"q\x00"
+  + glob("numpy", "ndarray") + b"q\x01K\x00\x85q\x02C\x01bq\x03\x87q\x04Rq\x05"
+  + b"(K\x01K\x03\x85q\x06" + glob("numpy", "dtype") + b"q\x07X\x02\x00\x00\x00f4q\x08K\x00K\x01\x87q\tRq\n"
+  + b"(K\x03X\x01\x00\x00\x00<q\x0bNNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00tq\x0cb\x89C\x0c"
+  + b"\x00\x00\x80?\x00\x00\x00@\x00\x00@@q\rtq\x0eb.")
+
+
+def torch_data_pkl():
+    """The opcodes torch.save emits for an OrderedDict state dict of two float tensors."""
+    out = b"\x80\x02" + glob("collections", "OrderedDict") + b"q\x00)Rq\x01("
+    for i, (key, shape, stride) in enumerate([("layer.weight", (2, 2), (2, 1)), ("layer.bias", (2,), (1,))]):
+        k = key.encode()
+        out += b"X" + struct.pack("<I", len(k)) + k
+        out += glob("torch._utils", "_rebuild_tensor_v2") + b"("
+        # persistent id: ('storage', torch.FloatStorage, key, location, numel)
+        out += b"(X\x07\x00\x00\x00storage" + glob("torch", "FloatStorage") + b"X\x01\x00\x00\x00" + str(i).encode()
+        out += b"X\x03\x00\x00\x00cpuK\x04tQ"
+        out += b"K\x00" + b"".join(b"K" + bytes([d]) for d in shape) + (b"\x86" if len(shape) == 2 else b"\x85")
+        out += b"".join(b"K" + bytes([d]) for d in stride) + (b"\x86" if len(stride) == 2 else b"\x85")
+        out += b"\x89" + glob("collections", "OrderedDict") + b")R" + b"tR"
+    return out + b"u."
+
+
+def torch_zip(name, data_pkl, extra=None, tamper=None):
+    path = os.path.join(HERE, name)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("archive/data.pkl", data_pkl)
+        z.writestr("archive/byteorder", b"little")
+        z.writestr("archive/data/0", struct.pack("<4f", 1, 2, 3, 4))
+        z.writestr("archive/data/1", struct.pack("<2f", 0, 0))
+        z.writestr("archive/version", b"3\n")
+        if extra:
+            z.writestr(extra[0], extra[1])
+    if tamper:
+        with open(path, "rb") as f:
+            b = bytearray(f.read())
+        tamper(b)
+        with open(path, "wb") as f:
+            f.write(b)
+
+
+def name_mismatch(b):
+    i = b.index(b"archive/data.pkl")  # the first occurrence is the local header
+    b[i:i + 16] = b"archive/dota.pkl"
+
+
+def bad_crc(b):
+    i = b.index(b"little")
+    b[i:i + 6] = b"LITTLE"
+
+
+def flag_bits(b):
+    b[6] |= 1  # the first local header claims encryption
+
+
+torch_zip("good_torch_state_dict.pt", torch_data_pkl())
+torch_zip("fail_torch_os_system.pt", reduce_call("os", "system"))
+# A pickle member under a non-.pkl name: found by its PROTO byte.
+torch_zip("fail_torch_hidden_member.bin", torch_data_pkl(), extra=("archive/extra.dat", reduce_call("subprocess", "Popen")))
+torch_zip("fail_zip_name_mismatch.pt", torch_data_pkl(), tamper=name_mismatch)
+torch_zip("fail_zip_bad_crc.pt", torch_data_pkl(), tamper=bad_crc)
+torch_zip("fail_zip_flag_bits.pt", torch_data_pkl(), tamper=flag_bits)
+
+# Joblib: a raw pickle and compressed ones, recognised by content.
+w("good_joblib_plain.joblib", pickle.dumps({"coef": [0.1, 0.2]}, protocol=4))
+w("good_joblib_zlib.joblib", zlib.compress(pickle.dumps([1, 2, 3], protocol=4)))
+w("fail_joblib_zlib.joblib", zlib.compress(reduce_call("os", "system")))
+w("fail_joblib_gzip.joblib", gzip.compress(reduce_call("builtins", "exec"), mtime=0))
+w("fail_joblib_bz2.joblib", bz2.compress(reduce_call("subprocess", "Popen")))
+# A pickle behind a misleading extension.
+w("fail_os_system_as.safetensors", reduce_call("os", "system"))
+
+
+def npy(descr, body):
+    hdr = ("{'descr': '%s', 'fortran_order': False, 'shape': (2,), }" % descr).encode()
+    hdr += b" " * (63 - (10 + len(hdr)) % 64) + b"\n"
+    return b"\x93NUMPY\x01\x00" + struct.pack("<H", len(hdr)) + hdr + body
+
+
+w("good_float.npy", npy("<f4", struct.pack("<2f", 1, 2)))
+w("good_object_plain.npy", npy("|O", pickle.dumps(["a", "b"], protocol=3)))
+w("fail_object_os_system.npy", npy("|O", reduce_call("os", "system")))
+with zipfile.ZipFile(os.path.join(HERE, "fail_npz_object.npz"), "w") as z:
+    z.writestr("x.npy", npy("|O", reduce_call("os", "system")))
+with zipfile.ZipFile(os.path.join(HERE, "good_npz.npz"), "w") as z:
+    z.writestr("x.npy", npy("<f4", struct.pack("<2f", 1, 2)))
+
+
+def safetensors(header, data):
+    h = header.encode()
+    return struct.pack("<Q", len(h)) + h + data
+
+
+w("good_model.safetensors", safetensors('{"__metadata__":{"format":"pt"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F16","shape":[2],"data_offsets":[8,12]}}', b"\x00" * 12))
+w("fail_safetensors_overlap.safetensors", safetensors('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', b"\x00" * 8))
+w("fail_safetensors_shape.safetensors", safetensors('{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}', b"\x00" * 8))
+w("fail_safetensors_out_of_bounds.safetensors", safetensors('{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}', b"\x00" * 8))
+w("fail_safetensors_duplicate.safetensors", safetensors('{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}', b"\x00" * 8))
+
+
+def gstr(s):
+    b = s.encode()
+    return struct.pack("<Q", len(b)) + b
+
+
+def gguf(kvs, ntensors=0):
+    out = b"GGUF" + struct.pack("<IQQ", 3, ntensors, len(kvs))
+    for k, v in kvs:
+        out += gstr(k) + struct.pack("<I", 8) + gstr(v)
+    return out
+
+
+w("good_model.gguf", gguf([("general.name", "tiny"), ("tokenizer.chat_template", "{% for m in messages %}{{ m['content'] }}{% endfor %}")]))
+w("fail_gguf_template.gguf", gguf([("tokenizer.chat_template", "{{ cycler.__init__.__globals__.os.popen('id').read() }}")]))
+w("fail_gguf_counts.gguf", b"GGUF" + struct.pack("<IQQ", 3, 1 << 60, 1 << 60))
+w("fail_unknown_format.bin", b"hello, this is not a model\n")

@@ -1,0 +1,167 @@
+package modelscan_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/mlsec-dev/mlsec/modelscan"
+)
+
+// TestCorpus scans every file testdata/gen.py writes: the file name is the
+// expectation (good_* safe, fail_* not).
+func TestCorpus(t *testing.T) {
+	files, err := filepath.Glob("testdata/*")
+	require.NoError(t, err)
+	n := 0
+	for _, path := range files {
+		base := filepath.Base(path)
+		good := strings.HasPrefix(base, "good_")
+		if !good && !strings.HasPrefix(base, "fail_") {
+			continue
+		}
+		n++
+		t.Run(base, func(t *testing.T) {
+			res, err := modelscan.ScanFile(context.Background(), path, modelscan.Options{})
+			require.NoError(t, err)
+			require.Equal(t, good, res.Safe(), "format %s, findings %v", res.Format, res.Findings)
+		})
+	}
+	require.Greater(t, n, 40, "the corpus is missing: run testdata/gen.py")
+}
+
+func TestFindingsNameTheGlobal(t *testing.T) {
+	for file, want := range map[string]struct{ rule, global string }{
+		"fail_os_system.pkl":                   {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_stack_global_memo.pkl":           {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_inst_os_system.pkl":              {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_submodule_os_path.pkl":           {modelscan.RuleDangerousGlobal, "os.path.join"},
+		"fail_unknown_global.pkl":              {modelscan.RuleUnknownGlobal, "mypkg.models.Config"},
+		"fail_torch_hidden_member.bin":         {modelscan.RuleDangerousGlobal, "subprocess.Popen"},
+		"fail_joblib_bz2.joblib":               {modelscan.RuleDangerousGlobal, "subprocess.Popen"},
+		"fail_npz_object.npz":                  {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_zip_name_mismatch.pt":            {modelscan.RuleZipMismatch, ""},
+		"fail_zip_bad_crc.pt":                  {modelscan.RuleZipCRC, ""},
+		"fail_huge_length.pkl":                 {modelscan.RuleResourceLimit, ""},
+		"fail_unknown_opcode.pkl":              {modelscan.RuleMalformed, ""},
+		"fail_gguf_template.gguf":              {modelscan.RuleTemplate, "cycler"},
+		"fail_safetensors_overlap.safetensors": {modelscan.RuleMalformed, ""},
+	} {
+		t.Run(file, func(t *testing.T) {
+			res, err := modelscan.ScanFile(context.Background(), filepath.Join("testdata", file), modelscan.Options{})
+			require.NoError(t, err)
+			var rules []string
+			for _, f := range res.Findings {
+				rules = append(rules, f.Rule+" "+f.Global)
+				require.Equal(t, filepath.Join("testdata", file), f.File)
+				if f.Rule == want.rule && (want.global == "" || f.Global == want.global) {
+					return
+				}
+			}
+			t.Fatalf("no %s %s finding in %v", want.rule, want.global, rules)
+		})
+	}
+}
+
+func TestHiddenMemberNamesMemberAndOffset(t *testing.T) {
+	res, err := modelscan.ScanFile(context.Background(), "testdata/fail_torch_hidden_member.bin", modelscan.Options{})
+	require.NoError(t, err)
+	require.Equal(t, "pytorch-zip", res.Format)
+	require.Len(t, res.Findings, 1)
+	require.Equal(t, "archive/extra.dat", res.Findings[0].Member)
+	require.Equal(t, int64(2), res.Findings[0].Offset) // the GLOBAL after PROTO 2
+}
+
+func TestOptionsAllowExtends(t *testing.T) {
+	opts := modelscan.Options{Allow: []modelscan.Global{{Module: "mypkg.models", Name: "Config"}}}
+	res, err := modelscan.ScanFile(context.Background(), "testdata/fail_unknown_global.pkl", opts)
+	require.NoError(t, err)
+	require.True(t, res.Safe(), "%v", res.Findings)
+}
+
+func TestLimits(t *testing.T) {
+	deep := append([]byte("\x80\x02"), bytes.Repeat([]byte("]"), 100)...)
+	fs := modelscan.ScanPickle(bytes.NewReader(deep), "x", "", modelscan.Options{MaxStack: 10})
+	require.NotEmpty(t, fs)
+	require.Equal(t, modelscan.RuleResourceLimit, fs[0].Rule)
+
+	var memo []byte
+	memo = append(memo, "\x80\x04N"...)
+	for i := 0; i < 20; i++ {
+		memo = append(memo, 0x94)
+	}
+	fs = modelscan.ScanPickle(bytes.NewReader(memo), "x", "", modelscan.Options{MaxMemo: 5})
+	require.NotEmpty(t, fs)
+	require.Equal(t, modelscan.RuleResourceLimit, fs[0].Rule)
+}
+
+func TestResultJSON(t *testing.T) {
+	res, err := modelscan.ScanFile(context.Background(), "testdata/fail_os_system.pkl", modelscan.Options{})
+	require.NoError(t, err)
+	b, err := json.Marshal(res)
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"safe":false`)
+	require.Contains(t, string(b), `"severity":"critical"`)
+	require.Contains(t, string(b), `"global":"os.system"`)
+
+	res, err = modelscan.ScanFile(context.Background(), "testdata/good_model.safetensors", modelscan.Options{})
+	require.NoError(t, err)
+	b, err = json.Marshal(res)
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"findings":[]`)
+	require.Contains(t, string(b), `"safe":true`)
+}
+
+func TestUnreadable(t *testing.T) {
+	_, err := modelscan.ScanFile(context.Background(), "testdata/does-not-exist", modelscan.Options{})
+	require.ErrorIs(t, err, os.ErrNotExist)
+	require.ErrorContains(t, err, "does-not-exist")
+}
+
+func corpusSeeds(f *testing.F, pattern string) {
+	files, _ := filepath.Glob(pattern)
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err == nil {
+			f.Add(b)
+		}
+	}
+}
+
+// scanBytes must never panic and never pass a stream it could not read.
+func scanBytes(t *testing.T, b []byte) {
+	res, err := modelscan.Scan(bytes.NewReader(b), int64(len(b)), "fuzz", modelscan.Options{MaxStack: 1 << 12, MaxMemo: 1 << 12})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = res.Safe()
+}
+
+func FuzzPickle(f *testing.F) {
+	corpusSeeds(f, "testdata/*.pkl")
+	f.Fuzz(func(t *testing.T, b []byte) {
+		modelscan.ScanPickle(bytes.NewReader(b), "fuzz", "", modelscan.Options{MaxStack: 1 << 12, MaxMemo: 1 << 12})
+	})
+}
+
+func FuzzZip(f *testing.F) {
+	corpusSeeds(f, "testdata/*.pt")
+	corpusSeeds(f, "testdata/*.npz")
+	f.Fuzz(scanBytes)
+}
+
+func FuzzSafetensors(f *testing.F) {
+	corpusSeeds(f, "testdata/*.safetensors")
+	f.Fuzz(scanBytes)
+}
+
+func FuzzGGUF(f *testing.F) {
+	corpusSeeds(f, "testdata/*.gguf")
+	f.Fuzz(scanBytes)
+}

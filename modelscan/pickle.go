@@ -79,6 +79,7 @@ type vm struct {
 	memo    map[uint64]value
 	add     func(Finding)
 	opStart int64
+	scratch [8]byte
 }
 
 // ScanPickle runs the pickle read from r through the symbolic VM and
@@ -126,13 +127,20 @@ func (m *vm) malformed(format string, a ...any) error {
 	return errStop
 }
 
+// widthOf is 1 for the short form of a memo opcode, 4 for the long one.
+func widthOf(op, short byte) int {
+	if op == short {
+		return 1
+	}
+	return 4
+}
+
 func (m *vm) read(n int) ([]byte, error) {
-	var buf [8]byte
-	if _, err := io.ReadFull(m.r, buf[:n]); err != nil {
+	if _, err := io.ReadFull(m.r, m.scratch[:n]); err != nil {
 		return nil, m.malformed("truncated pickle: %d-byte argument", n)
 	}
 	m.pos += int64(n)
-	return buf[:n], nil
+	return m.scratch[:n], nil
 }
 
 func (m *vm) uint(n int) (uint64, error) {
@@ -167,12 +175,14 @@ func (m *vm) payload(n uint64) (value, error) {
 		return value{}, errStop
 	}
 	if n <= strCap {
-		buf := make([]byte, n)
-		if _, err := io.ReadFull(m.r, buf); err != nil {
+		buf, err := m.r.Peek(int(n))
+		if err != nil {
 			return value{}, m.malformed("truncated pickle: declared length %d runs past the end", n)
 		}
+		v := value{k: kStr, s: string(buf)}
+		m.r.Discard(int(n))
 		m.pos += int64(n)
-		return value{k: kStr, s: string(buf)}, nil
+		return v, nil
 	}
 	got, err := io.CopyN(io.Discard, m.r, int64(n))
 	m.pos += got
@@ -352,7 +362,15 @@ func (m *vm) step(op byte) error {
 		}
 		return m.push(value{})
 	case 'J', 'K', 'M', 'G': // BININT, BININT1, BININT2, BINFLOAT
-		n := map[byte]int{'J': 4, 'K': 1, 'M': 2, 'G': 8}[op]
+		n := 4
+		switch op {
+		case 'K':
+			n = 1
+		case 'M':
+			n = 2
+		case 'G':
+			n = 8
+		}
 		if _, err := m.read(n); err != nil {
 			return err
 		}
@@ -499,7 +517,11 @@ func (m *vm) step(op byte) error {
 		if err != nil {
 			return err
 		}
-		return m.call(fn, map[byte]string{'R': "REDUCE", 0x81: "NEWOBJ"}[op])
+		name := "REDUCE"
+		if op == 0x81 {
+			name = "NEWOBJ"
+		}
+		return m.call(fn, name)
 	case 0x92: // NEWOBJ_EX
 		for i := 0; i < 2; i++ {
 			if _, err := m.pop(); err != nil {
@@ -518,7 +540,7 @@ func (m *vm) step(op byte) error {
 		_, err := m.top()
 		return err
 	case 0x82, 0x83, 0x84: // EXT1, EXT2, EXT4
-		w := map[byte]int{0x82: 1, 0x83: 2, 0x84: 4}[op]
+		w := 1 << (op - 0x82)
 		code, err := m.uint(w)
 		if err != nil {
 			return err
@@ -538,7 +560,7 @@ func (m *vm) step(op byte) error {
 		}
 		return m.memoPut(k)
 	case 'q', 'r': // BINPUT, LONG_BINPUT
-		k, err := m.uint(map[byte]int{'q': 1, 'r': 4}[op])
+		k, err := m.uint(widthOf(op, 'q'))
 		if err != nil {
 			return err
 		}
@@ -556,7 +578,7 @@ func (m *vm) step(op byte) error {
 		}
 		return m.memoGet(k)
 	case 'h', 'j': // BINGET, LONG_BINGET
-		k, err := m.uint(map[byte]int{'h': 1, 'j': 4}[op])
+		k, err := m.uint(widthOf(op, 'h'))
 		if err != nil {
 			return err
 		}

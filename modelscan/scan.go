@@ -78,7 +78,7 @@ func Scan(ra io.ReaderAt, size int64, name string, opts Options) (*Result, error
 					Detail: "content is no model format modelscan reads; cannot show it safe"})
 				return res, nil
 			}
-			res.Format, r = "pickle", sr
+			r = sr
 		}
 		res.Format = format
 		scanPickles(r, &opts, add)
@@ -118,9 +118,6 @@ func decompressor(h []byte, r io.Reader) (string, io.Reader, error) {
 		return "joblib-lz4", lz4.NewReader(r), nil
 	case bytes.HasPrefix(h, []byte{0xfd, '7', 'z', 'X', 'Z', 0}):
 		return "joblib-xz", nil, fmt.Errorf("xz-compressed content is not read; cannot show it safe")
-	}
-	if len(h) > 0 && h[0] == 0x80 {
-		return "pickle", nil, nil
 	}
 	return "pickle", nil, nil
 }

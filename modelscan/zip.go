@@ -69,9 +69,7 @@ func scanZip(ra io.ReaderAt, size int64, opts *Options, add func(Finding), res *
 		switch e.method {
 		case 0:
 		case 8:
-			fr := flate.NewReader(body)
-			defer fr.Close()
-			body = fr
+			body = flate.NewReader(body) // reads a section: nothing to close
 		default:
 			bad(e.name, int64(e.offset), RuleZipFlags, SeverityHigh, "zip: compression method %d cannot be scanned", e.method)
 			continue

@@ -19,6 +19,11 @@
 // declared length or depth past the limits) is a finding too, never a pass:
 // [Result.Safe] is true only when the scan found nothing.
 //
+// Known limits, all failing closed: joblib's inline NumPy arrays (raw array
+// bytes written after a NumpyArrayWrapper, outside the pickle opcodes) and
+// xz/lzma-compressed joblib files are reported as unreadable rather than
+// read; Keras .keras configs and ONNX external data are not checked yet.
+//
 //	res, err := modelscan.ScanFile(ctx, "model.pt", modelscan.Options{})
 //	if err != nil { ... }          // the file could not be read
 //	if !res.Safe() { ... }         // res.Findings say why

@@ -16,6 +16,19 @@ import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+# Fixed member timestamps, so a re-run writes the same bytes.
+_writestr = zipfile.ZipFile.writestr
+
+
+def _fixed_writestr(self, name, data, *a, **kw):
+    if isinstance(name, str):
+        name = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+        name.compress_type = self.compression
+    return _writestr(self, name, data, *a, **kw)
+
+
+zipfile.ZipFile.writestr = _fixed_writestr
+
 
 def w(name, data):
     with open(os.path.join(HERE, name), "wb") as f:

@@ -8,8 +8,9 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
+
+	"github.com/mlsec-dev/mlsec/internal/atomicfile"
 )
 
 // ProfileFormat and ProfileVersion identify the JSON profile format.
@@ -275,7 +276,8 @@ func ReadProfileFile(path string) (*Profile, error) {
 }
 
 // WriteFile writes the profile as indented JSON to path atomically (a
-// temporary file in the same directory, then a rename).
+// temporary file in the same directory, synced, then a rename), mode
+// 0644.
 func (p *Profile) WriteFile(path string) error {
 	b, err := json.MarshalIndent(p, "", " ")
 	if err != nil {
@@ -285,28 +287,8 @@ func (p *Profile) WriteFile(path string) error {
 }
 
 func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("drift: %s: %w", path, err)
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	if werr == nil {
-		werr = f.Sync()
-	}
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr == nil {
-		werr = os.Chmod(tmp, 0o644)
-	}
-	if werr == nil {
-		werr = os.Rename(tmp, path)
-	}
-	if werr != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("drift: %s: %w", path, werr)
 	}
 	return nil
 }

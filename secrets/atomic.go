@@ -2,41 +2,24 @@ package secrets
 
 import (
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
+
+	"github.com/mlsec-dev/mlsec/internal/atomicfile"
 )
 
-// writeFileAtomic writes path through fill into a temporary file in the
-// same directory and renames it into place only when fill succeeds, so a
+// writeFileAtomic writes path through fill with [atomicfile.Write], so a
 // failure (a tampered or truncated ciphertext, a KMS error) never leaves a
-// partial file behind.
-func writeFileAtomic(path string, perm os.FileMode, fill func(*os.File) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
+// partial file behind. fill's errors come back as they are; those of the
+// file operations get the package prefix and the path.
+func writeFileAtomic(path string, perm os.FileMode, fill func(io.Writer) error) error {
+	var fillErr error
+	err := atomicfile.Write(path, perm, func(w io.Writer) error {
+		fillErr = fill(w)
+		return fillErr
+	})
+	if err != nil && err != fillErr {
 		return fmt.Errorf("secrets: %s: %w", path, err)
 	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err := f.Chmod(perm); err != nil {
-		return fmt.Errorf("secrets: %s: %w", path, err)
-	}
-	if err := fill(f); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("secrets: %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("secrets: %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("secrets: %s: %w", path, err)
-	}
-	return nil
+	return err
 }

@@ -158,7 +158,7 @@ func EncryptFile(ctx context.Context, in, out string, kek KEK, aad []byte) error
 		return fmt.Errorf("secrets: %w", err)
 	}
 	defer f.Close()
-	return writeFileAtomic(out, 0o644, func(w *os.File) error {
+	return writeFileAtomic(out, 0o644, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<20)
 		if err := Encrypt(ctx, bw, f, kek, aad); err != nil {
 			return fmt.Errorf("%w (input %s)", err, in)
@@ -177,7 +177,7 @@ func DecryptFile(ctx context.Context, in, out string, aad []byte, keks ...KEK) e
 		return fmt.Errorf("secrets: %w", err)
 	}
 	defer f.Close()
-	return writeFileAtomic(out, 0o600, func(w *os.File) error {
+	return writeFileAtomic(out, 0o600, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<20)
 		if err := decrypt(ctx, in, bw, f, aad, keks); err != nil {
 			return err
@@ -200,7 +200,7 @@ func Rewrap(ctx context.Context, path string, to KEK, from ...KEK) error {
 	if err != nil {
 		return fmt.Errorf("secrets: %w", err)
 	}
-	return writeFileAtomic(path, fi.Mode().Perm(), func(w *os.File) error {
+	return writeFileAtomic(path, fi.Mode().Perm(), func(w io.Writer) error {
 		return rewrap(ctx, path, w, f, to, from)
 	})
 }

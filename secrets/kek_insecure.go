@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -33,7 +34,7 @@ func GenerateInsecureKeyFile(path string) (string, error) {
 	if err := insecurecleartextkeyset.Write(h, keyset.NewJSONWriter(&buf)); err != nil {
 		return "", fmt.Errorf("secrets: generate key: %w", err)
 	}
-	if err := writeFileAtomic(path, 0o600, func(w *os.File) error {
+	if err := writeFileAtomic(path, 0o600, func(w io.Writer) error {
 		_, err := w.Write(buf.Bytes())
 		return err
 	}); err != nil {

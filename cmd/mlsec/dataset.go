@@ -6,8 +6,9 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/mlsec-dev/mlsec/internal/hashing"
 	"github.com/mlsec-dev/mlsec/provenance"
+
+	"github.com/mlsec-dev/mlsec/internal/atomicfile"
 )
 
 func init() {
@@ -52,7 +53,7 @@ func setupDatasetVersion(fs *flag.FlagSet, e *env) func(context.Context, []strin
 			return err
 		}
 		if *out != "" {
-			if err := hashing.WriteFileAtomic(*out, append(data, '\n'), 0o644); err != nil {
+			if err := atomicfile.WriteFile(*out, append(data, '\n'), 0o644); err != nil {
 				return fmt.Errorf("%s: %w", *out, err)
 			}
 		}

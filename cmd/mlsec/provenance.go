@@ -11,8 +11,9 @@ import (
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
 
-	"github.com/mlsec-dev/mlsec/internal/hashing"
 	"github.com/mlsec-dev/mlsec/provenance"
+
+	"github.com/mlsec-dev/mlsec/internal/atomicfile"
 )
 
 func init() {
@@ -166,7 +167,7 @@ func setupProvenanceRecord(fs *flag.FlagSet, e *env) func(context.Context, []str
 		if err != nil {
 			return err
 		}
-		if err := hashing.WriteFileAtomic(*out, data, 0o644); err != nil {
+		if err := atomicfile.WriteFile(*out, data, 0o644); err != nil {
 			return fmt.Errorf("%s: %w", *out, err)
 		}
 		if e.json {

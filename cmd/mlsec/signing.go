@@ -13,6 +13,8 @@ import (
 
 	"github.com/mlsec-dev/mlsec/internal/hashing"
 	"github.com/mlsec-dev/mlsec/signing"
+
+	"github.com/mlsec-dev/mlsec/internal/atomicfile"
 )
 
 func init() {
@@ -218,7 +220,7 @@ func setupSign(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		if err := hashing.WriteFileAtomic(*sigPath, b, 0o644); err != nil {
+		if err := atomicfile.WriteFile(*sigPath, b, 0o644); err != nil {
 			return fmt.Errorf("signature %s: %w", *sigPath, err)
 		}
 		if e.json {

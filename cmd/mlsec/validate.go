@@ -3,17 +3,17 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/mlsec-dev/mlsec/internal/dataread"
 	"github.com/mlsec-dev/mlsec/validation"
+
+	"github.com/mlsec-dev/mlsec/internal/atomicfile"
 )
 
 func init() {
@@ -257,22 +257,12 @@ func failSummary(res *validation.Result) string {
 	return fmt.Sprintf("%d checks failed", res.Statistics.Failed)
 }
 
-// writeJSONAtomic writes v as indented JSON through a temp file and a
-// rename, so a crash never leaves half a report.
+// writeJSONAtomic writes v as indented JSON, mode 0644, atomically, so a
+// crash never leaves half a report.
 func writeJSONAtomic(path string, v any) error {
 	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	_, werr := tmp.Write(append(b, '\n'))
-	cerr := tmp.Close()
-	if err := errors.Join(werr, cerr); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return atomicfile.WriteFile(path, append(b, '\n'), 0o644)
 }

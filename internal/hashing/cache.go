@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/mlsec-dev/mlsec/internal/atomicfile"
 )
 
 // stamp identifies one version of a file's content without reading it.
@@ -90,7 +92,7 @@ func (c *Cache) Save() error {
 	if err != nil {
 		return fmt.Errorf("hashing: cache: %w", err)
 	}
-	if err := WriteFileAtomic(c.path, b, 0o600); err != nil {
+	if err := atomicfile.WriteFile(c.path, b, 0o600); err != nil {
 		return fmt.Errorf("hashing: cache: %w", err)
 	}
 	c.dirty = false
@@ -138,39 +140,4 @@ func (c *Cache) store(path string, alg Algorithm, start, end int64, sharded bool
 	defer c.mu.Unlock()
 	c.entries[k] = cacheEntry{Stamp: st, Digest: hex.EncodeToString(sum)}
 	c.dirty = true
-}
-
-// WriteFileAtomic writes data to a temporary file beside path and renames
-// it over path, so readers see the old content or the new, never a part.
-func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	ok := false
-	defer func() {
-		if !ok {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err := f.Write(data); err != nil {
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return err
-	}
-	ok = true
-	return nil
 }

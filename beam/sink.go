@@ -86,26 +86,44 @@ func writeFile(ctx context.Context, path string, data []byte) error {
 	return nil
 }
 
-func writeLocalAtomic(path string, data []byte) error {
+// writeLocalAtomic writes path as the core's internal/atomicfile does
+// (temporary file in the same directory, fsync, mode 0644, rename, fsync of
+// the directory). It is the one copy of that writer outside the core, on
+// purpose: this module is versioned apart from the core and may use only
+// the core's exported API, since an internal package can change between
+// core versions and break a build that pairs this module with a newer core.
+func writeLocalAtomic(path string, data []byte) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
 		return fmt.Errorf("mlsecbeam: %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name()) // no-op after a successful rename
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+			err = fmt.Errorf("mlsecbeam: %s: %w", path, err)
+		}
+	}()
+	if err := tmp.Chmod(0o644); err != nil {
+		return err
+	}
 	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("mlsecbeam: %s: %w", path, err)
+		return err
 	}
 	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("mlsecbeam: %s: %w", path, err)
+		return err
 	}
 	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("mlsecbeam: %s: %w", path, err)
+		return err
 	}
 	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("mlsecbeam: %s: %w", path, err)
+		return err
 	}
-	return nil
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
 }

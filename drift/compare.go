@@ -3,9 +3,12 @@ package drift
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/mlsec-dev/mlsec/internal/finite"
 )
 
 // Test names a drift test. The auto-selected ones and their default
@@ -118,6 +121,26 @@ type CompareOptions struct {
 	// digest (Profile.Digest) for the report. It is off by default
 	// because SHA-256 of every row costs several times the comparison.
 	DigestCurrent bool `json:"digest_current,omitempty"`
+}
+
+// Validate reports the first setting of o that makes no sense: a NaN or
+// infinite threshold or drift share (NaN compares false with everything,
+// so it would silently report real drift as none), a negative threshold,
+// a drift share outside [0, 1]. [Compare] and [CompareReader] call it;
+// a command line can call it to refuse bad flags before reading data.
+func (o *CompareOptions) Validate() error {
+	if err := finite.NonNegative("drift: threshold", o.Threshold); err != nil {
+		return err
+	}
+	if err := finite.InRange("drift: drift share", o.DriftShare, 0, 1, false); err != nil {
+		return err
+	}
+	for _, name := range slices.Sorted(maps.Keys(o.Columns)) {
+		if err := finite.NonNegative(fmt.Sprintf("drift: column %q: threshold", name), o.Columns[name].Threshold); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Column verdict statuses.
@@ -253,7 +276,10 @@ func Compare(ref, cur *Profile, opts CompareOptions) (*Report, error) {
 	if cur.rows == 0 || len(cur.columns) == 0 {
 		return nil, errors.New("drift: the current data has no rows")
 	}
-	if opts.DriftShare <= 0 {
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.DriftShare == 0 {
 		opts.DriftShare = 0.5
 	}
 	if opts.Correction == "" {

@@ -316,3 +316,42 @@ func TestCompareOverrides(t *testing.T) {
 	_, err = ParseTest("kolmogorov")
 	require.Error(t, err)
 }
+
+// A NaN or infinite threshold or drift share would turn the gate off (no
+// comparison with NaN is true): Compare and CompareReader refuse them, so
+// real drift is never reported as none.
+func TestCompareRefusesNonFiniteOptions(t *testing.T) {
+	ref := profileCols(t, ProfileOptions{}, col{name: "v", num: []float64{1, 2, 3, 4, 5, 6, 7, 8}})
+	cur := profileCols(t, ProfileOptions{}, col{name: "v", num: []float64{101, 102, 103, 104, 105, 106, 107, 108}})
+	nan, inf := math.NaN(), math.Inf(1)
+	cases := []struct {
+		name string
+		opts CompareOptions
+		want string
+	}{
+		{"fail_threshold_nan", CompareOptions{Threshold: nan}, "drift: threshold is NaN"},
+		{"fail_threshold_inf", CompareOptions{Threshold: inf}, "drift: threshold is +Inf"},
+		{"fail_threshold_negative", CompareOptions{Threshold: -0.1}, "want a number >= 0"},
+		{"fail_share_nan", CompareOptions{DriftShare: nan}, "drift: drift share is NaN"},
+		{"fail_share_neg_inf", CompareOptions{DriftShare: -inf}, "drift: drift share is -Inf"},
+		{"fail_share_above_one", CompareOptions{DriftShare: 1.5}, "want a number in [0, 1]"},
+		{"fail_column_threshold_nan", CompareOptions{Columns: map[string]ColumnTest{"v": {Threshold: nan}}}, `drift: column "v": threshold is NaN`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Compare(ref, cur, tc.opts)
+			require.ErrorContains(t, err, tc.want)
+			rec := recordOf(t, col{name: "v", num: []float64{101, 102, 103}})
+			defer rec.Release()
+			rr, err := array.NewRecordReader(rec.Schema(), []arrow.Record{rec})
+			require.NoError(t, err)
+			defer rr.Release()
+			_, err = CompareReader(t.Context(), ref, rr, tc.opts, nil)
+			require.ErrorContains(t, err, tc.want)
+		})
+	}
+	// The same data with sane options drifts.
+	rep, err := Compare(ref, cur, CompareOptions{DriftShare: 1})
+	require.NoError(t, err)
+	require.True(t, rep.Dataset.Drifted)
+}

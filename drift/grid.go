@@ -319,6 +319,9 @@ func CompareReader(ctx context.Context, ref *Profile, rr array.RecordReader, opt
 	if ref == nil || ref.rows == 0 || len(ref.columns) == 0 {
 		return nil, errors.New("drift: the reference has no rows")
 	}
+	if err := opts.Validate(); err != nil {
+		return nil, err
+	}
 	cur := &Profile{opts: ref.opts, index: map[string]int{}, noDigest: !opts.DigestCurrent}
 	cur.opts.Columns = nil
 	for _, rc := range ref.columns {

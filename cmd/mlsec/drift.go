@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -166,11 +167,13 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 			return usageError("no current data files given")
 		}
 		opts := drift.CompareOptions{Threshold: *threshold, DriftShare: *share, Correction: drift.Correction(*correction), Ignore: ignore, DigestCurrent: *digest}
-		if *share <= 0 || *share > 1 {
+		// Negated comparisons, so that NaN (false in every comparison)
+		// is refused too: a NaN share or threshold would turn the gate off.
+		if !(*share > 0 && *share <= 1) {
 			return usageError("--drift-share %v out of range (0, 1]", *share)
 		}
-		if *threshold < 0 {
-			return usageError("--threshold must not be negative")
+		if !(*threshold >= 0) || math.IsInf(*threshold, 1) {
+			return usageError("--threshold %v: want a finite number >= 0", *threshold)
 		}
 		var err error
 		if opts.Test, err = drift.ParseTest(*test); err != nil {
@@ -187,7 +190,7 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 				return usageError("--column %q: %v", ct, err)
 			}
 			if hasTh {
-				if c.Threshold, err = strconv.ParseFloat(th, 64); err != nil || c.Threshold <= 0 {
+				if c.Threshold, err = strconv.ParseFloat(th, 64); err != nil || !(c.Threshold > 0) || math.IsInf(c.Threshold, 1) {
 					return usageError("--column %q: bad threshold %q", ct, th)
 				}
 			}
@@ -195,6 +198,9 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 				opts.Columns = map[string]drift.ColumnTest{}
 			}
 			opts.Columns[name] = c
+		}
+		if err := opts.Validate(); err != nil {
+			return usageError("%v", err)
 		}
 		popts, err := pf.options()
 		if err != nil {

@@ -72,7 +72,7 @@ func ExampleHashModel() {
 		fmt.Printf("%s %x\n", r.Name, r.Digest[:4])
 	}
 	// Names sort as strings (OMS v1.0 §5.2.1), so 16 comes before 8.
-	fmt.Printf("root %x\n", m.RootDigest()[:4])
+	fmt.Printf("root %x\n", m.RootDigest().Value[:4])
 	// Output:
 	// model.bin:0:8 a37010c9
 	// model.bin:16:22 a791e1e8
@@ -92,7 +92,7 @@ func ExampleVerify_certificate() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("signed by %s, root %x\n", res.Certificate.Subject.CommonName, res.Manifest.RootDigest()[:8])
+	fmt.Printf("signed by %s, root %x\n", res.Certificate.Subject.CommonName, res.Manifest.RootDigest().Value[:8])
 	// Output:
 	// signed by intermediate-ca, root 61d4849d9d90076d
 }

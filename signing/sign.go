@@ -90,7 +90,7 @@ func Sign(ctx context.Context, modelPath string, signer signature.SignerVerifier
 		return nil, err
 	}
 	if len(m.Resources) == 0 {
-		return nil, fmt.Errorf("signing: model %s: no file to sign after exclusions", modelPath)
+		return nil, fmt.Errorf("signing: model %s: no file to sign after exclusions", hashing.QuoteName(modelPath))
 	}
 	if cache != nil {
 		if err := cache.Save(); err != nil {
@@ -146,6 +146,7 @@ func encodeStatement(m *Manifest) ([]byte, error) {
 		Digest map[string]string `json:"digest"`
 	}
 	s := m.Serialization
+	root := m.RootDigest()
 	st := struct {
 		Type          string    `json:"_type"`
 		Subject       []subject `json:"subject"`
@@ -153,7 +154,7 @@ func encodeStatement(m *Manifest) ([]byte, error) {
 		Predicate     predicate `json:"predicate"`
 	}{
 		Type:          StatementType,
-		Subject:       []subject{{Name: m.Name, Digest: map[string]string{"sha256": hex.EncodeToString(m.RootDigest())}}},
+		Subject:       []subject{{Name: m.Name, Digest: map[string]string{root.Algorithm: root.Hex()}}},
 		PredicateType: PredicateType,
 		Predicate: predicate{Serialization: serialization{
 			Method: s.Method, HashType: s.Hash, AllowSymlinks: s.AllowSymlinks,

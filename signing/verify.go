@@ -52,6 +52,11 @@ type Result struct {
 	Certificate *x509.Certificate
 	// Legacy reports the v0.2 format of model_signing 0.2 (no root digest).
 	Legacy bool
+	// EmptyFiles lists, for a signature made with MethodShards, the empty
+	// files found in the model: they have no shard, so the signature does
+	// not cover them (see [MethodShards]). A caller that wants every file
+	// covered refuses a model where this is not empty.
+	EmptyFiles []string
 }
 
 // Verify checks the signature bundle (the JSON of a model.sig) against
@@ -224,10 +229,10 @@ func checkModel(ctx context.Context, modelPath string, res *Result, opts VerifyO
 		AllowSymlinks: ser.AllowSymlinks,
 	})
 	if err != nil {
-		return fmt.Errorf("signing: model %s: %w", modelPath, err)
+		return modelErr(modelPath, err)
 	}
 	if singleFile && len(files) != 1 {
-		return fmt.Errorf("signing: model %s: a file, but not one item", modelPath)
+		return fmt.Errorf("signing: model %s: a file, but not one item", hashing.QuoteName(modelPath))
 	}
 
 	// Expected digests by name; the reference tool names a single-file
@@ -262,6 +267,13 @@ func checkModel(ctx context.Context, modelPath string, res *Result, opts VerifyO
 			signedFiles[n] = true
 		}
 	}
+	if ser.Method == MethodShards {
+		for _, f := range files {
+			if f.Size == 0 {
+				res.EmptyFiles = append(res.EmptyFiles, f.Name)
+			}
+		}
+	}
 	if opts.IgnoreUnsignedFiles {
 		files = slices.DeleteFunc(files, func(f hashing.File) bool { return !signedFiles[f.Name] })
 	}
@@ -272,7 +284,7 @@ func checkModel(ctx context.Context, modelPath string, res *Result, opts VerifyO
 	}
 	ds, err := hashing.Hash(ctx, files, ho)
 	if err != nil {
-		return fmt.Errorf("signing: model %s: %w", modelPath, err)
+		return modelErr(modelPath, err)
 	}
 	var mm MismatchError
 	seen := make(map[string]bool, len(ds))

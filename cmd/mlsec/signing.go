@@ -138,7 +138,7 @@ func setupHash(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		root := "sha256:" + hex.EncodeToString(m.RootDigest())
+		root := m.RootDigest().String()
 		if e.json {
 			type res struct {
 				Name      string `json:"name"`
@@ -159,7 +159,7 @@ func setupHash(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			return e.printJSON(out)
 		}
 		for _, r := range m.Resources {
-			fmt.Fprintf(e.stdout, "%x  %s\n", r.Digest, r.Name)
+			fmt.Fprintf(e.stdout, "%x  %s\n", r.Digest, hashing.QuoteName(r.Name))
 		}
 		fmt.Fprintln(e.stdout, root)
 		return nil
@@ -303,7 +303,7 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 		if err != nil {
 			return verifyFailure(e, err)
 		}
-		root := "sha256:" + hex.EncodeToString(res.Manifest.RootDigest())
+		root := res.Manifest.RootDigest().String()
 		by := "key " + *key
 		switch {
 		case o.Sigstore != nil:
@@ -312,12 +312,26 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 			by = "certificate " + res.Certificate.Subject.String()
 		}
 		if e.json {
-			return e.printJSON(map[string]any{"verified": true, "model": model, "root": root, "resources": len(res.Manifest.Resources), "signer": by, "legacy": res.Legacy})
+			out := map[string]any{"verified": true, "model": model, "root": root, "resources": len(res.Manifest.Resources), "signer": by, "legacy": res.Legacy}
+			if len(res.EmptyFiles) > 0 {
+				out["empty_files"] = res.EmptyFiles
+			}
+			return e.printJSON(out)
+		}
+		if len(res.EmptyFiles) > 0 {
+			// OMS shards cannot cover an empty file; say so rather than
+			// let "verified" suggest they were checked.
+			names := make([]string, len(res.EmptyFiles))
+			for i, n := range res.EmptyFiles {
+				names[i] = hashing.QuoteName(n)
+			}
+			fmt.Fprintf(e.stderr, "mlsec verify: note: %d empty files are not covered by a shards signature (sign with --method files to cover them): %s\n",
+				len(names), strings.Join(names, ", "))
 		}
 		if res.Legacy {
 			root = "(legacy v0.2 signature, no root digest)"
 		}
-		fmt.Fprintf(e.stdout, "verified %s: %d resources, %s, signed by %s\n", model, len(res.Manifest.Resources), root, by)
+		fmt.Fprintf(e.stdout, "verified %s: %d resources, %s, signed by %s\n", hashing.QuoteName(model), len(res.Manifest.Resources), root, by)
 		return nil
 	}
 }
@@ -328,19 +342,22 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 func verifyFailure(e *env, err error) error {
 	var me *signing.MismatchError
 	var be *signing.BundleError
+	var ue *signing.UnhashableError
 	switch {
 	case errors.As(err, &me):
 		if e.json {
 			_ = e.printJSON(map[string]any{"verified": false, "changed": nonNil(me.Changed), "missing": nonNil(me.Missing), "unsigned": nonNil(me.Extra)})
 		} else {
+			// Names are quoted when they hold a newline or another
+			// control character, so a file name cannot forge a line.
 			for _, n := range me.Changed {
-				fmt.Fprintf(e.stdout, "changed   %s\n", n)
+				fmt.Fprintf(e.stdout, "changed   %s\n", hashing.QuoteName(n))
 			}
 			for _, n := range me.Missing {
-				fmt.Fprintf(e.stdout, "missing   %s\n", n)
+				fmt.Fprintf(e.stdout, "missing   %s\n", hashing.QuoteName(n))
 			}
 			for _, n := range me.Extra {
-				fmt.Fprintf(e.stdout, "unsigned  %s\n", n)
+				fmt.Fprintf(e.stdout, "unsigned  %s\n", hashing.QuoteName(n))
 			}
 		}
 		return checkFailed(err)
@@ -349,9 +366,10 @@ func verifyFailure(e *env, err error) error {
 			_ = e.printJSON(map[string]any{"verified": false, "rule": be.Rule, "error": be.Err.Error()})
 		}
 		return checkFailed(err)
-	case errors.Is(err, hashing.ErrSymlink), errors.Is(err, hashing.ErrSymlinkEscapes),
-		errors.Is(err, hashing.ErrSymlinkLoop), errors.Is(err, hashing.ErrNotRegular), errors.Is(err, hashing.ErrBadName):
-		// The model holds something its signature cannot cover.
+	case errors.As(err, &ue):
+		// The model holds something its signature cannot cover. A model
+		// path that is itself a device or a pipe is no UnhashableError:
+		// unreadable input, exit 2.
 		return checkFailed(err)
 	}
 	return err

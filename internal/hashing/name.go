@@ -3,7 +3,9 @@ package hashing
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -49,4 +51,17 @@ func CheckName(name string) error {
 		return nil
 	}
 	return fmt.Errorf("hashing: name %q: %w: %s", name, ErrBadName, reason)
+}
+
+// QuoteName returns name as it can be shown on one line of output or in
+// an error: unchanged when it is printable UTF-8 with no quote at its
+// start, otherwise Go-quoted (strconv.Quote), so that a newline or other
+// control character in a file name cannot forge a line of output.
+func QuoteName(name string) string {
+	if name != "" && name[0] != '"' && utf8.ValidString(name) && !strings.ContainsFunc(name, func(r rune) bool {
+		return !unicode.IsPrint(r) && r != ' '
+	}) {
+		return name
+	}
+	return strconv.Quote(name)
 }

@@ -117,9 +117,12 @@ func ParseSuite(name string, data []byte) (*Suite, error) {
 	if len(data) > maxSuiteBytes {
 		return nil, serr(-1, "", "", fmt.Sprintf("larger than %d bytes", maxSuiteBytes))
 	}
-	js, err := yaml.YAMLToJSON(data)
+	// Strict: a key given twice is refused, or the second "checks:"
+	// would silently replace the first one a reviewer read.
+	js, err := yaml.YAMLToJSONStrict(data)
 	if err != nil {
-		return nil, serr(-1, "", "", "not valid YAML or JSON: "+err.Error())
+		// One line: the YAML decoder lists its errors on lines of their own.
+		return nil, serr(-1, "", "", "not valid YAML or JSON: "+strings.Join(strings.Fields(err.Error()), " "))
 	}
 	var doc any
 	dec := json.NewDecoder(bytes.NewReader(js))

@@ -28,9 +28,10 @@ const (
 	SeverityWarn  Severity = "warn"  // a failure only warns
 )
 
-// Suite is a declarative list of checks, read from YAML or JSON. Its
-// format is described by the JSON Schema SuiteJSONSchema, against which
-// every suite is validated before use.
+// Suite is a declarative list of checks, read from YAML or JSON or built
+// in Go. Its format is described by the JSON Schema SuiteJSONSchema,
+// against which every suite is validated before use ([Suite.Validate]),
+// however it was made.
 type Suite struct {
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
@@ -123,6 +124,17 @@ func ParseSuite(name string, data []byte) (*Suite, error) {
 	if err != nil {
 		// One line: the YAML decoder lists its errors on lines of their own.
 		return nil, serr(-1, "", "", "not valid YAML or JSON: "+strings.Join(strings.Fields(err.Error()), " "))
+	}
+	return parseSuiteJSON(name, js)
+}
+
+// parseSuiteJSON is the one path every suite takes, parsed or built in
+// Go: the JSON form is checked against the suite schema and each check's
+// kwargs against its type, then decoded into the form the checks read
+// (numbers float64, lists []any, objects map[string]any).
+func parseSuiteJSON(name string, js []byte) (*Suite, error) {
+	serr := func(check int, typ, field, msg string) error {
+		return &SuiteError{Suite: name, Check: check, Type: typ, Field: field, Msg: msg}
 	}
 	var doc any
 	dec := json.NewDecoder(bytes.NewReader(js))
@@ -275,6 +287,51 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+// Validate checks the suite exactly as ParseSuite checks a parsed one:
+// against the suite format (SuiteJSONSchema), and each check's kwargs
+// against its type, so a typo or a wrong argument is a *SuiteError before
+// any data is read. A Suite built in Go may give kwargs in Go's natural
+// types (int, int64, float64, string, bool, []string, []int, []any,
+// map[string]any, nil for an open bound): they are read as the same
+// suite written in YAML would be, so the two behave the same. NewPlan
+// (and so the package-level Validate) calls it; call it yourself to fail
+// early. It does not change s.
+func (s *Suite) Validate() error {
+	_, err := s.normalized()
+	return err
+}
+
+// normalized returns s as the checks read it: s put through its JSON form
+// and parseSuiteJSON. Source, directory and digest stay those of s.
+func (s *Suite) normalized() (*Suite, error) {
+	name := s.source
+	if name == "" {
+		name = s.Name
+	}
+	c := *s
+	c.Checks = make([]Check, len(s.Checks))
+	for i, ch := range s.Checks {
+		if ch.Kwargs == nil {
+			ch.Kwargs = map[string]any{} // a check with no arguments
+		}
+		c.Checks[i] = ch
+	}
+	js, err := json.Marshal(&c)
+	if err != nil {
+		// NaN, an infinity, a channel or a func among the kwargs.
+		return nil, &SuiteError{Suite: name, Check: -1, Msg: "cannot be written as JSON: " + err.Error()}
+	}
+	if len(js) > maxSuiteBytes {
+		return nil, &SuiteError{Suite: name, Check: -1, Msg: fmt.Sprintf("larger than %d bytes", maxSuiteBytes)}
+	}
+	n, err := parseSuiteJSON(name, js)
+	if err != nil {
+		return nil, err
+	}
+	n.source, n.dir, n.digest = s.source, s.dir, s.Digest()
+	return n, nil
 }
 
 // Digest is the suite's SHA-256 digest ("sha256:<hex>") over its JSON

@@ -65,7 +65,9 @@ type Result struct {
 //
 // A failure is a *BundleError (which rule of the format or signature
 // failed), a *MismatchError (which files changed, are missing or were
-// added), or another error for unreadable input. Resource names in the
+// added), an *UnhashableError (the model holds an entry no signature can
+// cover: a link, a special file, an unsafe name), or another error for
+// unreadable input (a model path that is a device, for instance). Resource names in the
 // bundle are only compared with names found on disk, never opened.
 func Verify(ctx context.Context, modelPath string, bundleJSON []byte, opts VerifyOptions) (*Result, error) {
 	res, err := verifyBundle(ctx, bundleJSON, opts)

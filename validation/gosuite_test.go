@@ -100,3 +100,24 @@ func resultJSON(t *testing.T, r *validation.Result) string {
 	require.NoError(t, err)
 	return string(b)
 }
+
+// A parsed suite changed in Go afterwards is checked again, not taken as
+// already valid.
+func TestParsedSuiteChangedInGo(t *testing.T) {
+	s, err := validation.ParseSuite("s", []byte("name: s\nchecks:\n  - type: expect_column_values_to_be_between\n    kwargs: {column: age, min_value: 18, max_value: 100}\n"))
+	require.NoError(t, err)
+	require.NoError(t, s.Validate())
+	want, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	require.NoError(t, err)
+
+	s.Checks[0].Kwargs["max_value"] = 100 // an int now, where parsing gave float64
+	got, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	require.NoError(t, err)
+	require.Equal(t, resultJSON(t, want), resultJSON(t, got))
+
+	s.Checks[0].Kwargs["max_valeu"] = 100
+	require.ErrorContains(t, s.Validate(), "kwargs.max_valeu: unknown field")
+	_, err = validation.NewPlan(s, open(t, "loans_clean.parquet").Schema(), nil)
+	var se *validation.SuiteError
+	require.ErrorAs(t, err, &se)
+}

@@ -19,6 +19,14 @@ var ErrBadName = errors.New("not a clean relative path")
 // manifest are untrusted; they must pass CheckName before they reach the
 // file system.
 func CheckName(name string) error {
+	if err := badName(name); err != nil {
+		return fmt.Errorf("hashing: name %q: %w", name, err)
+	}
+	return nil
+}
+
+// badName is CheckName's verdict without the name: ErrBadName and why.
+func badName(name string) error {
 	reason := ""
 	switch {
 	case name == "":
@@ -50,7 +58,7 @@ func CheckName(name string) error {
 	if reason == "" {
 		return nil
 	}
-	return fmt.Errorf("hashing: name %q: %w: %s", name, ErrBadName, reason)
+	return fmt.Errorf("%w: %s", ErrBadName, reason)
 }
 
 // QuoteName returns name as it can be shown on one line of output or in

@@ -28,8 +28,9 @@ var (
 // EntryError reports an entry under the walked root that cannot be hashed
 // safely: a link, a special file, a name that cannot be recorded. Err is
 // (or wraps) ErrSymlink, ErrSymlinkEscapes, ErrSymlinkLoop, ErrNotRegular
-// or ErrBadName. The root itself never gives an EntryError: a root that is
-// neither a file nor a directory is bad input, not a model with a bad entry.
+// or ErrBadName. A root that is neither a file nor a directory gives no
+// EntryError: it is bad input, not a tree with a bad entry. (A single-file
+// root whose base name cannot be recorded does: it is the tree's entry.)
 type EntryError struct {
 	// Name is the slash-separated path relative to the root.
 	Name string
@@ -114,7 +115,7 @@ func Walk(ctx context.Context, root string, opts WalkOptions) ([]File, error) {
 	}
 	if rootInfo.Mode().IsRegular() {
 		name := filepath.Base(root)
-		if err := CheckName(name); err != nil {
+		if err := badName(name); err != nil {
 			return nil, &EntryError{Name: name, Err: err}
 		}
 		// Open the file itself, not a link to it (files are opened
@@ -173,7 +174,7 @@ func Walk(ctx context.Context, root string, opts WalkOptions) ([]File, error) {
 			}
 			return nil
 		}
-		if err := CheckName(name); err != nil {
+		if err := badName(name); err != nil {
 			return &EntryError{Name: name, Err: err}
 		}
 		if walkHook != nil {

@@ -96,3 +96,22 @@ func ExampleVerify_certificate() {
 	// Output:
 	// signed by intermediate-ca, root 61d4849d9d90076d
 }
+
+func ExampleUnhashableError() {
+	model, _ := os.MkdirTemp("", "model")
+	defer os.RemoveAll(model)
+	os.WriteFile(filepath.Join(model, "weights.bin"), []byte("weights"), 0o644)
+	os.Symlink("weights.bin", filepath.Join(model, "latest.bin"))
+
+	_, err := signing.HashModel(context.Background(), model, signing.Options{})
+	var bad *signing.UnhashableError
+	switch {
+	case errors.As(err, &bad) && errors.Is(err, signing.ErrSymlink):
+		// Sign with Options.AllowSymlinks, or remove the link.
+		fmt.Printf("%s is a symbolic link\n", bad.Name)
+	case err != nil:
+		log.Fatal(err)
+	}
+	// Output:
+	// latest.bin is a symbolic link
+}

@@ -122,6 +122,16 @@ func Sign(ctx context.Context, modelPath string, signer signature.SignerVerifier
 	return append(out, '\n'), nil
 }
 
+// WriteSignature writes a signature made by Sign to path atomically (a
+// temporary file beside it, then a rename), so that a crash or a full disk
+// never leaves a half-written signature where a verifier will look.
+func WriteSignature(path string, sig []byte) error {
+	if err := hashing.WriteFileAtomic(path, sig, 0o644); err != nil {
+		return fmt.Errorf("signing: signature %s: %w", path, err)
+	}
+	return nil
+}
+
 // encodeStatement writes the in-toto statement of m, fields in the order
 // of the OMS specification's examples.
 func encodeStatement(m *Manifest) ([]byte, error) {

@@ -146,3 +146,16 @@ func TestRootDigestNamesItsAlgorithm(t *testing.T) {
 		require.Equal(t, root, res.Manifest.RootDigest())
 	}
 }
+
+func TestWriteSignature(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "model.sig")
+	require.NoError(t, os.WriteFile(p, []byte("old"), 0o600))
+	require.NoError(t, WriteSignature(p, []byte("new signature")))
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	require.Equal(t, "new signature", string(b))
+	entries, err := os.ReadDir(filepath.Dir(p))
+	require.NoError(t, err)
+	require.Len(t, entries, 1, "no temporary file is left behind")
+	require.ErrorContains(t, WriteSignature(filepath.Join(p, "not-a-dir", "x.sig"), nil), "signing: signature")
+}

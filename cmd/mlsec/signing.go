@@ -10,9 +10,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
-	"github.com/mlsec-dev/mlsec/internal/hashing"
 	"github.com/mlsec-dev/mlsec/signing"
 )
 
@@ -69,7 +71,9 @@ func (h *hashFlags) options(model string) (signing.Options, error) {
 	default:
 		return o, usageError("--method %q: want files or shards", h.method)
 	}
-	if _, err := hashing.ParseAlgorithm(h.hash); err != nil {
+	switch o.Hash {
+	case signing.SHA256, signing.BLAKE2b, signing.BLAKE3:
+	default:
 		return o, usageError("--hash %q: want sha256, blake2b or blake3", h.hash)
 	}
 	if h.shardSize != 0 && o.Method != signing.MethodShards {
@@ -159,7 +163,7 @@ func setupHash(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			return e.printJSON(out)
 		}
 		for _, r := range m.Resources {
-			fmt.Fprintf(e.stdout, "%x  %s\n", r.Digest, hashing.QuoteName(r.Name))
+			fmt.Fprintf(e.stdout, "%x  %s\n", r.Digest, quoteName(r.Name))
 		}
 		fmt.Fprintln(e.stdout, root)
 		return nil
@@ -219,8 +223,8 @@ func setupSign(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		if err := hashing.WriteFileAtomic(*sigPath, b, 0o644); err != nil {
-			return fmt.Errorf("signature %s: %w", *sigPath, err)
+		if err := signing.WriteSignature(*sigPath, b); err != nil {
+			return err
 		}
 		if e.json {
 			return e.printJSON(map[string]string{"model": model, "signature": *sigPath})
@@ -323,7 +327,7 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 			// let "verified" suggest they were checked.
 			names := make([]string, len(res.EmptyFiles))
 			for i, n := range res.EmptyFiles {
-				names[i] = hashing.QuoteName(n)
+				names[i] = quoteName(n)
 			}
 			fmt.Fprintf(e.stderr, "mlsec verify: note: %d empty files are not covered by a shards signature (sign with --method files to cover them): %s\n",
 				len(names), strings.Join(names, ", "))
@@ -331,7 +335,7 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 		if res.Legacy {
 			root = "(legacy v0.2 signature, no root digest)"
 		}
-		fmt.Fprintf(e.stdout, "verified %s: %d resources, %s, signed by %s\n", hashing.QuoteName(model), len(res.Manifest.Resources), root, by)
+		fmt.Fprintf(e.stdout, "verified %s: %d resources, %s, signed by %s\n", quoteName(model), len(res.Manifest.Resources), root, by)
 		return nil
 	}
 }
@@ -351,13 +355,13 @@ func verifyFailure(e *env, err error) error {
 			// Names are quoted when they hold a newline or another
 			// control character, so a file name cannot forge a line.
 			for _, n := range me.Changed {
-				fmt.Fprintf(e.stdout, "changed   %s\n", hashing.QuoteName(n))
+				fmt.Fprintf(e.stdout, "changed   %s\n", quoteName(n))
 			}
 			for _, n := range me.Missing {
-				fmt.Fprintf(e.stdout, "missing   %s\n", hashing.QuoteName(n))
+				fmt.Fprintf(e.stdout, "missing   %s\n", quoteName(n))
 			}
 			for _, n := range me.Extra {
-				fmt.Fprintf(e.stdout, "unsigned  %s\n", hashing.QuoteName(n))
+				fmt.Fprintf(e.stdout, "unsigned  %s\n", quoteName(n))
 			}
 		}
 		return checkFailed(err)
@@ -412,4 +416,16 @@ func readCertificates(paths ...string) ([]*x509.Certificate, error) {
 		}
 	}
 	return out, nil
+}
+
+// quoteName shows a file name on one line of output: as it is when it is
+// printable, Go-quoted when it holds a newline or another control
+// character (or starts with a quote), so a name cannot forge a line.
+func quoteName(name string) string {
+	if name != "" && name[0] != '"' && utf8.ValidString(name) && !strings.ContainsFunc(name, func(r rune) bool {
+		return !unicode.IsPrint(r) && r != ' '
+	}) {
+		return name
+	}
+	return strconv.Quote(name)
 }

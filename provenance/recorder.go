@@ -158,10 +158,12 @@ func (r *Recorder) AddInputPath(ctx context.Context, name, path string) (Resourc
 }
 
 // AddInputOMS records a model known by its OpenSSF Model Signing root
-// digest (the sha256 subject of its OMS signature), so provenance and
-// model signature bind to the same bytes.
-func (r *Recorder) AddInputOMS(name, sha256Hex string) error {
-	d, err := omsDescriptor(name, sha256Hex)
+// digest (the subject of its OMS signature), so provenance and model
+// signature bind to the same bytes. root is "algorithm:hex", as signing's
+// Manifest.RootDigest().String() gives it, recorded under that algorithm;
+// bare hex is taken as sha256, the algorithm OMS v1.0 uses.
+func (r *Recorder) AddInputOMS(name, root string) error {
+	d, err := omsDescriptor(name, root)
 	if err != nil {
 		return err
 	}
@@ -187,9 +189,10 @@ func (r *Recorder) AddOutputPath(ctx context.Context, name, path string) (Resour
 	return d, nil
 }
 
-// AddOutputOMS records a produced model by its OMS root digest.
-func (r *Recorder) AddOutputOMS(name, sha256Hex string) error {
-	d, err := omsDescriptor(name, sha256Hex)
+// AddOutputOMS records a produced model by its OMS root digest, given as
+// for AddInputOMS.
+func (r *Recorder) AddOutputOMS(name, root string) error {
+	d, err := omsDescriptor(name, root)
 	if err != nil {
 		return err
 	}
@@ -270,8 +273,22 @@ func describePath(ctx context.Context, name, path string) (ResourceDescriptor, e
 	return ResourceDescriptor{Name: name, Digest: DigestSet{"sha256": hex.EncodeToString(ds[0].Sum)}}, nil
 }
 
-func omsDescriptor(name, sha256Hex string) (ResourceDescriptor, error) {
-	d := DigestSet{"sha256": strings.ToLower(sha256Hex)}
+// omsRootHexLen are the hash algorithms of OMS v1.0 and the hex length of
+// their digests.
+var omsRootHexLen = map[string]int{"sha256": 64, "blake2b": 128, "blake3": 64}
+
+func omsDescriptor(name, root string) (ResourceDescriptor, error) {
+	alg, value, ok := strings.Cut(root, ":")
+	if !ok {
+		alg, value = "sha256", root
+	}
+	if _, known := omsRootHexLen[alg]; !known {
+		return ResourceDescriptor{}, fmt.Errorf("provenance: OMS root digest of %q: unknown algorithm %q", name, alg)
+	}
+	d := DigestSet{alg: strings.ToLower(value)}
+	if len(d[alg]) != omsRootHexLen[alg] {
+		return ResourceDescriptor{}, fmt.Errorf("provenance: OMS root digest of %q: %d hex digits, want %d", name, len(d[alg]), omsRootHexLen[alg])
+	}
 	if err := d.validate(); err != nil {
 		return ResourceDescriptor{}, fmt.Errorf("provenance: OMS root digest of %q: %w", name, err)
 	}

@@ -28,6 +28,13 @@
 //	res, err := signing.Verify(ctx, "model", sig, signing.VerifyOptions{Key: verifier})
 //	var mismatch *signing.MismatchError // which files changed, went missing, were added
 //	var broken *signing.BundleError     // which rule of the signature failed
+//	var bad *signing.UnhashableError    // an entry no signature can cover:
+//	// errors.Is(err, signing.ErrSymlink), ErrNotRegular, ErrBadName...
+//
+// The model is read through an os.Root on its directory, so a directory
+// swapped for a symbolic link while it is hashed never leads outside the
+// model. File names in error messages are quoted when they hold control
+// characters, so a name cannot forge a line of output.
 //
 // Verify accepts every variant the reference tool has written since
 // version 0.2 (key hints or raw keys, "." for a single-file model, shard

@@ -72,7 +72,7 @@ func ExampleHashModel() {
 		fmt.Printf("%s %x\n", r.Name, r.Digest[:4])
 	}
 	// Names sort as strings (OMS v1.0 §5.2.1), so 16 comes before 8.
-	fmt.Printf("root %x\n", m.RootDigest()[:4])
+	fmt.Printf("root %x\n", m.RootDigest().Value[:4])
 	// Output:
 	// model.bin:0:8 a37010c9
 	// model.bin:16:22 a791e1e8
@@ -92,7 +92,26 @@ func ExampleVerify_certificate() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Printf("signed by %s, root %x\n", res.Certificate.Subject.CommonName, res.Manifest.RootDigest()[:8])
+	fmt.Printf("signed by %s, root %x\n", res.Certificate.Subject.CommonName, res.Manifest.RootDigest().Value[:8])
 	// Output:
 	// signed by intermediate-ca, root 61d4849d9d90076d
+}
+
+func ExampleUnhashableError() {
+	model, _ := os.MkdirTemp("", "model")
+	defer os.RemoveAll(model)
+	os.WriteFile(filepath.Join(model, "weights.bin"), []byte("weights"), 0o644)
+	os.Symlink("weights.bin", filepath.Join(model, "latest.bin"))
+
+	_, err := signing.HashModel(context.Background(), model, signing.Options{})
+	var bad *signing.UnhashableError
+	switch {
+	case errors.As(err, &bad) && errors.Is(err, signing.ErrSymlink):
+		// Sign with Options.AllowSymlinks, or remove the link.
+		fmt.Printf("%s is a symbolic link\n", bad.Name)
+	case err != nil:
+		log.Fatal(err)
+	}
+	// Output:
+	// latest.bin is a symbolic link
 }

@@ -3,6 +3,7 @@ package signing
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path"
@@ -24,6 +25,14 @@ const (
 	MethodFiles Method = "files"
 	// MethodShards hashes each file in ShardSize pieces, named
 	// "path:start:end", all in parallel.
+	//
+	// An empty file has no byte range and so no shard: OMS v1.0 lists
+	// shards [0,S), [S,2S), ... up to the file's size, none for size 0,
+	// and the reference tool does the same. A shards signature therefore
+	// says nothing about empty files: adding or removing one does not
+	// change it. [Result.EmptyFiles] lists those that verification saw;
+	// use MethodFiles when empty files matter (a marker file whose mere
+	// presence changes how a model loads, for instance).
 	MethodShards Method = "shards"
 )
 
@@ -99,8 +108,27 @@ type Manifest struct {
 
 // RootDigest is the SHA-256 of the concatenated raw resource digests, in
 // order: the digest of the model as a whole, recorded as the signature's
-// subject.
-func (m *Manifest) RootDigest() []byte { return rootDigest(m.Resources) }
+// subject. OMS fixes its algorithm to SHA-256 whatever [Options.Hash]
+// hashes the files with, and [Digest.Algorithm] says so, so that a caller
+// records it under its real name (in provenance: pass [Digest.String] to
+// provenance's AddOutputOMS or AddInputOMS).
+func (m *Manifest) RootDigest() Digest {
+	return Digest{Algorithm: string(SHA256), Value: rootDigest(m.Resources)}
+}
+
+// Digest is a hash value with the name of the algorithm that computed it,
+// as in-toto digest sets and OMS name it ("sha256", "blake2b", "blake3").
+type Digest struct {
+	Algorithm string
+	Value     []byte
+}
+
+// Hex is the value in lowercase hexadecimal.
+func (d Digest) Hex() string { return hex.EncodeToString(d.Value) }
+
+// String is "algorithm:hex", the form mlsec prints and provenance's
+// AddOutputOMS accepts.
+func (d Digest) String() string { return d.Algorithm + ":" + d.Hex() }
 
 func rootDigest(rs []Resource) []byte {
 	h := sha256.New()
@@ -172,7 +200,7 @@ func hashModel(ctx context.Context, modelPath string, opts Options, cache *hashi
 	ignores := ignoreList(opts.IgnorePaths)
 	files, err := hashing.Walk(ctx, modelPath, hashing.WalkOptions{Ignore: ignores, AllowSymlinks: opts.AllowSymlinks})
 	if err != nil {
-		return nil, fmt.Errorf("signing: model %s: %w", modelPath, err)
+		return nil, modelErr(modelPath, err)
 	}
 	m := &Manifest{
 		Name: modelName(modelPath),
@@ -188,7 +216,7 @@ func hashModel(ctx context.Context, modelPath string, opts Options, cache *hashi
 	}
 	ds, err := hashing.Hash(ctx, files, ho)
 	if err != nil {
-		return nil, fmt.Errorf("signing: model %s: %w", modelPath, err)
+		return nil, modelErr(modelPath, err)
 	}
 	for _, d := range ds {
 		name := d.File.Name

@@ -191,7 +191,7 @@ func TestSignLikeReference(t *testing.T) {
 	require.Equal(t, "e8450dec4eb99dae995da9af1bc2cc9f76ed669ee2e744f57abba763df3e3f8e", got.VerificationMaterial.PublicKey.Hint)
 	res, err := Verify(ctx, dir, b, goodVectors[0].opts(t))
 	require.NoError(t, err)
-	require.Equal(t, goodVectors[0].root, hex.EncodeToString(res.Manifest.RootDigest()))
+	require.Equal(t, goodVectors[0].root, res.Manifest.RootDigest().Hex())
 	require.Equal(t, []string{".git", ".gitattributes", ".github", ".gitignore", "ignore-me", "model.sig"}, res.Manifest.Serialization.IgnorePaths)
 	// The recorded ignores are applied again: no need to pass them.
 	_, err = Verify(ctx, dir, b, VerifyOptions{Key: referenceKey(t)})

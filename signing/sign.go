@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/mlsec-dev/mlsec/internal/atomicfile"
 	"github.com/mlsec-dev/mlsec/internal/hashing"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/sigstore/sigstore/pkg/signature/options"
@@ -90,7 +91,7 @@ func Sign(ctx context.Context, modelPath string, signer signature.SignerVerifier
 		return nil, err
 	}
 	if len(m.Resources) == 0 {
-		return nil, fmt.Errorf("signing: model %s: no file to sign after exclusions", modelPath)
+		return nil, fmt.Errorf("signing: model %s: no file to sign after exclusions", hashing.QuoteName(modelPath))
 	}
 	if cache != nil {
 		if err := cache.Save(); err != nil {
@@ -122,6 +123,16 @@ func Sign(ctx context.Context, modelPath string, signer signature.SignerVerifier
 	return append(out, '\n'), nil
 }
 
+// WriteSignature writes a signature made by Sign to path atomically (a
+// temporary file beside it, then a rename), so that a crash or a full disk
+// never leaves a half-written signature where a verifier will look.
+func WriteSignature(path string, sig []byte) error {
+	if err := atomicfile.WriteFile(path, sig, 0o644); err != nil {
+		return fmt.Errorf("signing: signature %s: %w", path, err)
+	}
+	return nil
+}
+
 // encodeStatement writes the in-toto statement of m, fields in the order
 // of the OMS specification's examples.
 func encodeStatement(m *Manifest) ([]byte, error) {
@@ -146,6 +157,7 @@ func encodeStatement(m *Manifest) ([]byte, error) {
 		Digest map[string]string `json:"digest"`
 	}
 	s := m.Serialization
+	root := m.RootDigest()
 	st := struct {
 		Type          string    `json:"_type"`
 		Subject       []subject `json:"subject"`
@@ -153,7 +165,7 @@ func encodeStatement(m *Manifest) ([]byte, error) {
 		Predicate     predicate `json:"predicate"`
 	}{
 		Type:          StatementType,
-		Subject:       []subject{{Name: m.Name, Digest: map[string]string{"sha256": hex.EncodeToString(m.RootDigest())}}},
+		Subject:       []subject{{Name: m.Name, Digest: map[string]string{root.Algorithm: root.Hex()}}},
 		PredicateType: PredicateType,
 		Predicate: predicate{Serialization: serialization{
 			Method: s.Method, HashType: s.Hash, AllowSymlinks: s.AllowSymlinks,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/pem"
 	"os"
 	"path/filepath"
@@ -138,7 +137,7 @@ func TestReferenceVectorsVerify(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, v.legacy, res.Legacy)
 			if v.root != "" {
-				require.Equal(t, v.root, hex.EncodeToString(res.Manifest.RootDigest()))
+				require.Equal(t, v.root, res.Manifest.RootDigest().Hex())
 			}
 			if v.cert {
 				require.Equal(t, "intermediate-ca", res.Certificate.Subject.CommonName)

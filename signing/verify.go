@@ -53,6 +53,11 @@ type Result struct {
 	Certificate *x509.Certificate
 	// Legacy reports the v0.2 format of model_signing 0.2 (no root digest).
 	Legacy bool
+	// EmptyFiles lists, for a signature made with MethodShards, the empty
+	// files found in the model: they have no shard, so the signature does
+	// not cover them (see [MethodShards]). A caller that wants every file
+	// covered refuses a model where this is not empty.
+	EmptyFiles []string
 }
 
 // Verify checks the signature bundle (the JSON of a model.sig) against
@@ -61,7 +66,9 @@ type Result struct {
 //
 // A failure is a *BundleError (which rule of the format or signature
 // failed), a *MismatchError (which files changed, are missing or were
-// added), or another error for unreadable input. Resource names in the
+// added), an *UnhashableError (the model holds an entry no signature can
+// cover: a link, a special file, an unsafe name), or another error for
+// unreadable input (a model path that is a device, for instance). Resource names in the
 // bundle are only compared with names found on disk, never opened.
 func Verify(ctx context.Context, modelPath string, bundleJSON []byte, opts VerifyOptions) (*Result, error) {
 	res, err := verifyBundle(ctx, bundleJSON, opts)
@@ -225,10 +232,10 @@ func checkModel(ctx context.Context, modelPath string, res *Result, opts VerifyO
 		AllowSymlinks: ser.AllowSymlinks,
 	})
 	if err != nil {
-		return fmt.Errorf("signing: model %s: %w", modelPath, err)
+		return modelErr(modelPath, err)
 	}
 	if singleFile && len(files) != 1 {
-		return fmt.Errorf("signing: model %s: a file, but not one item", modelPath)
+		return fmt.Errorf("signing: model %s: a file, but not one item", hashing.QuoteName(modelPath))
 	}
 
 	// Expected digests by name; the reference tool names a single-file
@@ -263,6 +270,13 @@ func checkModel(ctx context.Context, modelPath string, res *Result, opts VerifyO
 			signedFiles[n] = true
 		}
 	}
+	if ser.Method == MethodShards {
+		for _, f := range files {
+			if f.Size == 0 {
+				res.EmptyFiles = append(res.EmptyFiles, f.Name)
+			}
+		}
+	}
 	if opts.IgnoreUnsignedFiles {
 		files = slices.DeleteFunc(files, func(f hashing.File) bool { return !signedFiles[f.Name] })
 	}
@@ -273,7 +287,7 @@ func checkModel(ctx context.Context, modelPath string, res *Result, opts VerifyO
 	}
 	ds, err := hashing.Hash(ctx, files, ho)
 	if err != nil {
-		return fmt.Errorf("signing: model %s: %w", modelPath, err)
+		return modelErr(modelPath, err)
 	}
 	var mm MismatchError
 	seen := make(map[string]bool, len(ds))

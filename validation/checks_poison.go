@@ -1,9 +1,10 @@
 package validation
 
 import (
+	"github.com/mlsec-dev/mlsec/internal/strictjson"
+
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
@@ -350,7 +351,7 @@ func loadBaseline(dir, file, digest string) (*Metrics, error) {
 		return nil, &DigestError{What: "baseline file " + file, Got: got, Want: digest}
 	}
 	var m Metrics
-	if err := json.Unmarshal(b, &m); err != nil {
+	if err := strictjson.Decode(b, &m); err != nil {
 		return nil, fmt.Errorf("baseline_file %s: %w", file, err)
 	}
 	return &m, nil

@@ -15,6 +15,17 @@
 // all with their arguments; CHECKS.md beside the source is the same
 // catalogue as a page, kept equal to the code by a test.
 //
+// A Suite built in Go is checked the same way ([Suite.Validate], which
+// NewPlan calls) and its kwargs may use Go's own types (int, []string,
+// ...): it behaves exactly as the same suite written in YAML. A key given
+// twice in a suite or a baseline file is an error, never a silent
+// override.
+//
+// JSON Schemas ([CompileJSONSchema], and inline in a suite) resolve
+// references in a closed world: no network, no file outside
+// JSONSchemaOptions.AllowDir whatever $id says, regular files only, at
+// most MaxSchemaBytes each and MaxSchemaDocuments in all.
+//
 // The shortest real use:
 //
 //	suite, err := validation.LoadSuite("gate.yaml")

@@ -125,7 +125,8 @@ type Plan struct {
 // NewPlan compiles suite against schema. Checks that cannot be compiled
 // against this schema (a missing column, a wrong type) become errored
 // checks in the result, which fail it; NewPlan itself fails only for a
-// pinned suite digest that does not match.
+// pinned suite digest that does not match and for a suite that is not
+// valid (see Suite.Validate).
 func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
 	var o Options
 	if opts != nil {
@@ -133,6 +134,11 @@ func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
 	}
 	if o.SuiteDigest != "" && suite.Digest() != o.SuiteDigest {
 		return nil, &DigestError{What: fmt.Sprintf("suite %q", suite.source), Got: suite.Digest(), Want: o.SuiteDigest}
+	}
+	// Parsed or built in Go, a suite is checked and read one way.
+	suite, err := suite.normalized()
+	if err != nil {
+		return nil, err
 	}
 	log := o.Logger
 	if log == nil {

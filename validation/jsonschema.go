@@ -5,28 +5,44 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/xeipuuv/gojsonreference"
 	"github.com/xeipuuv/gojsonschema"
 )
 
 // JSONSchema is a compiled JSON Schema (drafts 4, 6 and 7, via
 // gojsonschema) for validating JSON documents and JSON Lines files.
 //
-// Reference resolution is closed by default: a $ref to a URL (http, https
-// or any other scheme) is refused before anything is fetched, because a
-// schema must not make a quality gate reach out to the network; a $ref to
-// a local file is allowed only inside JSONSchemaOptions.AllowDir.
+// Reference resolution is closed: gojsonschema never reads a file or the
+// network itself. Every document it asks for, whatever $id bases and
+// $refs led to it, goes through one loader that refuses any URL but a
+// file:// path inside JSONSchemaOptions.AllowDir (remote references are
+// never fetched; with no AllowDir, no file is), opens it under an os.Root
+// on that directory, and reads at most MaxSchemaBytes of a regular file
+// (MaxSchemaDocuments documents in all). A schema pinned by digest thus
+// cannot take its meaning from a file outside the allowed directory.
 type JSONSchema struct {
 	name   string
 	schema *gojsonschema.Schema
 }
+
+// Bounds on what compiling one JSON Schema reads.
+const (
+	// MaxSchemaBytes bounds each schema document.
+	MaxSchemaBytes = 8 << 20
+	// MaxSchemaDocuments bounds the documents one schema may load
+	// through its references, itself included.
+	MaxSchemaDocuments = 256
+)
 
 // JSONSchemaOptions control schema compilation.
 type JSONSchemaOptions struct {
@@ -38,7 +54,7 @@ type JSONSchemaOptions struct {
 // RefError is returned for a $ref the policy refuses.
 type RefError struct {
 	Schema string // the schema file (or "inline")
-	Ref    string
+	Ref    string // the reference as resolved against its base URI
 	Reason string
 }
 
@@ -56,17 +72,34 @@ func CompileJSONSchema(path string, opts *JSONSchemaOptions) (*JSONSchema, error
 	if err != nil {
 		return nil, fmt.Errorf("validation: schema %s: %w", path, err)
 	}
-	allow := ""
+	g := &refGate{schema: path, rootURL: fileURL(abs)}
 	if o.AllowDir != "" {
-		if allow, err = realDir(o.AllowDir); err != nil {
+		if g.allowDirAsGiven, err = filepath.Abs(o.AllowDir); err != nil {
 			return nil, fmt.Errorf("validation: allowed schema directory %s: %w", o.AllowDir, err)
 		}
+		if g.allowDir, err = realDir(o.AllowDir); err != nil {
+			return nil, fmt.Errorf("validation: allowed schema directory %s: %w", o.AllowDir, err)
+		}
+		if g.allow, err = os.OpenRoot(g.allowDir); err != nil {
+			return nil, fmt.Errorf("validation: allowed schema directory %s: %w", o.AllowDir, err)
+		}
+		defer g.allow.Close()
 	}
-	if err := checkRefs(path, abs, allow, map[string]bool{}); err != nil {
-		return nil, err
-	}
-	s, err := gojsonschema.NewSchema(gojsonschema.NewReferenceLoader((&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()))
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
+		return nil, fmt.Errorf("validation: schema %s: %w", path, err)
+	}
+	g.rootDoc, err = g.read(f)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("validation: schema %s: %w", path, err)
+	}
+	s, err := gojsonschema.NewSchemaLoader().Compile(&gatedLoader{gate: g, source: g.rootURL})
+	if err != nil {
+		var re *RefError
+		if errors.As(err, &re) {
+			return nil, re
+		}
 		return nil, fmt.Errorf("validation: schema %s: %w", path, err)
 	}
 	return &JSONSchema{name: path, schema: s}, nil
@@ -75,16 +108,20 @@ func CompileJSONSchema(path string, opts *JSONSchemaOptions) (*JSONSchema, error
 // compileInline compiles a schema given inside a suite; it may only refer
 // to itself.
 func compileInline(doc any) (*JSONSchema, error) {
-	if err := walkRefs(doc, func(ref string) error {
-		if !strings.HasPrefix(ref, "#") {
-			return &RefError{Schema: "inline", Ref: ref, Reason: "an inline schema may only refer within itself"}
-		}
-		return nil
-	}); err != nil {
-		return nil, err
-	}
-	s, err := gojsonschema.NewSchema(gojsonschema.NewGoLoader(doc))
+	b, err := json.Marshal(doc)
 	if err != nil {
+		return nil, fmt.Errorf("json_schema: %w", err)
+	}
+	g := &refGate{schema: "inline", inline: true}
+	if g.rootDoc, err = g.decode(b); err != nil {
+		return nil, fmt.Errorf("json_schema: %w", err)
+	}
+	s, err := gojsonschema.NewSchemaLoader().Compile(&gatedLoader{gate: g})
+	if err != nil {
+		var re *RefError
+		if errors.As(err, &re) {
+			return nil, re
+		}
 		return nil, fmt.Errorf("json_schema: %w", err)
 	}
 	return &JSONSchema{name: "inline", schema: s}, nil
@@ -98,88 +135,153 @@ func realDir(d string) (string, error) {
 	return filepath.EvalSymlinks(a)
 }
 
-// checkRefs walks the schema file at abs and every local file it refers
-// to, refusing remote refs and files outside allow.
-func checkRefs(name, abs string, allow string, seen map[string]bool) error {
-	if seen[abs] {
-		return nil
-	}
-	seen[abs] = true
-	b, err := os.ReadFile(abs)
-	if err != nil {
-		return fmt.Errorf("validation: schema %s: %w", name, err)
-	}
-	var doc any
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return fmt.Errorf("validation: schema %s: not JSON: %w", name, err)
-	}
-	return walkRefs(doc, func(ref string) error {
-		u, err := url.Parse(ref)
-		if err != nil {
-			return &RefError{Schema: name, Ref: ref, Reason: "not a URI reference"}
-		}
-		if u.Scheme != "" && u.Scheme != "file" {
-			return &RefError{Schema: name, Ref: ref, Reason: "remote references are not fetched"}
-		}
-		if u.Host != "" {
-			return &RefError{Schema: name, Ref: ref, Reason: "references with a host are not fetched"}
-		}
-		if u.Path == "" { // "#/definitions/x"
-			return nil
-		}
-		if allow == "" {
-			return &RefError{Schema: name, Ref: ref, Reason: "file references need an allowed directory"}
-		}
-		target := u.Path
-		if !filepath.IsAbs(target) {
-			target = filepath.Join(filepath.Dir(abs), filepath.FromSlash(target))
-		}
-		real, err := filepath.EvalSymlinks(target)
-		if err != nil {
-			return &RefError{Schema: name, Ref: ref, Reason: "file not found"}
-		}
-		if rel, err := filepath.Rel(allow, real); err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return &RefError{Schema: name, Ref: ref, Reason: "outside the allowed directory"}
-		}
-		return checkRefs(ref, real, allow, seen)
-	})
+// inside reports whether path lies strictly below dir (both absolute and
+// clean).
+func inside(dir, path string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != "." && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
-// walkRefs calls fn for every $ref in a schema document; an absolute
-// $id/id is refused since relative refs would resolve against it.
-func walkRefs(doc any, fn func(string) error) error {
-	switch v := doc.(type) {
-	case map[string]any:
-		for k, x := range v {
-			if s, ok := x.(string); ok {
-				switch k {
-				case "$ref":
-					if err := fn(s); err != nil {
-						return err
-					}
-				case "$id", "id":
-					if u, err := url.Parse(s); err == nil && u.Scheme != "" && u.Scheme != "file" {
-						// Only a base URI; refs resolved against it are
-						// checked through fn as written, but a remote base
-						// would turn relative refs remote.
-						if err := fn(s); err != nil {
-							return err
-						}
-					}
-				}
-			}
-			if err := walkRefs(x, fn); err != nil {
-				return err
-			}
-		}
-	case []any:
-		for _, x := range v {
-			if err := walkRefs(x, fn); err != nil {
-				return err
-			}
-		}
+func fileURL(abs string) string {
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}).String()
+}
+
+// refGate is the only way a schema's documents are read: the root schema,
+// and every document gojsonschema asks for while it resolves references.
+type refGate struct {
+	schema   string // for errors: the schema file, or "inline"
+	inline   bool   // a schema inside a suite: nothing may be loaded
+	allowDir string // the allowed directory, resolved; "" for none
+	// allowDirAsGiven is the allowed directory made absolute but with its
+	// links unresolved: a schema below it names files by that path.
+	allowDirAsGiven string
+	allow           *os.Root // opened on allowDir
+	rootURL         string   // file:// URL of the root schema file
+	rootDoc         any
+	docs            int
+}
+
+// load returns the document at source (a URL without its fragment).
+func (g *refGate) load(source string) (any, error) {
+	refuse := func(reason string) error { return &RefError{Schema: g.schema, Ref: source, Reason: reason} }
+	u, err := url.Parse(source)
+	if err != nil {
+		return nil, refuse("not a URI reference")
 	}
-	return nil
+	u.Fragment, u.RawFragment = "", ""
+	if !g.inline && u.String() == g.rootURL {
+		return g.rootDoc, nil
+	}
+	switch {
+	case g.inline:
+		return nil, refuse("an inline schema may only refer within itself")
+	case u.Scheme != "file":
+		return nil, refuse("remote references are not fetched")
+	case u.Host != "" && u.Host != "localhost":
+		return nil, refuse("references with a host are not fetched")
+	case u.RawQuery != "" || u.Opaque != "":
+		return nil, refuse("not a plain file URL")
+	case g.allow == nil:
+		return nil, refuse("file references need an allowed directory")
+	}
+	target := filepath.Clean(filepath.FromSlash(u.Path))
+	if !filepath.IsAbs(target) {
+		return nil, refuse("not an absolute file URL")
+	}
+	// Check the path as written first, so that whether a file outside
+	// exists is never revealed, then the path with links resolved.
+	if !inside(g.allowDir, target) && !inside(g.allowDirAsGiven, target) {
+		return nil, refuse("outside the allowed directory")
+	}
+	real, err := filepath.EvalSymlinks(target)
+	if err != nil {
+		return nil, refuse("file not found")
+	}
+	if !inside(g.allowDir, real) {
+		return nil, refuse("outside the allowed directory")
+	}
+	rel, _ := filepath.Rel(g.allowDir, real)
+	if gateOpenHook != nil {
+		gateOpenHook(real)
+	}
+	// Open under the allowed directory's os.Root: a link swapped in
+	// after the check above still cannot lead outside it.
+	f, err := g.allow.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, refuse("cannot be opened inside the allowed directory: " + err.Error())
+	}
+	defer f.Close()
+	doc, err := g.read(f)
+	if err != nil {
+		return nil, refuse(err.Error())
+	}
+	return doc, nil
+}
+
+// read reads one schema document from f: a regular file of at most
+// MaxSchemaBytes, strict JSON.
+func (g *refGate) read(f *os.File) (any, error) {
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	b, err := io.ReadAll(io.LimitReader(f, MaxSchemaBytes+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxSchemaBytes {
+		return nil, fmt.Errorf("larger than %d bytes", MaxSchemaBytes)
+	}
+	return g.decode(b)
+}
+
+func (g *refGate) decode(b []byte) (any, error) {
+	if g.docs++; g.docs > MaxSchemaDocuments {
+		return nil, fmt.Errorf("loads more than %d documents", MaxSchemaDocuments)
+	}
+	doc, err := decodeJSONStrict(b)
+	if err != nil {
+		return nil, fmt.Errorf("not JSON: %w", err)
+	}
+	return doc, nil
+}
+
+// gateOpenHook, set by tests, sees every file a schema reference opens.
+var gateOpenHook func(path string)
+
+// gatedLoader is the gojsonschema.JSONLoader of every document: its
+// LoaderFactory hands gojsonschema more gated loaders, never its own
+// file or HTTP loader.
+type gatedLoader struct {
+	gate   *refGate
+	source string // "" for the inline root
+}
+
+func (l *gatedLoader) JsonSource() any { return l.source }
+
+func (l *gatedLoader) LoadJSON() (any, error) {
+	if l.source == "" {
+		return l.gate.rootDoc, nil
+	}
+	return l.gate.load(l.source)
+}
+
+func (l *gatedLoader) JsonReference() (gojsonreference.JsonReference, error) {
+	if l.source == "" {
+		return gojsonreference.NewJsonReference("#")
+	}
+	return gojsonreference.NewJsonReference(l.source)
+}
+
+func (l *gatedLoader) LoaderFactory() gojsonschema.JSONLoaderFactory { return gateFactory{l.gate} }
+
+type gateFactory struct{ gate *refGate }
+
+func (f gateFactory) New(source string) gojsonschema.JSONLoader {
+	return &gatedLoader{gate: f.gate, source: source}
 }
 
 // JSONError is one violation in a JSON document.

@@ -28,9 +28,10 @@ const (
 	SeverityWarn  Severity = "warn"  // a failure only warns
 )
 
-// Suite is a declarative list of checks, read from YAML or JSON. Its
-// format is described by the JSON Schema SuiteJSONSchema, against which
-// every suite is validated before use.
+// Suite is a declarative list of checks, read from YAML or JSON or built
+// in Go. Its format is described by the JSON Schema SuiteJSONSchema,
+// against which every suite is validated before use ([Suite.Validate]),
+// however it was made.
 type Suite struct {
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
@@ -43,6 +44,8 @@ type Suite struct {
 	source string // the file or name it was parsed from
 	dir    string // its directory, for relative baseline files
 	digest string
+	// checked is the JSON form of the suite as parsing checked it.
+	checked []byte
 }
 
 // Check is one check of a suite: a check type (GX-compatible names where
@@ -117,9 +120,23 @@ func ParseSuite(name string, data []byte) (*Suite, error) {
 	if len(data) > maxSuiteBytes {
 		return nil, serr(-1, "", "", fmt.Sprintf("larger than %d bytes", maxSuiteBytes))
 	}
-	js, err := yaml.YAMLToJSON(data)
+	// Strict: a key given twice is refused, or the second "checks:"
+	// would silently replace the first one a reviewer read.
+	js, err := yaml.YAMLToJSONStrict(data)
 	if err != nil {
-		return nil, serr(-1, "", "", "not valid YAML or JSON: "+err.Error())
+		// One line: the YAML decoder lists its errors on lines of their own.
+		return nil, serr(-1, "", "", "not valid YAML or JSON: "+strings.Join(strings.Fields(err.Error()), " "))
+	}
+	return parseSuiteJSON(name, js)
+}
+
+// parseSuiteJSON is the one path every suite takes, parsed or built in
+// Go: the JSON form is checked against the suite schema and each check's
+// kwargs against its type, then decoded into the form the checks read
+// (numbers float64, lists []any, objects map[string]any).
+func parseSuiteJSON(name string, js []byte) (*Suite, error) {
+	serr := func(check int, typ, field, msg string) error {
+		return &SuiteError{Suite: name, Check: check, Type: typ, Field: field, Msg: msg}
 	}
 	var doc any
 	dec := json.NewDecoder(bytes.NewReader(js))
@@ -163,6 +180,9 @@ func ParseSuite(name string, data []byte) (*Suite, error) {
 			s.Checks[i].Kwargs = map[string]any{}
 		}
 	}
+	// Remember the checked form: normalized skips the schemas for a suite
+	// still equal to it.
+	s.checked, _ = json.Marshal(&s)
 	return &s, nil
 }
 
@@ -272,6 +292,88 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+// Validate checks the suite exactly as ParseSuite checks a parsed one:
+// against the suite format (SuiteJSONSchema), and each check's kwargs
+// against its type, so a typo or a wrong argument is a *SuiteError before
+// any data is read. A Suite built in Go may give kwargs in Go's natural
+// types (int, int64, float64, string, bool, []string, []int, []any,
+// map[string]any, nil for an open bound): they are read as the same
+// suite written in YAML would be, so the two behave the same. NewPlan
+// (and so the package-level Validate) calls it; call it yourself to fail
+// early. It does not change s.
+func (s *Suite) Validate() error {
+	_, err := s.normalized()
+	return err
+}
+
+// normalized returns s as the checks read it: s put through its JSON form
+// and parseSuiteJSON. Source, directory and digest stay those of s.
+func (s *Suite) normalized() (*Suite, error) {
+	name := s.source
+	if name == "" {
+		name = s.Name
+	}
+	c := *s
+	c.Checks = make([]Check, len(s.Checks))
+	for i, ch := range s.Checks {
+		if ch.Kwargs == nil {
+			ch.Kwargs = map[string]any{} // a check with no arguments
+		}
+		c.Checks[i] = ch
+	}
+	js, err := json.Marshal(&c)
+	if err != nil {
+		// NaN, an infinity, a channel or a func among the kwargs.
+		return nil, &SuiteError{Suite: name, Check: -1, Msg: "cannot be written as JSON: " + err.Error()}
+	}
+	if s.checked != nil && bytes.Equal(js, s.checked) && decodedForm(c.Checks) {
+		return &c, nil // parsed, and not changed since
+	}
+	if len(js) > maxSuiteBytes {
+		return nil, &SuiteError{Suite: name, Check: -1, Msg: fmt.Sprintf("larger than %d bytes", maxSuiteBytes)}
+	}
+	n, err := parseSuiteJSON(name, js)
+	if err != nil {
+		return nil, err
+	}
+	n.source, n.dir, n.digest = s.source, s.dir, s.Digest()
+	return n, nil
+}
+
+// decodedForm reports whether every kwarg holds only what decoding JSON
+// gives (float64, string, bool, nil, []any, map[string]any): an int 100
+// writes the same JSON as 100.0 but is not what the checks read.
+func decodedForm(checks []Check) bool {
+	var ok func(v any) bool
+	ok = func(v any) bool {
+		switch v := v.(type) {
+		case nil, float64, string, bool:
+			return true
+		case []any:
+			for _, x := range v {
+				if !ok(x) {
+					return false
+				}
+			}
+			return true
+		case map[string]any:
+			for _, x := range v {
+				if !ok(x) {
+					return false
+				}
+			}
+			return true
+		}
+		return false
+	}
+	for _, c := range checks {
+		if !ok(map[string]any(c.Kwargs)) {
+			return false
+		}
+	}
+	return true
 }
 
 // Digest is the suite's SHA-256 digest ("sha256:<hex>") over its JSON

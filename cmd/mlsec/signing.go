@@ -9,12 +9,12 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
-	"github.com/mlsec-dev/mlsec/internal/hashing"
 	"github.com/mlsec-dev/mlsec/signing"
-
-	"github.com/mlsec-dev/mlsec/internal/atomicfile"
 )
 
 func init() {
@@ -70,7 +70,9 @@ func (h *hashFlags) options(model string) (signing.Options, error) {
 	default:
 		return o, usageError("--method %q: want files or shards", h.method)
 	}
-	if _, err := hashing.ParseAlgorithm(h.hash); err != nil {
+	switch o.Hash {
+	case signing.SHA256, signing.BLAKE2b, signing.BLAKE3:
+	default:
 		return o, usageError("--hash %q: want sha256, blake2b or blake3", h.hash)
 	}
 	if h.shardSize != 0 && o.Method != signing.MethodShards {
@@ -139,7 +141,7 @@ func setupHash(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		root := "sha256:" + hex.EncodeToString(m.RootDigest())
+		root := m.RootDigest().String()
 		if e.json {
 			type res struct {
 				Name      string `json:"name"`
@@ -160,7 +162,7 @@ func setupHash(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			return e.printJSON(out)
 		}
 		for _, r := range m.Resources {
-			fmt.Fprintf(e.stdout, "%x  %s\n", r.Digest, r.Name)
+			fmt.Fprintf(e.stdout, "%x  %s\n", r.Digest, quoteName(r.Name))
 		}
 		fmt.Fprintln(e.stdout, root)
 		return nil
@@ -220,8 +222,8 @@ func setupSign(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		if err := atomicfile.WriteFile(*sigPath, b, 0o644); err != nil {
-			return fmt.Errorf("signature %s: %w", *sigPath, err)
+		if err := signing.WriteSignature(*sigPath, b); err != nil {
+			return err
 		}
 		if e.json {
 			return e.printJSON(map[string]string{"model": model, "signature": *sigPath})
@@ -304,7 +306,7 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 		if err != nil {
 			return verifyFailure(e, err)
 		}
-		root := "sha256:" + hex.EncodeToString(res.Manifest.RootDigest())
+		root := res.Manifest.RootDigest().String()
 		by := "key " + *key
 		switch {
 		case o.Sigstore != nil:
@@ -313,12 +315,26 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 			by = "certificate " + res.Certificate.Subject.String()
 		}
 		if e.json {
-			return e.printJSON(map[string]any{"verified": true, "model": model, "root": root, "resources": len(res.Manifest.Resources), "signer": by, "legacy": res.Legacy})
+			out := map[string]any{"verified": true, "model": model, "root": root, "resources": len(res.Manifest.Resources), "signer": by, "legacy": res.Legacy}
+			if len(res.EmptyFiles) > 0 {
+				out["empty_files"] = res.EmptyFiles
+			}
+			return e.printJSON(out)
+		}
+		if len(res.EmptyFiles) > 0 {
+			// OMS shards cannot cover an empty file; say so rather than
+			// let "verified" suggest they were checked.
+			names := make([]string, len(res.EmptyFiles))
+			for i, n := range res.EmptyFiles {
+				names[i] = quoteName(n)
+			}
+			fmt.Fprintf(e.stderr, "mlsec verify: note: %d empty files are not covered by a shards signature (sign with --method files to cover them): %s\n",
+				len(names), strings.Join(names, ", "))
 		}
 		if res.Legacy {
 			root = "(legacy v0.2 signature, no root digest)"
 		}
-		fmt.Fprintf(e.stdout, "verified %s: %d resources, %s, signed by %s\n", model, len(res.Manifest.Resources), root, by)
+		fmt.Fprintf(e.stdout, "verified %s: %d resources, %s, signed by %s\n", quoteName(model), len(res.Manifest.Resources), root, by)
 		return nil
 	}
 }
@@ -329,19 +345,22 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 func verifyFailure(e *env, err error) error {
 	var me *signing.MismatchError
 	var be *signing.BundleError
+	var ue *signing.UnhashableError
 	switch {
 	case errors.As(err, &me):
 		if e.json {
 			_ = e.printJSON(map[string]any{"verified": false, "changed": nonNil(me.Changed), "missing": nonNil(me.Missing), "unsigned": nonNil(me.Extra)})
 		} else {
+			// Names are quoted when they hold a newline or another
+			// control character, so a file name cannot forge a line.
 			for _, n := range me.Changed {
-				fmt.Fprintf(e.stdout, "changed   %s\n", n)
+				fmt.Fprintf(e.stdout, "changed   %s\n", quoteName(n))
 			}
 			for _, n := range me.Missing {
-				fmt.Fprintf(e.stdout, "missing   %s\n", n)
+				fmt.Fprintf(e.stdout, "missing   %s\n", quoteName(n))
 			}
 			for _, n := range me.Extra {
-				fmt.Fprintf(e.stdout, "unsigned  %s\n", n)
+				fmt.Fprintf(e.stdout, "unsigned  %s\n", quoteName(n))
 			}
 		}
 		return checkFailed(err)
@@ -350,9 +369,10 @@ func verifyFailure(e *env, err error) error {
 			_ = e.printJSON(map[string]any{"verified": false, "rule": be.Rule, "error": be.Err.Error()})
 		}
 		return checkFailed(err)
-	case errors.Is(err, hashing.ErrSymlink), errors.Is(err, hashing.ErrSymlinkEscapes),
-		errors.Is(err, hashing.ErrSymlinkLoop), errors.Is(err, hashing.ErrNotRegular), errors.Is(err, hashing.ErrBadName):
-		// The model holds something its signature cannot cover.
+	case errors.As(err, &ue):
+		// The model holds something its signature cannot cover. A model
+		// path that is itself a device or a pipe is no UnhashableError:
+		// unreadable input, exit 2.
 		return checkFailed(err)
 	}
 	return err
@@ -395,4 +415,16 @@ func readCertificates(paths ...string) ([]*x509.Certificate, error) {
 		}
 	}
 	return out, nil
+}
+
+// quoteName shows a file name on one line of output: as it is when it is
+// printable, Go-quoted when it holds a newline or another control
+// character (or starts with a quote), so a name cannot forge a line.
+func quoteName(name string) string {
+	if name != "" && name[0] != '"' && utf8.ValidString(name) && !strings.ContainsFunc(name, func(r rune) bool {
+		return !unicode.IsPrint(r) && r != ' '
+	}) {
+		return name
+	}
+	return strconv.Quote(name)
 }

@@ -133,7 +133,7 @@ func signAndVerify(ctx context.Context, w io.Writer, keyURI, model, out string) 
 	if err != nil {
 		return fmt.Errorf("verify %s: %w", model, err)
 	}
-	fmt.Fprintf(w, "verified:  %d files, root digest sha256:%x\n", len(res.Manifest.Resources), res.Manifest.RootDigest())
+	fmt.Fprintf(w, "verified:  %d files, root digest %s\n", len(res.Manifest.Resources), res.Manifest.RootDigest())
 	for _, r := range res.Manifest.Resources {
 		fmt.Fprintf(w, "           %x  %s\n", r.Digest[:8], r.Name)
 	}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -33,7 +32,7 @@ func (p *pipeline) signModel(ctx context.Context, c *candidate) (string, error) 
 		return "", err
 	}
 	return fmt.Sprintf("OMS v1.0 over %d files, root sha256:%x…, with the pipeline key -> %s",
-		len(m.Resources), m.RootDigest()[:6], p.rel(c.signature)), nil
+		len(m.Resources), m.RootDigest().Value[:6], p.rel(c.signature)), nil
 }
 
 // verifyModel verifies the model's OMS signature with the public key the
@@ -62,7 +61,7 @@ func (p *pipeline) verifyModel(ctx context.Context, c *candidate) (string, error
 		return "", err
 	}
 	return fmt.Sprintf("OMS signature verified with the trusted key, %d files, root sha256:%x…",
-		len(res.Manifest.Resources), res.Manifest.RootDigest()[:6]), nil
+		len(res.Manifest.Resources), res.Manifest.RootDigest().Value[:6]), nil
 }
 
 // trustedVerifier loads the public key the deploy policy trusts.
@@ -85,7 +84,7 @@ func (p *pipeline) addModelSubject(ctx context.Context, rec *provenance.Recorder
 	if err != nil {
 		return err
 	}
-	return rec.AddOutputOMS(c.name, hex.EncodeToString(m.RootDigest()))
+	return rec.AddOutputOMS(c.name, m.RootDigest().String())
 }
 
 // modelDigest is the digest the gate looks the model up by: its OMS root
@@ -95,7 +94,8 @@ func (p *pipeline) modelDigest(ctx context.Context, dir string) (provenance.Dige
 	if err != nil {
 		return nil, err
 	}
-	return provenance.DigestSet{"sha256": hex.EncodeToString(m.RootDigest())}, nil
+	root := m.RootDigest()
+	return provenance.DigestSet{root.Algorithm: root.Hex()}, nil
 }
 
 // describeMismatch says which files differ from what was signed.

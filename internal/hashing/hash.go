@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"runtime"
 	"slices"
@@ -48,8 +49,14 @@ type Digest struct {
 // bounded pool of workers. The digests come back in the order of files,
 // and shards of a file by ascending offset, whatever order the workers
 // finish in. A file whose size changes while it is hashed in shards is an
-// error. Files are opened without following a final symbolic link, so a
-// file swapped for a link after Walk is refused.
+// error.
+//
+// Files listed by Walk are opened through an os.Root on the walked
+// directory, by a path with no symbolic link in it, and must still be the
+// file that a no-follow stat found just before: a directory swapped for a
+// link never leads outside the root, and a file swapped for a link or a
+// special file is refused. Files built by hand are opened by Path without
+// following a final link.
 func Hash(ctx context.Context, files []File, opts Options) ([]Digest, error) {
 	if opts.Algorithm == "" {
 		opts.Algorithm = SHA256
@@ -96,6 +103,23 @@ func Hash(ctx context.Context, files []File, opts Options) ([]Digest, error) {
 		return cmp.Compare(tasks[b].End-tasks[b].Start, tasks[a].End-tasks[a].Start)
 	})
 
+	roots := map[*rootDir]*os.Root{}
+	defer func() {
+		for _, r := range roots {
+			r.Close()
+		}
+	}()
+	for _, f := range files {
+		if f.root == nil || roots[f.root] != nil {
+			continue
+		}
+		r, err := f.root.reopen()
+		if err != nil {
+			return nil, err
+		}
+		roots[f.root] = r
+	}
+
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	p := &progress{fn: opts.Progress, total: total}
@@ -105,7 +129,7 @@ func Hash(ctx context.Context, files []File, opts Options) ([]Digest, error) {
 		wg.Go(func() {
 			buf := make([]byte, bufSize)
 			for i := range next {
-				if err := hashOne(ctx, &tasks[i], opts, buf, p, opts.ShardSize > 0); err != nil {
+				if err := hashOne(ctx, &tasks[i], roots, opts, buf, p, opts.ShardSize > 0); err != nil {
 					cancel(err)
 				}
 			}
@@ -129,24 +153,28 @@ feed:
 }
 
 // hashOne hashes one file or shard into d.Sum.
-func hashOne(ctx context.Context, d *Digest, opts Options, buf []byte, p *progress, sharded bool) error {
+func hashOne(ctx context.Context, d *Digest, roots map[*rootDir]*os.Root, opts Options, buf []byte, p *progress, sharded bool) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	f, err := openFile(d.File.Path)
+	name := QuoteName(d.File.Name)
+	f, err := open(roots, d.File)
+	if errors.Is(err, ErrSymlink) || errors.Is(err, ErrNotRegular) {
+		return &EntryError{Name: d.File.Name, Err: err}
+	}
 	if err != nil {
-		return fmt.Errorf("hashing: %s: %w", d.File.Name, err)
+		return fmt.Errorf("hashing: %s: %w", name, err)
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return fmt.Errorf("hashing: %s: %w", d.File.Name, err)
+		return fmt.Errorf("hashing: %s: %w", name, err)
 	}
 	if !info.Mode().IsRegular() {
-		return fmt.Errorf("hashing: %s: %w", d.File.Name, ErrNotRegular)
+		return &EntryError{Name: d.File.Name, Err: ErrNotRegular}
 	}
 	if sharded && info.Size() < d.End {
-		return fmt.Errorf("hashing: %s: file shrank from %d to %d bytes while hashing", d.File.Name, d.File.Size, info.Size())
+		return fmt.Errorf("hashing: %s: file shrank from %d to %d bytes while hashing", name, d.File.Size, info.Size())
 	}
 	stamp, stampOK := stampOf(info)
 	if opts.Cache != nil && stampOK {
@@ -180,11 +208,11 @@ func hashOne(ctx context.Context, d *Digest, opts Options, buf []byte, p *progre
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("hashing: %s: %w", d.File.Name, err)
+			return fmt.Errorf("hashing: %s: %w", name, err)
 		}
 	}
 	if sharded && n != d.End-d.Start {
-		return fmt.Errorf("hashing: %s: file shrank while hashing", d.File.Name)
+		return fmt.Errorf("hashing: %s: file shrank while hashing", name)
 	}
 	if !sharded {
 		d.End = n
@@ -228,6 +256,39 @@ func (p *progress) finish() {
 	p.mu.Unlock()
 }
 
-func openFile(path string) (*os.File, error) {
-	return os.OpenFile(path, os.O_RDONLY|openNoFollow, 0)
+// open opens f for reading; see Hash for the rules.
+func open(roots map[*rootDir]*os.Root, f File) (*os.File, error) {
+	r := roots[f.root]
+	if r == nil {
+		return os.OpenFile(f.Path, os.O_RDONLY|openNoFollow|openNonBlock, 0)
+	}
+	// f.rel holds no link of its own, but os.Root follows links that stay
+	// inside it; a file swapped for one (or for a special file) after the
+	// Lstat is caught by comparing identities.
+	before, err := r.Lstat(f.rel)
+	if err != nil {
+		return nil, err
+	}
+	if !before.Mode().IsRegular() {
+		if before.Mode()&fs.ModeSymlink != 0 {
+			return nil, ErrSymlink
+		}
+		return nil, ErrNotRegular
+	}
+	file, err := r.OpenFile(f.rel, os.O_RDONLY|openNonBlock, 0)
+	if err != nil {
+		return nil, err
+	}
+	after, err := file.Stat()
+	if err != nil {
+		file.Close()
+		return nil, err
+	}
+	if a, ok := idOf(after); ok {
+		if b, _ := idOf(before); a != b {
+			file.Close()
+			return nil, errors.New("file replaced while hashing")
+		}
+	}
+	return file, nil
 }

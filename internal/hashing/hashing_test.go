@@ -323,3 +323,20 @@ func FuzzCheckName(f *testing.F) {
 		}
 	})
 }
+
+func TestQuoteName(t *testing.T) {
+	for in, want := range map[string]string{
+		"a/b.bin":        "a/b.bin",
+		"with space":     "with space",
+		"é":              "é",
+		"a\nchanged   b": `"a\nchanged   b"`,
+		"tab\there":      `"tab\there"`,
+		"\x1b[31mred":    `"\x1b[31mred"`,
+		"\xff":           `"\xff"`,
+		`"looks quoted"`: `"\"looks quoted\""`,
+		"":               `""`,
+		"bidi\u202eevil": `"bidi\u202eevil"`,
+	} {
+		require.Equal(t, want, QuoteName(in), "%q", in)
+	}
+}

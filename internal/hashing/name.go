@@ -3,7 +3,9 @@ package hashing
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -17,6 +19,14 @@ var ErrBadName = errors.New("not a clean relative path")
 // manifest are untrusted; they must pass CheckName before they reach the
 // file system.
 func CheckName(name string) error {
+	if err := badName(name); err != nil {
+		return fmt.Errorf("hashing: name %q: %w", name, err)
+	}
+	return nil
+}
+
+// badName is CheckName's verdict without the name: ErrBadName and why.
+func badName(name string) error {
 	reason := ""
 	switch {
 	case name == "":
@@ -48,5 +58,18 @@ func CheckName(name string) error {
 	if reason == "" {
 		return nil
 	}
-	return fmt.Errorf("hashing: name %q: %w: %s", name, ErrBadName, reason)
+	return fmt.Errorf("%w: %s", ErrBadName, reason)
+}
+
+// QuoteName returns name as it can be shown on one line of output or in
+// an error: unchanged when it is printable UTF-8 with no quote at its
+// start, otherwise Go-quoted (strconv.Quote), so that a newline or other
+// control character in a file name cannot forge a line of output.
+func QuoteName(name string) string {
+	if name != "" && name[0] != '"' && utf8.ValidString(name) && !strings.ContainsFunc(name, func(r rune) bool {
+		return !unicode.IsPrint(r) && r != ' '
+	}) {
+		return name
+	}
+	return strconv.Quote(name)
 }

@@ -2,4 +2,7 @@
 
 package hashing
 
-const openNoFollow = 0
+const (
+	openNoFollow = 0
+	openNonBlock = 0
+)

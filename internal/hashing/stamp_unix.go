@@ -20,3 +20,15 @@ func stampOf(info fs.FileInfo) (stamp, bool) {
 		Dev:   uint64(st.Dev),
 	}, true
 }
+
+// fileID is the device and inode of a file: which file it is, whatever
+// its name.
+type fileID struct{ dev, ino uint64 }
+
+func idOf(info fs.FileInfo) (fileID, bool) {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fileID{}, false
+	}
+	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}, true
+}

@@ -59,7 +59,7 @@ func FormatOf(path string) (Format, error) {
 	if f, ok := extFormats[ext]; ok {
 		return f, nil
 	}
-	return "", fmt.Errorf("dataread: %s: unknown data file extension %q (use one of %s, or give the format)", path, ext, formatList())
+	return "", fmt.Errorf("datafile: %s: unknown data file extension %q (use one of %s, or give the format)", path, ext, formatList())
 }
 
 // ParseFormat parses a format name as given on a command line.
@@ -77,7 +77,7 @@ func ParseFormat(s string) (Format, error) {
 	case "arrow-stream", "stream":
 		return ArrowStream, nil
 	}
-	return "", fmt.Errorf("dataread: unknown format %q (use one of %s)", s, formatList())
+	return "", fmt.Errorf("datafile: unknown format %q (use one of %s)", s, formatList())
 }
 
 func formatList() string {
@@ -149,13 +149,13 @@ func (o *Options) normalized() (Options, error) {
 	case n.BatchSize == 0:
 		n.BatchSize = DefaultBatchSize
 	case n.BatchSize < 0 || n.BatchSize > MaxBatchSize:
-		return n, fmt.Errorf("dataread: batch size %d out of range 1..%d", n.BatchSize, MaxBatchSize)
+		return n, fmt.Errorf("datafile: batch size %d out of range 1..%d", n.BatchSize, MaxBatchSize)
 	}
 	switch {
 	case n.InferRows == 0:
 		n.InferRows = DefaultInferRows
 	case n.InferRows < 0:
-		return n, fmt.Errorf("dataread: infer rows %d is negative", n.InferRows)
+		return n, fmt.Errorf("datafile: infer rows %d is negative", n.InferRows)
 	}
 	if n.Allocator == nil {
 		n.Allocator = memory.DefaultAllocator
@@ -191,7 +191,7 @@ type FileError struct {
 
 func (e *FileError) Error() string {
 	var b strings.Builder
-	b.WriteString("dataread: ")
+	b.WriteString("datafile: ")
 	b.WriteString(e.Path)
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ": line %d", e.Line)
@@ -247,7 +247,7 @@ func Open(ctx context.Context, path string, opts *Options) (*Reader, error) {
 // Later files are opened lazily, when the stream reaches them.
 func OpenAll(ctx context.Context, paths []string, opts *Options) (*Reader, error) {
 	if len(paths) == 0 {
-		return nil, errors.New("dataread: no data files given")
+		return nil, errors.New("datafile: no data files given")
 	}
 	o, err := opts.normalized()
 	if err != nil {
@@ -296,7 +296,7 @@ func (r *Reader) openSource(path string, want *arrow.Schema) (src source, err er
 	case ArrowStream:
 		src, err = openArrowStream(path, r.opts)
 	default:
-		return nil, fmt.Errorf("dataread: %s: unknown format %q", path, format)
+		return nil, fmt.Errorf("datafile: %s: unknown format %q", path, format)
 	}
 	if err != nil {
 		return nil, err
@@ -498,7 +498,7 @@ func ReadSchema(ctx context.Context, path string, opts *Options) (*arrow.Schema,
 func openFile(path string) (*os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("dataread: %w", err)
+		return nil, fmt.Errorf("datafile: %w", err)
 	}
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		f.Close()

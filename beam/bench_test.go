@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mlsec-dev/mlsec/drift"
-	"github.com/mlsec-dev/mlsec/internal/dataread"
+	"github.com/mlsec-dev/mlsec/datafile"
 	"github.com/mlsec-dev/mlsec/validation"
 )
 
@@ -102,7 +102,7 @@ func BenchmarkValidateSingleMachine(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for range b.N {
-		r, err := dataread.OpenAll(context.Background(), paths, nil)
+		r, err := datafile.OpenAll(context.Background(), paths, nil)
 		require.NoError(b, err)
 		_, err = validation.Validate(context.Background(), suite, r, nil)
 		r.Release()
@@ -131,7 +131,7 @@ func BenchmarkProfileSingleMachine(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for range b.N {
-		r, err := dataread.OpenAll(context.Background(), paths, nil)
+		r, err := datafile.OpenAll(context.Background(), paths, nil)
 		require.NoError(b, err)
 		_, err = drift.ProfileReader(context.Background(), r, drift.ProfileOptions{}, nil)
 		r.Release()

@@ -6,7 +6,7 @@ import (
 
 	"github.com/apache/arrow/go/v17/arrow"
 
-	"github.com/mlsec-dev/mlsec/internal/dataread"
+	"github.com/mlsec-dev/mlsec/datafile"
 )
 
 // readLocal streams the records of one local file to fn with the same
@@ -14,9 +14,9 @@ import (
 // file parses identically on a worker and on one machine. name is the
 // file's name for errors (the original path when path is a local copy).
 func readLocal(ctx context.Context, path, name, format string, schema *arrow.Schema, batchSize int, fn func(arrow.Record) error) error {
-	opts := &dataread.Options{Schema: schema, BatchSize: batchSize}
+	opts := &datafile.Options{Schema: schema, BatchSize: batchSize}
 	if format != "" {
-		f, err := dataread.ParseFormat(format)
+		f, err := datafile.ParseFormat(format)
 		if err != nil {
 			return fmt.Errorf("mlsecbeam: %s: %w", name, err)
 		}
@@ -28,7 +28,7 @@ func readLocal(ctx context.Context, path, name, format string, schema *arrow.Sch
 		}
 		return fmt.Errorf("mlsecbeam: %s: %w", name, err)
 	}
-	r, err := dataread.Open(ctx, path, opts)
+	r, err := datafile.Open(ctx, path, opts)
 	if err != nil {
 		return wrap(err)
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mlsec-dev/mlsec/internal/dataread"
+	"github.com/mlsec-dev/mlsec/datafile"
 	"github.com/mlsec-dev/mlsec/validation"
 )
 
@@ -33,7 +33,7 @@ const validationTestdata = "../validation/testdata"
 // readAll reads a data file into memory, as one slice of records.
 func readAll(t testing.TB, path string) (*arrow.Schema, []arrow.Record) {
 	t.Helper()
-	r, err := dataread.Open(context.Background(), path, nil)
+	r, err := datafile.Open(context.Background(), path, nil)
 	require.NoError(t, err)
 	defer r.Release()
 	var recs []arrow.Record
@@ -231,7 +231,7 @@ func TestValidateDatasetEqualsSingleMachine(t *testing.T) {
 					paths := writeRecordParts(t, format, schema, parts)
 					// One machine: the same files, read in sorted order
 					// as one stream.
-					r, err := dataread.OpenAll(ctx, paths, &dataread.Options{Schema: schema, BatchSize: 256})
+					r, err := datafile.OpenAll(ctx, paths, &datafile.Options{Schema: schema, BatchSize: 256})
 					require.NoError(t, err)
 					want, err := validation.Validate(ctx, suite, r, nil)
 					r.Release()

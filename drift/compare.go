@@ -317,7 +317,9 @@ func Compare(ref, cur *Profile, opts CompareOptions) (*Report, error) {
 		}
 	}
 	for _, cc := range cur.columns {
-		if ref.Column(cc.Name) == nil && !slices.Contains(opts.Ignore, cc.Name) {
+		// A reference profiled with ProfileOptions.Columns defines what is
+		// compared: the current data's other columns are not an error.
+		if ref.Column(cc.Name) == nil && !slices.Contains(opts.Ignore, cc.Name) && !ref.chosenColumns() {
 			return nil, fmt.Errorf("drift: %w: column %q is in the current data but not in the reference", ErrSchemaMismatch, cc.Name)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/ipc"
 	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
-	"github.com/mlsec-dev/mlsec/internal/dataread"
+	"github.com/mlsec-dev/mlsec/datafile"
 	"github.com/stretchr/testify/require"
 )
 
@@ -66,7 +66,7 @@ func TestProfileFiles(t *testing.T) {
 	mem := profileAt(t, ProfileOptions{}, 0, x, k, c, 7000)
 	ctx := context.Background()
 	for _, path := range []string{pq, ar} {
-		r, err := dataread.Open(ctx, path, nil)
+		r, err := datafile.Open(ctx, path, nil)
 		require.NoError(t, err)
 		p, err := ProfileReader(ctx, r, ProfileOptions{}, nil)
 		r.Close()
@@ -84,14 +84,14 @@ func TestProfileFiles(t *testing.T) {
 			require.Zero(t, col.Statistic, col.Column)
 		}
 		// The one-pass path reads the same file.
-		r, err = dataread.Open(ctx, path, nil)
+		r, err = datafile.Open(ctx, path, nil)
 		require.NoError(t, err)
 		rep2, err := CompareReader(ctx, mem, r, CompareOptions{DigestCurrent: true}, nil)
 		r.Close()
 		require.NoError(t, err)
 		require.Equal(t, mem.Digest(), rep2.Current.Digest)
 		// Without DigestCurrent the rows are not hashed.
-		r, err = dataread.Open(ctx, path, nil)
+		r, err = datafile.Open(ctx, path, nil)
 		require.NoError(t, err)
 		rep3, err := CompareReader(ctx, mem, r, CompareOptions{}, nil)
 		r.Close()

@@ -1,11 +1,14 @@
 package drift
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // FrequencySketch counts the categories of a column. While a column has at
@@ -50,12 +53,36 @@ func (f *FrequencySketch) Other() int64 { return f.other }
 func (f *FrequencySketch) MaxError() int64 { return f.maxError }
 
 // Count returns the (possibly under-estimated) count of category c.
-func (f *FrequencySketch) Count(c string) int64 { return f.counts[c] }
+func (f *FrequencySketch) Count(c string) int64 { return f.counts[categoryKey(c)] }
+
+// MaxCategoryBytes is the longest category value a profile stores as is.
+// A longer value is stored as its first bytes followed by a digest of the
+// whole value ("…[sha256:" and 16 hex digits "]"), so that distinct long
+// values stay distinct while raw long strings (free text, a leaked
+// document, a 60 MB cell) never land in a profile.
+const MaxCategoryBytes = 256
+
+// categoryPrefix is how much of a long value's start is kept.
+const categoryPrefix = 200
+
+// categoryKey is the stored form of category c (see MaxCategoryBytes).
+func categoryKey(c string) string {
+	if len(c) <= MaxCategoryBytes {
+		return c
+	}
+	cut := categoryPrefix
+	for cut > 0 && !utf8.RuneStart(c[cut]) {
+		cut--
+	}
+	sum := sha256.Sum256([]byte(c))
+	return c[:cut] + "…[sha256:" + hex.EncodeToString(sum[:8]) + "]"
+}
 
 // Add counts one value of category c.
 func (f *FrequencySketch) Add(c string) { f.addN(c, 1) }
 
 func (f *FrequencySketch) addN(c string, k int64) {
+	c = categoryKey(c)
 	if _, ok := f.counts[c]; !ok {
 		c = strings.Clone(c) // do not keep a reference into an Arrow buffer
 	}

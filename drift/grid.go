@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 
@@ -361,7 +362,7 @@ func CompareReader(ctx context.Context, ref *Profile, rr array.RecordReader, opt
 			progress(cur.rows)
 		}
 	}
-	if err := rr.Err(); err != nil {
+	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) { // pqarrow ends with io.EOF
 		return nil, err
 	}
 	for _, c := range cur.columns {
@@ -383,6 +384,9 @@ func checkCurrentSchema(ref *Profile, s *arrow.Schema, ignore []string) error {
 			continue
 		}
 		rc := ref.Column(f.Name)
+		if rc == nil && ref.chosenColumns() {
+			continue // the reference's chosen columns define what is compared
+		}
 		if rc == nil {
 			return fmt.Errorf("drift: %w: column %q is in the current data but not in the reference", ErrSchemaMismatch, f.Name)
 		}

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"math/bits"
 	"slices"
@@ -39,7 +40,11 @@ type ProfileOptions struct {
 	// TopK is how many categories are kept per categorical column
 	// (default DefaultTopK).
 	TopK int `json:"top_k"`
-	// Columns, when set, restricts the profile to these columns.
+	// Columns, when set, restricts the profile to these columns. They
+	// then define what a comparison against this profile looks at:
+	// current data with more columns is accepted without listing the
+	// others in CompareOptions.Ignore. A data reader can read only these
+	// columns (datafile.Options.Columns).
 	Columns []string `json:"columns,omitempty"`
 }
 
@@ -208,6 +213,11 @@ func typeName(t arrow.DataType) string {
 	return t.String()
 }
 
+// chosenColumns reports whether the profile was made of chosen columns
+// (ProfileOptions.Columns); then its columns are all that a comparison
+// looks at, and other columns of the current data are not an error.
+func (p *Profile) chosenColumns() bool { return len(p.opts.Columns) > 0 }
+
 func (p *Profile) wanted(name string) bool {
 	return len(p.opts.Columns) == 0 || slices.Contains(p.opts.Columns, name)
 }
@@ -301,7 +311,7 @@ func ProfileReader(ctx context.Context, rr array.RecordReader, opts ProfileOptio
 			progress(p.rows)
 		}
 	}
-	if err := rr.Err(); err != nil {
+	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) { // pqarrow ends with io.EOF
 		return nil, err
 	}
 	return p, nil

@@ -419,7 +419,7 @@ func init() {
 				var cols []int
 				names := k.strs("column_list")
 				if len(names) == 0 {
-					names = columnNames(c.schema)
+					names = c.allColumnNames()
 				}
 				for _, n := range names {
 					i, _, err := c.column(n)
@@ -443,7 +443,7 @@ func init() {
 			}
 			names := k.strs("feature_columns")
 			if len(names) == 0 {
-				for _, n := range columnNames(c.schema) {
+				for _, n := range c.allColumnNames() {
 					if n != k.str("label_column") {
 						names = append(names, n)
 					}

@@ -40,7 +40,10 @@ func init() {
 		params:  []param{p("column", true, tString), p("column_index", false, tPosInt)},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
 			name := k.str("column")
-			idx := c.schema.FieldIndices(name)
+			if _, ok := k.num("column_index"); ok {
+				c.all = true // the index counts every column
+			}
+			idx := c.fieldIndices(name)
 			if len(idx) == 0 {
 				return &schemaEval{observed: false, msg: fmt.Sprintf("column %q is missing", name)}, nil
 			}
@@ -55,7 +58,7 @@ func init() {
 		summary: "the columns are exactly these, in this order",
 		params:  []param{p("column_list", true, tStrings)},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
-			want, got := k.strs("column_list"), columnNames(c.schema)
+			want, got := k.strs("column_list"), c.allColumnNames()
 			if slices.Equal(want, got) {
 				return &schemaEval{ok: true, observed: got}, nil
 			}
@@ -67,7 +70,7 @@ func init() {
 		summary: "the columns are these in any order (a subset when exact_match is false)",
 		params:  []param{p("column_set", true, tStrings), p("exact_match", false, tBool)},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
-			want, got := k.strs("column_set"), columnNames(c.schema)
+			want, got := k.strs("column_set"), c.allColumnNames()
 			exact := true
 			if v, ok := k["exact_match"].(bool); ok {
 				exact = v
@@ -88,7 +91,7 @@ func init() {
 		params:  []param{p("value", true, tPosInt)},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
 			want, _ := k.num("value")
-			n := c.schema.NumFields()
+			n := c.numFields()
 			return &schemaEval{ok: n == int(want), observed: n, msg: fmt.Sprintf("%d columns, want %d", n, int(want))}, nil
 		},
 	})
@@ -143,7 +146,7 @@ func init() {
 				}
 			}
 			var hits []string
-			for _, name := range columnNames(c.schema) {
+			for _, name := range c.allColumnNames() {
 				for _, pat := range pats {
 					if ok, _ := path.Match(strings.ToLower(pat), strings.ToLower(name)); ok {
 						hits = append(hits, name)
@@ -159,7 +162,7 @@ func init() {
 		summary: "the data schema's canonical digest (see SchemaDigest) equals the pinned one",
 		params:  []param{p("digest", true, tSHA256)},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
-			got, want := SchemaDigest(c.schema), k.str("digest")
+			got, want := c.schemaDigest(), k.str("digest")
 			return &schemaEval{ok: got == want, observed: got, msg: fmt.Sprintf("schema digest %s, pinned %s", got, want)}, nil
 		},
 	})

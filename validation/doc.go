@@ -29,7 +29,7 @@
 // The shortest real use:
 //
 //	suite, err := validation.LoadSuite("gate.yaml")
-//	r, err := dataread.Open(ctx, "train.parquet", nil) // any array.RecordReader
+//	r, err := datafile.Open(ctx, "train.parquet", nil) // any array.RecordReader
 //	res, err := validation.Validate(ctx, suite, r, nil)
 //	if !res.Success { /* block the pipeline */ }
 //

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"runtime"
 	"sync"
@@ -120,6 +121,7 @@ type Plan struct {
 	errs         []error
 	raw          bool
 	log          *slog.Logger
+	columns      []string // nil: every column
 }
 
 // NewPlan compiles suite against schema. Checks that cannot be compiled
@@ -167,7 +169,31 @@ func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
 		p.evals = append(p.evals, ev)
 		p.errs = append(p.errs, err)
 	}
+	if !c.all {
+		p.columns = []string{}
+		for _, f := range schema.Fields() {
+			if c.used[f.Name] {
+				p.columns = append(p.columns, f.Name)
+			}
+		}
+	}
 	return p, nil
+}
+
+// Columns returns the columns the plan's checks read, in schema order, or
+// nil when they need every column (a check on the whole schema, a pinned
+// schema digest, duplicate rows over all columns). An empty, non-nil
+// slice means no column's values are needed (only the row count).
+//
+// Pass it as the column projection of the data reader
+// (datafile.Options.Columns) so that a suite reads only what it checks;
+// validating the projected data gives the same result, since a plan
+// compiled on the projected schema reads the same columns.
+func (p *Plan) Columns() []string {
+	if p.columns == nil {
+		return nil
+	}
+	return append([]string{}, p.columns...)
 }
 
 // NewState returns an empty state for a part of the dataset whose first
@@ -340,7 +366,7 @@ func Validate(ctx context.Context, suite *Suite, rr array.RecordReader, opts *Op
 			opts.Progress(st.Rows)
 		}
 	}
-	if err := rr.Err(); err != nil {
+	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) { // pqarrow ends with io.EOF
 		return nil, err
 	}
 	res := p.Finalize(st)

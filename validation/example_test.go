@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/mlsec-dev/mlsec/internal/dataread"
+	"github.com/mlsec-dev/mlsec/datafile"
 	"github.com/mlsec-dev/mlsec/validation"
 )
 
@@ -16,7 +16,7 @@ func ExampleValidate() {
 		fmt.Println(err)
 		return
 	}
-	r, err := dataread.Open(ctx, "testdata/loans_poisoned.parquet", nil)
+	r, err := datafile.Open(ctx, "testdata/loans_poisoned.parquet", nil)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -58,7 +58,7 @@ func ExamplePlan() {
 	var plan *validation.Plan
 	var offset int64
 	for _, f := range files {
-		r, err := dataread.Open(ctx, f, nil)
+		r, err := datafile.Open(ctx, f, nil)
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -95,8 +95,8 @@ func ExamplePlan() {
 	// poison.duplicates
 }
 
-func openFuzzData(tb testing.TB) *dataread.Reader {
-	r, err := dataread.Open(context.Background(), "testdata/loans_clean.parquet", nil)
+func openFuzzData(tb testing.TB) *datafile.Reader {
+	r, err := datafile.Open(context.Background(), "testdata/loans_clean.parquet", nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -2,7 +2,9 @@ package validation
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"strconv"
@@ -80,7 +82,7 @@ func Infer(ctx context.Context, rr array.RecordReader, opts *InferOptions) (*Sui
 		dups.update(&dupState, rec, rows, false)
 		rows += rec.NumRows()
 	}
-	if err := rr.Err(); err != nil {
+	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) { // pqarrow ends with io.EOF
 		return nil, nil, err
 	}
 	if rows == 0 {

@@ -127,16 +127,50 @@ func (k kwargs) strs(name string) []string {
 type compiler struct {
 	schema *arrow.Schema
 	dir    string // directory of the suite file, for baseline files
+	// used collects the columns the checks read; all is set by a check
+	// that looks at every column or at the schema as a whole. Together
+	// they are Plan.Columns, the projection a data reader can apply.
+	used map[string]bool
+	all  bool
 }
 
 // column returns the index of the named column, or an error that makes
 // the check fail (a missing column is a failure, not a skip).
 func (c *compiler) column(name string) (int, arrow.Field, error) {
-	idx := c.schema.FieldIndices(name)
+	idx := c.fieldIndices(name)
 	if len(idx) == 0 {
 		return 0, arrow.Field{}, fmt.Errorf("column %q not found in the data", name)
 	}
 	return idx[0], c.schema.Field(idx[0]), nil
+}
+
+// fieldIndices looks a column up and records it as used.
+func (c *compiler) fieldIndices(name string) []int {
+	idx := c.schema.FieldIndices(name)
+	if len(idx) > 0 {
+		if c.used == nil {
+			c.used = map[string]bool{}
+		}
+		c.used[name] = true
+	}
+	return idx
+}
+
+// allColumnNames, numFields and schemaDigest look at the whole schema, so
+// the check needs every column.
+func (c *compiler) allColumnNames() []string {
+	c.all = true
+	return columnNames(c.schema)
+}
+
+func (c *compiler) numFields() int {
+	c.all = true
+	return c.schema.NumFields()
+}
+
+func (c *compiler) schemaDigest() string {
+	c.all = true
+	return SchemaDigest(c.schema)
 }
 
 func (c *compiler) numericColumn(name string) (int, arrow.Field, error) {

@@ -19,7 +19,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow/memory"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mlsec-dev/mlsec/internal/dataread"
+	"github.com/mlsec-dev/mlsec/datafile"
 	"github.com/mlsec-dev/mlsec/validation"
 )
 
@@ -27,16 +27,16 @@ var ctx = context.Background()
 
 // open reads a testdata dataset; CSV and JSON Lines are parsed into the
 // Parquet file's schema, so all formats carry the same columns.
-func open(t testing.TB, name string) *dataread.Reader {
+func open(t testing.TB, name string) *datafile.Reader {
 	t.Helper()
-	var opts dataread.Options
+	var opts datafile.Options
 	if ext := filepath.Ext(name); ext == ".csv" || ext == ".jsonl" {
 		base := strings.TrimSuffix(name, ext) + ".parquet"
-		s, err := dataread.ReadSchema(ctx, filepath.Join("testdata", base), nil)
+		s, err := datafile.ReadSchema(ctx, filepath.Join("testdata", base), nil)
 		require.NoError(t, err)
 		opts.Schema = s
 	}
-	r, err := dataread.Open(ctx, filepath.Join("testdata", name), &opts)
+	r, err := datafile.Open(ctx, filepath.Join("testdata", name), &opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { r.Close() })
 	return r
@@ -262,7 +262,7 @@ func TestFailClosed(t *testing.T) {
 	// No rows: fail.
 	p := filepath.Join(t.TempDir(), "empty.csv")
 	require.NoError(t, os.WriteFile(p, []byte("age\n"), 0o644))
-	r, err := dataread.Open(ctx, p, nil)
+	r, err := datafile.Open(ctx, p, nil)
 	require.NoError(t, err)
 	defer r.Close()
 	s = suiteOf(t, []validation.Check{{Type: "expect_column_values_to_not_be_null", Kwargs: map[string]any{"column": "age"}}})
@@ -300,7 +300,7 @@ func TestSamplesRedactedByDefault(t *testing.T) {
 func TestMergeableStates(t *testing.T) {
 	s, err := validation.LoadSuite("testdata/all_checks_pass.json")
 	require.NoError(t, err)
-	r, err := dataread.Open(ctx, "testdata/loans_clean.parquet", &dataread.Options{BatchSize: 300})
+	r, err := datafile.Open(ctx, "testdata/loans_clean.parquet", &datafile.Options{BatchSize: 300})
 	require.NoError(t, err)
 	defer r.Close()
 	plan, err := validation.NewPlan(s, r.Schema(), nil)
@@ -540,7 +540,7 @@ func TestParallelUpdate(t *testing.T) {
 		t.Run(tc.suite, func(t *testing.T) {
 			s, err := validation.LoadSuite(filepath.Join("testdata", tc.suite))
 			require.NoError(t, err)
-			r, err := dataread.Open(ctx, filepath.Join("testdata", tc.data), &dataread.Options{BatchSize: dataread.MaxBatchSize})
+			r, err := datafile.Open(ctx, filepath.Join("testdata", tc.data), &datafile.Options{BatchSize: datafile.MaxBatchSize})
 			require.NoError(t, err)
 			defer r.Close()
 			require.True(t, r.Next())

@@ -12,7 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/mlsec-dev/mlsec/drift"
-	"github.com/mlsec-dev/mlsec/internal/dataread"
+	"github.com/mlsec-dev/mlsec/datafile"
 )
 
 func init() {
@@ -65,7 +65,8 @@ func (p *profileFlags) options() (drift.ProfileOptions, error) {
 
 // profileFiles profiles data files (one dataset, read in sequence).
 func profileFiles(ctx context.Context, paths []string, opts drift.ProfileOptions) (*drift.Profile, error) {
-	r, err := dataread.OpenAll(ctx, paths, nil)
+	// Read only the chosen columns: the others are never decoded.
+	r, err := datafile.OpenAll(ctx, paths, &datafile.Options{Columns: opts.Columns})
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +136,7 @@ func (o outPath) Set(s string) error {
 // isDataFile reports whether path names a data file (by extension) rather
 // than a profile.
 func isDataFile(path string) bool {
-	_, err := dataread.FormatOf(path)
+	_, err := datafile.FormatOf(path)
 	return err == nil
 }
 
@@ -239,7 +240,14 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 		} else {
 			// Profile vs data: one pass, current values counted into the
 			// reference's grid.
-			r, err := dataread.OpenAll(ctx, args, nil)
+			// A reference of chosen columns compares only those, so only
+			// they are read; otherwise every column is, so that a column
+			// the reference lacks is reported.
+			var ropts datafile.Options
+			if chosen := refProfile.Options().Columns; len(chosen) > 0 {
+				ropts.Columns = chosen
+			}
+			r, err := datafile.OpenAll(ctx, args, &ropts)
 			if err != nil {
 				return err
 			}

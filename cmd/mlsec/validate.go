@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/apache/arrow/go/v17/arrow"
 	"io"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mlsec-dev/mlsec/internal/dataread"
+	"github.com/mlsec-dev/mlsec/datafile"
 	"github.com/mlsec-dev/mlsec/validation"
 
 	"github.com/mlsec-dev/mlsec/internal/atomicfile"
@@ -39,7 +40,14 @@ func init() {
 				if err != nil {
 					return err
 				}
-				rr, err := openData(ctx, args, *format)
+				// Read only the columns the suite's checks need.
+				rr, err := openData(ctx, args, *format, func(schema *arrow.Schema) []string {
+					plan, err := validation.NewPlan(suite, schema, nil)
+					if err != nil {
+						return nil
+					}
+					return plan.Columns()
+				})
 				if err != nil {
 					return err
 				}
@@ -88,7 +96,7 @@ func init() {
 				if len(args) == 0 {
 					return usageError("give one or more data files")
 				}
-				rr, err := openData(ctx, args, *format)
+				rr, err := openData(ctx, args, *format, nil)
 				if err != nil {
 					return err
 				}
@@ -190,7 +198,7 @@ func init() {
 					fmt.Fprintln(e.stdout, s.Digest())
 					return nil
 				}
-				rr, err := openData(ctx, args, *format)
+				rr, err := openData(ctx, args, *format, nil)
 				if err != nil {
 					return err
 				}
@@ -202,16 +210,26 @@ func init() {
 	})
 }
 
-func openData(ctx context.Context, paths []string, format string) (*dataread.Reader, error) {
-	var opts dataread.Options
+// openData opens the data files as one stream. columns, when not nil,
+// chooses the columns to read from the first file's schema (nil from it:
+// every column).
+func openData(ctx context.Context, paths []string, format string, columns func(*arrow.Schema) []string) (*datafile.Reader, error) {
+	var opts datafile.Options
 	if format != "" {
-		f, err := dataread.ParseFormat(format)
+		f, err := datafile.ParseFormat(format)
 		if err != nil {
 			return nil, usageError("%v", err)
 		}
 		opts.Format = f
 	}
-	return dataread.OpenAll(ctx, paths, &opts)
+	if columns != nil {
+		schema, err := datafile.ReadSchema(ctx, paths[0], &opts)
+		if err != nil {
+			return nil, err
+		}
+		opts.Columns = columns(schema)
+	}
+	return datafile.OpenAll(ctx, paths, &opts)
 }
 
 // printResult writes the verdict and a table of the checks that did not pass.

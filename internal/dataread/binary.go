@@ -3,6 +3,7 @@ package dataread
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -16,8 +17,11 @@ import (
 // readerSource adapts an Arrow record reader and the resources behind it.
 type readerSource struct {
 	array.RecordReader
+	full    *arrow.Schema // the file's schema, before projection
 	closers []func() error
 }
+
+func (s *readerSource) fileSchema() *arrow.Schema { return s.full }
 
 func (s *readerSource) Close() error {
 	s.RecordReader.Release()
@@ -28,16 +32,21 @@ func (s *readerSource) Close() error {
 	return err
 }
 
-// parquetBufferSize is the read buffer per column chunk: Parquet pages are
-// streamed through it instead of loading whole column chunks.
-const parquetBufferSize = 1 << 20
+// Parquet read buffers: pages stream through one buffer per column read;
+// a wide file gets smaller buffers so their total stays near
+// parquetBufferTotal.
+const (
+	parquetBufferSize  = 1 << 20
+	parquetBufferMin   = 64 << 10
+	parquetBufferTotal = 256 << 20
+)
 
 func openParquet(ctx context.Context, path string, opts Options) (source, error) {
 	f, err := openFile(path)
 	if err != nil {
 		return nil, err
 	}
-	props := parquet.NewReaderProperties(opts.Allocator)
+	props := parquet.NewReaderProperties(limitedAllocator{Allocator: opts.Allocator, max: opts.MaxPageBytes})
 	props.BufferedStreamEnabled = true
 	props.BufferSize = parquetBufferSize
 	pf, err := file.NewParquetReader(f, file.WithReadProps(props))
@@ -45,17 +54,75 @@ func openParquet(ctx context.Context, path string, opts Options) (source, error)
 		f.Close()
 		return nil, &FileError{Path: path, Err: err}
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: int64(opts.BatchSize)}, opts.Allocator)
-	if err != nil {
+	fail := func(err error) (source, error) {
 		pf.Close()
 		return nil, &FileError{Path: path, Err: err}
 	}
-	rr, err := fr.GetRecordReader(ctx, nil, nil)
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, opts.Allocator)
 	if err != nil {
-		pf.Close()
-		return nil, &FileError{Path: path, Err: err}
+		return fail(err)
 	}
-	return &readerSource{RecordReader: rr, closers: []func() error{pf.Close}}, nil
+	full, err := fr.Schema()
+	if err != nil {
+		return fail(err)
+	}
+	fields, err := projection(full, opts.Columns)
+	if err != nil {
+		return fail(err)
+	}
+	ncols := full.NumFields()
+	if fields != nil {
+		ncols = len(fields)
+	}
+	if int64(ncols) > int64(opts.MaxColumns) {
+		return fail(&LimitError{Limit: "MaxColumns", Max: int64(opts.MaxColumns), Got: int64(ncols), What: "columns to read"})
+	}
+	// The leaf (physical) columns of the projected top-level fields.
+	want := map[string]bool{}
+	for _, i := range fields {
+		want[full.Field(i).Name] = true
+	}
+	sc := pf.MetaData().Schema
+	var leaves []int
+	for i := range sc.NumColumns() {
+		if fields == nil || want[sc.ColumnRoot(i).Name()] {
+			leaves = append(leaves, i)
+		}
+	}
+	// The footer records each column chunk's decompressed size: refuse a
+	// row group too large before reading any page of it.
+	md := pf.MetaData()
+	for g := range pf.NumRowGroups() {
+		rg := md.RowGroup(g)
+		var total int64
+		for _, c := range leaves {
+			cc, err := rg.ColumnChunk(c)
+			if err != nil {
+				return fail(err)
+			}
+			total += max(cc.TotalUncompressedSize(), 0)
+		}
+		if total > opts.MaxRowGroupBytes {
+			return fail(&LimitError{Limit: "MaxRowGroupBytes", Max: opts.MaxRowGroupBytes, Got: total,
+				What: fmt.Sprintf("decompressed size of row group %d", g)})
+		}
+	}
+	props.BufferSize = int64(min(parquetBufferSize, max(parquetBufferMin, parquetBufferTotal/max(len(leaves), 1))))
+	fr.Props.BatchSize = int64(batchFor(opts.BatchSize, ncols))
+	if fields == nil {
+		leaves = nil
+	}
+	rr, err := fr.GetRecordReader(ctx, leaves, nil)
+	if err != nil {
+		return fail(err)
+	}
+	return &readerSource{RecordReader: rr, full: full, closers: []func() error{pf.Close}}, nil
+}
+
+// batchFor is the rows per batch for ncols columns: at most batch, and
+// fewer for wide data, so one batch holds about maxBatchCells cells.
+func batchFor(batch, ncols int) int {
+	return max(1, min(batch, maxBatchCells/max(ncols, 1)))
 }
 
 func openArrowStream(path string, opts Options) (source, error) {
@@ -63,12 +130,38 @@ func openArrowStream(path string, opts Options) (source, error) {
 	if err != nil {
 		return nil, err
 	}
-	rr, err := ipc.NewReader(f, ipc.WithAllocator(opts.Allocator))
+	rr, err := ipc.NewReader(f, ipc.WithAllocator(opts.Allocator), ipc.WithEnsureNativeEndian(true))
 	if err != nil {
 		f.Close()
 		return nil, &FileError{Path: path, Err: err}
 	}
-	return &readerSource{RecordReader: rr, closers: []func() error{f.Close}}, nil
+	return projectSource(path, &readerSource{RecordReader: &validatingReader{RecordReader: rr}, full: rr.Schema(), closers: []func() error{f.Close}}, opts)
+}
+
+// validatingReader checks every record's buffers before handing it out,
+// so that corrupted offsets are an input error here rather than a panic
+// (or silently wrong values) in whatever reads the record.
+type validatingReader struct {
+	array.RecordReader
+	err error
+}
+
+func (r *validatingReader) Err() error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.RecordReader.Err()
+}
+
+func (r *validatingReader) Next() bool {
+	if r.err != nil || !r.RecordReader.Next() {
+		return false
+	}
+	if err := validateRecord(r.RecordReader.Record()); err != nil {
+		r.err = err
+		return false
+	}
+	return true
 }
 
 // ipcFileReader walks the record batches of an Arrow IPC file in order.
@@ -95,6 +188,10 @@ func (r *ipcFileReader) Next() bool {
 		r.err = err
 		return false
 	}
+	if err := validateRecord(rec); err != nil {
+		r.err = fmt.Errorf("record batch %d: %w", r.i, err)
+		return false
+	}
 	r.i++
 	r.cur = rec
 	return true
@@ -105,12 +202,12 @@ func openArrowFile(path string, opts Options) (source, error) {
 	if err != nil {
 		return nil, err
 	}
-	fr, err := ipc.NewFileReader(f, ipc.WithAllocator(opts.Allocator))
+	fr, err := ipc.NewFileReader(f, ipc.WithAllocator(opts.Allocator), ipc.WithEnsureNativeEndian(true))
 	if err != nil {
 		f.Close()
 		return nil, &FileError{Path: path, Err: err}
 	}
-	return &readerSource{RecordReader: &ipcFileReader{fr: fr}, closers: []func() error{fr.Close, f.Close}}, nil
+	return projectSource(path, &readerSource{RecordReader: &ipcFileReader{fr: fr}, full: fr.Schema(), closers: []func() error{fr.Close, f.Close}}, opts)
 }
 
 var _ io.Closer = (*readerSource)(nil)

@@ -39,6 +39,7 @@ type csvSource struct {
 	rows   int64 // rows delivered before the current batch
 	cur    arrow.Record
 	err    error
+	opts   Options
 }
 
 func newCSVReader(r io.Reader, comma rune) *csv.Reader {
@@ -53,7 +54,7 @@ func openCSV(path string, comma rune, want *arrow.Schema, opts Options) (source,
 	if err != nil {
 		return nil, err
 	}
-	schema, err := csvSchema(f, path, comma, want, opts.InferRows)
+	schema, err := csvSchema(newCSVGuard(f, comma, opts), path, comma, want, opts)
 	if err != nil {
 		f.Close()
 		return nil, err
@@ -68,19 +69,20 @@ func openCSV(path string, comma rune, want *arrow.Schema, opts Options) (source,
 		f.Close()
 		return nil, &FileError{Path: path, Err: err}
 	}
-	rdr := arrowcsv.NewReader(f, schema,
+	rdr := arrowcsv.NewReader(newCSVGuard(f, comma, opts), schema,
 		arrowcsv.WithComma(comma),
 		arrowcsv.WithHeader(true),
-		arrowcsv.WithChunk(opts.BatchSize),
+		arrowcsv.WithChunk(batchFor(opts.BatchSize, schema.NumFields())),
 		arrowcsv.WithAllocator(opts.Allocator),
 		arrowcsv.WithNullReader(true, NullValues...),
 	)
-	return &csvSource{f: f, path: path, comma: comma, schema: schema, rdr: rdr}, nil
+	return projectSource(path, &csvSource{f: f, path: path, comma: comma, schema: schema, rdr: rdr, opts: opts}, opts)
 }
 
 // csvSchema reads the header and, without want, infers the column types
 // from up to inferRows rows.
-func csvSchema(f *os.File, path string, comma rune, want *arrow.Schema, inferRows int) (*arrow.Schema, error) {
+func csvSchema(f io.Reader, path string, comma rune, want *arrow.Schema, opts Options) (*arrow.Schema, error) {
+	inferRows := opts.InferRows
 	cr := newCSVReader(f, comma)
 	header, err := cr.Read()
 	if err != nil {
@@ -90,6 +92,9 @@ func csvSchema(f *os.File, path string, comma rune, want *arrow.Schema, inferRow
 		return nil, csvErr(path, err)
 	}
 	header = append([]string(nil), header...)
+	if int64(len(header)) > int64(opts.MaxColumns) {
+		return nil, &FileError{Path: path, Line: 1, Err: &LimitError{Limit: "MaxColumns", Max: int64(opts.MaxColumns), Got: int64(len(header)), What: "columns in the header"}}
+	}
 	seen := make(map[string]bool, len(header))
 	for i, h := range header {
 		if seen[h] {
@@ -195,6 +200,14 @@ func csvTypeSupported(dt arrow.DataType) bool {
 }
 
 func csvErr(path string, err error) error {
+	var le *LimitError
+	if errors.As(err, &le) {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			return &FileError{Path: path, Line: int64(pe.StartLine), Err: le}
+		}
+		return &FileError{Path: path, Err: le}
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return &FileError{Path: path, Line: int64(pe.Line), Err: fmt.Errorf("column %d: %w", pe.Column, pe.Err)}
@@ -202,11 +215,12 @@ func csvErr(path string, err error) error {
 	return &FileError{Path: path, Err: err}
 }
 
-func (s *csvSource) Schema() *arrow.Schema { return s.schema }
-func (s *csvSource) Record() arrow.Record  { return s.cur }
-func (s *csvSource) Err() error            { return s.err }
-func (s *csvSource) Retain()               {}
-func (s *csvSource) Release()              {}
+func (s *csvSource) Schema() *arrow.Schema     { return s.schema }
+func (s *csvSource) fileSchema() *arrow.Schema { return s.schema }
+func (s *csvSource) Record() arrow.Record      { return s.cur }
+func (s *csvSource) Err() error                { return s.err }
+func (s *csvSource) Retain()                   {}
+func (s *csvSource) Release()                  {}
 
 func (s *csvSource) Next() bool {
 	s.cur = nil
@@ -236,7 +250,8 @@ func (s *csvSource) Close() error {
 // not parse, the rows of the failed batch are read again and checked.
 func (s *csvSource) locate(err error) error {
 	var pe *csv.ParseError
-	if errors.As(err, &pe) {
+	var le *LimitError
+	if errors.As(err, &pe) || errors.As(err, &le) {
 		return csvErr(s.path, err)
 	}
 	if errors.Is(err, arrowcsv.ErrMismatchFields) {
@@ -247,7 +262,7 @@ func (s *csvSource) locate(err error) error {
 		return &FileError{Path: s.path, Err: err}
 	}
 	defer f.Close()
-	cr := newCSVReader(f, s.comma)
+	cr := newCSVReader(newCSVGuard(f, s.comma, s.opts), s.comma)
 	if _, e := cr.Read(); e != nil { // header
 		return &FileError{Path: s.path, Err: err}
 	}

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -58,7 +59,7 @@ func FormatOf(path string) (Format, error) {
 	if f, ok := extFormats[ext]; ok {
 		return f, nil
 	}
-	return "", fmt.Errorf("dataread: %s: unknown data file extension %q (use one of %s, or give the format)", path, ext, formatList())
+	return "", fmt.Errorf("datafile: %s: unknown data file extension %q (use one of %s, or give the format)", path, ext, formatList())
 }
 
 // ParseFormat parses a format name as given on a command line.
@@ -76,7 +77,7 @@ func ParseFormat(s string) (Format, error) {
 	case "arrow-stream", "stream":
 		return ArrowStream, nil
 	}
-	return "", fmt.Errorf("dataread: unknown format %q (use one of %s)", s, formatList())
+	return "", fmt.Errorf("datafile: unknown format %q (use one of %s)", s, formatList())
 }
 
 func formatList() string {
@@ -92,9 +93,6 @@ const (
 	DefaultBatchSize = 64 * 1024
 	MaxBatchSize     = 4 * 1024 * 1024
 	DefaultInferRows = 1000
-	// MaxLineBytes bounds one JSON Lines line, so a file without newlines
-	// cannot make the reader buffer it whole.
-	MaxLineBytes = 64 << 20
 )
 
 // Options control how a file is read. The zero value reads the format
@@ -114,6 +112,32 @@ type Options struct {
 	InferRows int
 	// Allocator allocates the records (default memory.DefaultAllocator).
 	Allocator memory.Allocator
+
+	// Columns, when not nil, is the projection: only these columns are
+	// read, in the file's order, and the Reader's schema holds only them.
+	// Parquet and CSV skip the other columns' bytes; for the other formats
+	// they are dropped as each batch is decoded. A name the file lacks is
+	// an error. An empty non-nil slice reads one column (the first), for
+	// callers that need only the row count.
+	Columns []string
+
+	// Resource limits; zero means the default, a negative value means no
+	// limit. Hitting one is a *LimitError naming the field to raise.
+
+	// MaxColumns bounds the columns read (default DefaultMaxColumns).
+	MaxColumns int
+	// MaxPageBytes bounds one decompressed Parquet page (default
+	// DefaultMaxPageBytes), checked before the page is decompressed.
+	MaxPageBytes int64
+	// MaxRowGroupBytes bounds the decompressed size of the columns read
+	// from one Parquet row group, as the footer records it (default
+	// DefaultMaxRowGroupBytes).
+	MaxRowGroupBytes int64
+	// MaxFieldBytes bounds one CSV/TSV field (default DefaultMaxFieldBytes).
+	MaxFieldBytes int64
+	// MaxLineBytes bounds one CSV/TSV record and one JSON Lines line
+	// (default DefaultMaxLineBytes).
+	MaxLineBytes int64
 }
 
 func (o *Options) normalized() (Options, error) {
@@ -125,18 +149,34 @@ func (o *Options) normalized() (Options, error) {
 	case n.BatchSize == 0:
 		n.BatchSize = DefaultBatchSize
 	case n.BatchSize < 0 || n.BatchSize > MaxBatchSize:
-		return n, fmt.Errorf("dataread: batch size %d out of range 1..%d", n.BatchSize, MaxBatchSize)
+		return n, fmt.Errorf("datafile: batch size %d out of range 1..%d", n.BatchSize, MaxBatchSize)
 	}
 	switch {
 	case n.InferRows == 0:
 		n.InferRows = DefaultInferRows
 	case n.InferRows < 0:
-		return n, fmt.Errorf("dataread: infer rows %d is negative", n.InferRows)
+		return n, fmt.Errorf("datafile: infer rows %d is negative", n.InferRows)
 	}
 	if n.Allocator == nil {
 		n.Allocator = memory.DefaultAllocator
 	}
+	n.MaxColumns = int(limitOr(int64(n.MaxColumns), DefaultMaxColumns))
+	n.MaxPageBytes = limitOr(n.MaxPageBytes, DefaultMaxPageBytes)
+	n.MaxRowGroupBytes = limitOr(n.MaxRowGroupBytes, DefaultMaxRowGroupBytes)
+	n.MaxFieldBytes = limitOr(n.MaxFieldBytes, DefaultMaxFieldBytes)
+	n.MaxLineBytes = limitOr(n.MaxLineBytes, DefaultMaxLineBytes)
 	return n, nil
+}
+
+// limitOr returns the limit v means: def for zero, "none" for negative.
+func limitOr(v, def int64) int64 {
+	switch {
+	case v == 0:
+		return def
+	case v < 0:
+		return math.MaxInt64
+	}
+	return v
 }
 
 // FileError is the error for a file that cannot be read: it names the
@@ -151,7 +191,7 @@ type FileError struct {
 
 func (e *FileError) Error() string {
 	var b strings.Builder
-	b.WriteString("dataread: ")
+	b.WriteString("datafile: ")
 	b.WriteString(e.Path)
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ": line %d", e.Line)
@@ -170,6 +210,9 @@ func (e *FileError) Unwrap() error { return e.Err }
 type source interface {
 	array.RecordReader
 	io.Closer
+	// fileSchema is the file's schema before projection; later files of
+	// the dataset must match it.
+	fileSchema() *arrow.Schema
 }
 
 // Reader reads the records of one or more files of a dataset in sequence.
@@ -181,6 +224,7 @@ type Reader struct {
 	paths  []string
 	next   int // index of the next path to open
 	schema *arrow.Schema
+	full   *arrow.Schema // the first file's schema before projection
 	src    source
 	path   string // of src
 
@@ -203,7 +247,7 @@ func Open(ctx context.Context, path string, opts *Options) (*Reader, error) {
 // Later files are opened lazily, when the stream reaches them.
 func OpenAll(ctx context.Context, paths []string, opts *Options) (*Reader, error) {
 	if len(paths) == 0 {
-		return nil, errors.New("dataread: no data files given")
+		return nil, errors.New("datafile: no data files given")
 	}
 	o, err := opts.normalized()
 	if err != nil {
@@ -216,7 +260,8 @@ func OpenAll(ctx context.Context, paths []string, opts *Options) (*Reader, error
 		return nil, err
 	}
 	r.src, r.path, r.next = src, paths[0], 1
-	r.schema = src.Schema()
+	r.schema, r.full = src.Schema(), src.fileSchema()
+	r.opts.BatchSize = batchFor(r.opts.BatchSize, r.schema.NumFields())
 	return r, nil
 }
 
@@ -225,7 +270,7 @@ func OpenAll(ctx context.Context, paths []string, opts *Options) (*Reader, error
 func (r *Reader) openSource(path string, want *arrow.Schema) (src source, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			src, err = nil, &FileError{Path: path, Err: fmt.Errorf("malformed file: %v", p)}
+			src, err = nil, panicErr(path, p)
 		}
 	}()
 	format := r.opts.Format
@@ -251,13 +296,13 @@ func (r *Reader) openSource(path string, want *arrow.Schema) (src source, err er
 	case ArrowStream:
 		src, err = openArrowStream(path, r.opts)
 	default:
-		return nil, fmt.Errorf("dataread: %s: unknown format %q", path, format)
+		return nil, fmt.Errorf("datafile: %s: unknown format %q", path, format)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if want != nil {
-		if err := SameSchema(want, src.Schema()); err != nil {
+		if err := SameSchema(want, src.fileSchema()); err != nil {
 			src.Close()
 			return nil, &FileError{Path: path, Err: fmt.Errorf("schema differs from the expected one: %w", err)}
 		}
@@ -333,7 +378,7 @@ func (r *Reader) Next() bool {
 			}
 			path := r.paths[r.next]
 			r.next++
-			src, err := r.openSource(path, r.schema)
+			src, err := r.openSource(path, r.full)
 			if err != nil {
 				r.fail(err)
 				return false
@@ -363,7 +408,7 @@ func (r *Reader) Next() bool {
 func (r *Reader) srcNext() (rec arrow.Record, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			rec, err = nil, &FileError{Path: r.path, Err: fmt.Errorf("malformed file: %v", p)}
+			rec, err = nil, panicErr(r.path, p)
 		}
 	}()
 	if !r.src.Next() {
@@ -376,6 +421,19 @@ func (r *Reader) srcNext() (rec arrow.Record, err error) {
 	rec = r.src.Record()
 	rec.Retain()
 	return rec, nil
+}
+
+// panicErr turns a panic raised while decoding path into an error: a
+// resource limit hit deep in a decoder (see limitedAllocator) keeps its
+// type, anything else is a malformed file.
+func panicErr(path string, p any) error {
+	if le, ok := p.(*LimitError); ok {
+		return &FileError{Path: path, Err: le}
+	}
+	if err, ok := p.(error); ok && errors.Is(err, errPageOverflow) {
+		return &FileError{Path: path, Err: err}
+	}
+	return &FileError{Path: path, Err: fmt.Errorf("malformed file: %v", p)}
 }
 
 func wrapFileErr(path string, err error) error {
@@ -440,7 +498,7 @@ func ReadSchema(ctx context.Context, path string, opts *Options) (*arrow.Schema,
 func openFile(path string) (*os.File, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("dataread: %w", err)
+		return nil, fmt.Errorf("datafile: %w", err)
 	}
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		f.Close()

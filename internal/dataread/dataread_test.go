@@ -180,7 +180,7 @@ func TestMalformedFiles(t *testing.T) {
 			err := readErr(filepath.Join("testdata", tc.file), tc.opts)
 			require.Error(t, err)
 			require.Contains(t, err.Error(), tc.want)
-			require.True(t, strings.HasPrefix(err.Error(), "dataread: "), err.Error())
+			require.True(t, strings.HasPrefix(err.Error(), "datafile: "), err.Error())
 		})
 	}
 }

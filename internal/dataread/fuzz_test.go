@@ -39,7 +39,7 @@ func checkFuzzErr(t *testing.T, err error) {
 	if strings.Contains(err.Error(), "malformed file:") {
 		t.Fatalf("decoder panicked: %v", err)
 	}
-	if !strings.HasPrefix(err.Error(), "dataread: ") {
+	if !strings.HasPrefix(err.Error(), "datafile: ") {
 		t.Fatalf("error without context: %v", err)
 	}
 }

@@ -21,17 +21,18 @@ import (
 // column that appears after the inference sample (or is missing from a
 // given schema) must not vanish unseen from a quality gate.
 type jsonlSource struct {
-	f      *os.File
-	br     *bufio.Reader
-	path   string
-	schema *arrow.Schema
-	bld    *array.RecordBuilder
-	keys   map[string]bool
-	batch  int
-	line   int64
-	cur    arrow.Record
-	err    error
-	done   bool
+	f       *os.File
+	br      *bufio.Reader
+	path    string
+	schema  *arrow.Schema
+	bld     *array.RecordBuilder
+	keys    map[string]bool
+	batch   int
+	line    int64
+	cur     arrow.Record
+	err     error
+	done    bool
+	maxLine int64
 }
 
 func openJSONL(path string, want *arrow.Schema, opts Options) (source, error) {
@@ -41,7 +42,7 @@ func openJSONL(path string, want *arrow.Schema, opts Options) (source, error) {
 	}
 	schema := want
 	if schema == nil {
-		schema, err = inferJSONL(f, path, opts.InferRows)
+		schema, err = inferJSONL(f, path, opts)
 		if err != nil {
 			f.Close()
 			return nil, err
@@ -51,24 +52,31 @@ func openJSONL(path string, want *arrow.Schema, opts Options) (source, error) {
 			return nil, &FileError{Path: path, Err: err}
 		}
 	}
-	return &jsonlSource{
+	if int64(schema.NumFields()) > int64(opts.MaxColumns) {
+		f.Close()
+		return nil, &FileError{Path: path, Err: &LimitError{Limit: "MaxColumns", Max: int64(opts.MaxColumns), Got: int64(schema.NumFields()), What: "columns"}}
+	}
+	return projectSource(path, &jsonlSource{
 		f: f, br: bufio.NewReaderSize(f, 1<<16), path: path, schema: schema,
-		bld: array.NewRecordBuilder(opts.Allocator, schema), batch: opts.BatchSize,
-		keys: fieldSet(schema),
-	}, nil
+		bld: array.NewRecordBuilder(opts.Allocator, schema), batch: batchFor(opts.BatchSize, schema.NumFields()),
+		keys: fieldSet(schema), maxLine: opts.MaxLineBytes,
+	}, opts)
 }
 
 // readLine returns the next line without its line ending, or io.EOF.
-func readLine(br *bufio.Reader) ([]byte, error) {
+func readLine(br *bufio.Reader, maxLine int64) ([]byte, error) {
 	var long []byte
 	for {
 		part, err := br.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
 			long = append(long, part...)
-			if len(long) > MaxLineBytes {
-				return nil, fmt.Errorf("line longer than %d bytes", MaxLineBytes)
+			if int64(len(long)) > maxLine {
+				return nil, &LimitError{Limit: "MaxLineBytes", Max: maxLine, What: "JSON Lines line"}
 			}
 			continue
+		}
+		if long != nil && int64(len(long)+len(part)) > maxLine+2 { // +2: the line ending
+			return nil, &LimitError{Limit: "MaxLineBytes", Max: maxLine, What: "JSON Lines line"}
 		}
 		if long != nil {
 			part = append(long, part...)
@@ -83,11 +91,12 @@ func readLine(br *bufio.Reader) ([]byte, error) {
 	}
 }
 
-func (s *jsonlSource) Schema() *arrow.Schema { return s.schema }
-func (s *jsonlSource) Record() arrow.Record  { return s.cur }
-func (s *jsonlSource) Err() error            { return s.err }
-func (s *jsonlSource) Retain()               {}
-func (s *jsonlSource) Release()              {}
+func (s *jsonlSource) Schema() *arrow.Schema     { return s.schema }
+func (s *jsonlSource) fileSchema() *arrow.Schema { return s.schema }
+func (s *jsonlSource) Record() arrow.Record      { return s.cur }
+func (s *jsonlSource) Err() error                { return s.err }
+func (s *jsonlSource) Retain()                   {}
+func (s *jsonlSource) Release()                  {}
 
 func (s *jsonlSource) Next() bool {
 	if s.cur != nil {
@@ -99,7 +108,7 @@ func (s *jsonlSource) Next() bool {
 	}
 	n := 0
 	for n < s.batch {
-		line, err := readLine(s.br)
+		line, err := readLine(s.br, s.maxLine)
 		if errors.Is(err, io.EOF) {
 			s.done = true
 			break
@@ -341,12 +350,13 @@ func readJSONType(dec *json.Decoder) (*jtype, error) {
 // inferJSONL infers a schema from the first inferRows objects of a JSON
 // Lines file: the union of their keys in first-seen order, each with the
 // widest type seen.
-func inferJSONL(f *os.File, path string, inferRows int) (*arrow.Schema, error) {
+func inferJSONL(f *os.File, path string, opts Options) (*arrow.Schema, error) {
+	inferRows := opts.InferRows
 	br := bufio.NewReaderSize(f, 1<<16)
 	root := &jtype{kind: jObject, fields: map[string]*jtype{}}
 	var lineNo int64
 	for n := 0; n < inferRows; {
-		line, err := readLine(br)
+		line, err := readLine(br, opts.MaxLineBytes)
 		if errors.Is(err, io.EOF) {
 			break
 		}

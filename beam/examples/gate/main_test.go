@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/mlsec-dev/mlsec/drift"
-	"github.com/mlsec-dev/mlsec/internal/dataread"
+	"github.com/mlsec-dev/mlsec/datafile"
 	"github.com/mlsec-dev/mlsec/validation"
 )
 
@@ -64,7 +64,7 @@ func requireVerdict(t *testing.T, resultPath, suitePath, data string) {
 	require.NoError(t, json.Unmarshal(b, &got))
 	suite, err := validation.LoadSuite(suitePath)
 	require.NoError(t, err)
-	r, err := dataread.Open(context.Background(), data, nil)
+	r, err := datafile.Open(context.Background(), data, nil)
 	require.NoError(t, err)
 	defer r.Release()
 	want, err := validation.Validate(context.Background(), suite, r, nil)

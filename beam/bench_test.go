@@ -12,8 +12,8 @@ import (
 	"github.com/apache/beam/sdks/v2/go/pkg/beam/testing/ptest"
 	"github.com/stretchr/testify/require"
 
-	"github.com/mlsec-dev/mlsec/drift"
 	"github.com/mlsec-dev/mlsec/datafile"
+	"github.com/mlsec-dev/mlsec/drift"
 	"github.com/mlsec-dev/mlsec/validation"
 )
 

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/mlsec-dev/mlsec/drift"
 	"github.com/mlsec-dev/mlsec/datafile"
+	"github.com/mlsec-dev/mlsec/drift"
 )
 
 func init() {

@@ -11,7 +11,12 @@
 //   - [github.com/mlsec-dev/mlsec/drift] profiles reference data and tests
 //     current data against it for distribution drift.
 //   - [github.com/mlsec-dev/mlsec/secrets] does KMS/HSM-backed envelope
-//     encryption, secret references, redaction and credential scanning.
+//     encryption, signing keys by reference, secret references, redaction
+//     and credential scanning.
+//   - [github.com/mlsec-dev/mlsec/datafile] opens CSV, TSV, Parquet, Arrow
+//     IPC and JSON Lines files as Arrow record streams.
+//   - [github.com/mlsec-dev/mlsec/modelscan] decides whether model files are
+//     safe to load, without loading them.
 //
 // The packages never import one another: the caller composes them into a
 // pipeline, as examples/securepipeline and cmd/mlsec do.

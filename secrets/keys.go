@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/sigstore/sigstore/pkg/signature"
@@ -124,25 +123,11 @@ func readKeyFile(path string) ([]byte, error) {
 	var tooLarge *docread.TooLargeError
 	switch {
 	case errors.As(err, &notRegular):
-		return nil, fmt.Errorf("secrets: key %s: %w (a %s)", path, ErrNotKeyFile, fileKind(notRegular.Mode))
+		return nil, fmt.Errorf("secrets: key: %w: %w", notRegular, ErrNotKeyFile)
 	case errors.As(err, &tooLarge):
 		return nil, fmt.Errorf("secrets: key %s: larger than %d bytes: %w", path, maxKeyFile, ErrNotKeyFile)
 	case err != nil:
 		return nil, fmt.Errorf("secrets: key %s: %w", path, err)
 	}
 	return data, nil
-}
-
-func fileKind(m os.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "directory"
-	case m&os.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&os.ModeDevice != 0:
-		return "device"
-	case m&os.ModeSocket != 0:
-		return "socket"
-	}
-	return "non-regular file"
 }

@@ -26,10 +26,11 @@ const modulePath = "github.com/mlsec-dev/mlsec"
 var independent = []string{"datafile", "drift", "modelscan", "provenance", "secrets", "signing", "validation"}
 
 // testHelpers are the internal packages a test (never an Example) may use to
-// find or start a real component.
+// find or start a real component, or to write hostile fixture files.
 var testHelpers = map[string]bool{
-	modulePath + "/internal/testenv":     true,
-	modulePath + "/internal/softhsmtest": true,
+	modulePath + "/internal/testenv":          true,
+	modulePath + "/internal/softhsmtest":      true,
+	modulePath + "/internal/dataread/hostile": true,
 }
 
 // cliMechanics are the internal packages the CLI may use: writing a file

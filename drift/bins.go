@@ -42,11 +42,10 @@ func numericEdges(ref *ColumnProfile) []float64 {
 	if n == 0 {
 		return nil
 	}
-	it := ref.Sketch.items()
 	lo, hi := ref.Min, ref.Max
 	edges := []float64{lo}
 	for i := int64(1); i < HistogramBins; i++ {
-		q := quantileAtRank(it, (i*n+HistogramBins-1)/HistogramBins)
+		q := ref.Sketch.AtRank((i*n + HistogramBins - 1) / HistogramBins)
 		if q > edges[len(edges)-1] {
 			edges = append(edges, q)
 		}

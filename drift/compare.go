@@ -632,8 +632,8 @@ func compareColumn(r, c *ColumnProfile, opts CompareOptions) ColumnResult {
 func unweight(it []wv) []float64 {
 	var out []float64
 	for _, e := range it {
-		for k := int64(0); k < e.w; k++ {
-			out = append(out, e.v)
+		for k := int64(0); k < e.W; k++ {
+			out = append(out, e.V)
 		}
 	}
 	return out

@@ -55,14 +55,14 @@ type gapCell struct {
 }
 
 func newGridAccumulator(ref *ColumnProfile) *gridAccumulator {
-	it := ref.Sketch.items()
+	it := ref.Sketch.Items()
 	g := make([]float64, 0, len(it)+2)
 	if ref.Sketch.N() > 0 {
 		g = append(g, ref.Min)
 	}
 	for _, e := range it {
-		if len(g) == 0 || e.v > g[len(g)-1] {
-			g = append(g, e.v)
+		if len(g) == 0 || e.V > g[len(g)-1] {
+			g = append(g, e.V)
 		}
 	}
 	if ref.Sketch.N() > 0 && ref.Max > g[len(g)-1] {
@@ -214,10 +214,10 @@ func (a *gridAccumulator) view() cdfView {
 			if i < len(a.grid) && m >= a.grid[i] {
 				m = math.Nextafter(a.grid[i], math.Inf(-1))
 			}
-			it = append(it, wv{m, a.gap[i].n})
+			it = append(it, wv{V: m, W: a.gap[i].n})
 		}
 		if i < len(a.grid) && a.point[i] > 0 {
-			it = append(it, wv{a.grid[i], a.point[i]})
+			it = append(it, wv{V: a.grid[i], W: a.point[i]})
 		}
 	}
 	return newCDFView(it)
@@ -258,7 +258,7 @@ type cdfView struct {
 func newCDFView(it []wv) cdfView {
 	cum := make([]int64, len(it)+1)
 	for i, e := range it {
-		cum[i+1] = cum[i] + e.w
+		cum[i+1] = cum[i] + e.W
 	}
 	return cdfView{it, cum}
 }
@@ -268,7 +268,7 @@ func (v cdfView) n() int64 { return v.cum[len(v.cum)-1] }
 // rank is the weight of items ≤ x.
 func (v cdfView) rank(x float64) int64 {
 	i, _ := slices.BinarySearchFunc(v.it, x, func(e wv, t float64) int {
-		if e.v <= t {
+		if e.V <= t {
 			return -1
 		}
 		return 1
@@ -279,7 +279,7 @@ func (v cdfView) rank(x float64) int64 {
 // rankLess is the weight of items < x.
 func (v cdfView) rankLess(x float64) int64 {
 	i, _ := slices.BinarySearchFunc(v.it, x, func(e wv, t float64) int {
-		if e.v < t {
+		if e.V < t {
 			return -1
 		}
 		return 1
@@ -292,8 +292,8 @@ func (c *ColumnProfile) view() cdfView {
 	if c.grid != nil {
 		return c.grid.view()
 	}
-	it := c.Sketch.items()
-	return cdfView{it, c.Sketch.cum}
+	it, cum := c.Sketch.Sorted()
+	return cdfView{it, cum}
 }
 
 // rankError is the column's normalised rank-error bound (0 for a grid

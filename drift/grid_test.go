@@ -101,7 +101,7 @@ func TestCompareReaderDirectPath(t *testing.T) {
 	ref := profileCols(t, ProfileOptions{SketchK: 64}, col{name: "v", num: irwinHall(1, 3000)})
 	a, b := irwinHall(2, 2000), irwinHall(3, 2000)
 	b[5], b[6], b[7], b[8] = math.NaN(), math.Inf(1), math.Inf(-1), math.Copysign(0, -1)
-	b[9] = ref.Column("v").Sketch.items()[7].v // on a grid point
+	b[9] = ref.Column("v").Sketch.Items()[7].V // on a grid point
 	b[10] = -50                                // below the grid
 	b[11] = 50                                 // above it
 	recA, recB := recordOf(t, col{name: "v", num: a}), recordOf(t, col{name: "v", num: b})

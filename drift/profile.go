@@ -428,7 +428,7 @@ func (c *ColumnProfile) add(a arrow.Array) (cellEncoder, error) {
 				d := x - mean
 				m2 += d * d
 			}
-			c.Sketch.addSlice(buf)
+			c.Sketch.AddSlice(buf)
 			c.mergeMoments(int64(len(buf)), mean, m2, lo, hi)
 			buf = buf[:0]
 		}

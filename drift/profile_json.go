@@ -215,13 +215,13 @@ func (cj columnJSON) column(o ProfileOptions) (*ColumnProfile, error) {
 	if cj.Sketch == nil || cj.Frequencies != nil {
 		return nil, errors.New("a numeric column needs a sketch and no frequencies")
 	}
-	if cj.Sketch.k != o.SketchK {
+	if cj.Sketch.K() != o.SketchK {
 		return nil, errors.New("sketch k differs from options.sketch_k")
 	}
 	c.NaN, c.PosInf, c.NegInf = cj.NaN, cj.PosInf, cj.NegInf
 	fin := cj.Count - cj.NaN - cj.PosInf - cj.NegInf
-	if fin < 0 || cj.Sketch.n != fin {
-		return nil, fmt.Errorf("sketch holds %d values, the column %d finite ones", cj.Sketch.n, fin)
+	if fin < 0 || cj.Sketch.N() != fin {
+		return nil, fmt.Errorf("sketch holds %d values, the column %d finite ones", cj.Sketch.N(), fin)
 	}
 	c.Sketch = cj.Sketch
 	c.Min, c.Max = math.Inf(1), math.Inf(-1)
@@ -233,8 +233,8 @@ func (cj columnJSON) column(o ProfileOptions) (*ColumnProfile, error) {
 		if !(c.Min <= c.Max) || math.IsInf(c.Min, 0) || math.IsInf(c.Max, 0) || math.IsNaN(c.Mean) || !(c.M2 >= 0) || math.IsInf(c.M2, 0) {
 			return nil, errors.New("min, max, mean or m2 out of range")
 		}
-		for _, it := range c.Sketch.items() {
-			if it.v < c.Min || it.v > c.Max {
+		for _, it := range c.Sketch.Items() {
+			if it.V < c.Min || it.V > c.Max {
 				return nil, errors.New("sketch item outside [min, max]")
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
 	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/mlsec-dev/mlsec/internal/quantile"
 	"github.com/stretchr/testify/require"
 )
 
@@ -334,7 +335,7 @@ func TestSortFloats(t *testing.T) {
 			}
 		}
 		want := sortedCopy(x)
-		sortFloats(x, make([]uint64, 2*len(x)))
+		quantile.SortFloats(x, make([]uint64, 2*len(x)))
 		require.Len(t, x, len(want))
 		for i := range want {
 			require.Equal(t, want[i], x[i], "n=%d i=%d", n, i)

@@ -3,6 +3,7 @@ package drift
 import (
 	"math"
 
+	"github.com/mlsec-dev/mlsec/internal/quantile"
 	"gonum.org/v1/gonum/mathext"
 )
 
@@ -54,20 +55,17 @@ func sortedFinite(x []float64) []float64 {
 			s = append(s, v)
 		}
 	}
-	sortFloats(s, make([]uint64, 2*len(s)))
+	quantile.SortFloats(s, make([]uint64, 2*len(s)))
 	return s
 }
 
 // wv is a value with an integer weight (a sketch item or a raw value).
-type wv struct {
-	v float64
-	w int64
-}
+type wv = quantile.Item
 
 func weighted(sorted []float64) []wv {
 	out := make([]wv, len(sorted))
 	for i, v := range sorted {
-		out[i] = wv{v, 1}
+		out[i] = wv{V: v, W: 1}
 	}
 	return out
 }
@@ -80,10 +78,10 @@ func weighted(sorted []float64) []wv {
 func ksWasserstein(a, b []wv) (d, w float64) {
 	var ta, tb int64
 	for _, e := range a {
-		ta += e.w
+		ta += e.W
 	}
 	for _, e := range b {
-		tb += e.w
+		tb += e.W
 	}
 	fta, ftb := float64(ta), float64(tb)
 	var ca, cb int64
@@ -91,25 +89,25 @@ func ksWasserstein(a, b []wv) (d, w float64) {
 	for i < len(a) || j < len(b) {
 		x := math.Inf(1)
 		if i < len(a) {
-			x = a[i].v
+			x = a[i].V
 		}
-		if j < len(b) && b[j].v < x {
-			x = b[j].v
+		if j < len(b) && b[j].V < x {
+			x = b[j].V
 		}
-		for i < len(a) && a[i].v <= x {
-			ca += a[i].w
+		for i < len(a) && a[i].V <= x {
+			ca += a[i].W
 			i++
 		}
-		for j < len(b) && b[j].v <= x {
-			cb += b[j].w
+		for j < len(b) && b[j].V <= x {
+			cb += b[j].W
 			j++
 		}
 		next := math.Inf(1)
 		if i < len(a) {
-			next = a[i].v
+			next = a[i].V
 		}
-		if j < len(b) && b[j].v < next {
-			next = b[j].v
+		if j < len(b) && b[j].V < next {
+			next = b[j].V
 		}
 		diff := math.Abs(float64(ca)/fta - float64(cb)/ftb)
 		d = math.Max(d, diff)

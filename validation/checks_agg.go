@@ -36,7 +36,7 @@ func initParts(cs *CheckState, p parts) {
 		cs.Moments = &Moments{}
 	}
 	if p.sketch {
-		cs.Sketch = &Sketch{}
+		cs.Sketch = newSketch()
 	}
 	if p.hashes {
 		cs.Hashes = map[uint64]int64{}
@@ -133,7 +133,7 @@ func foldColumn(cs *CheckState, arr arrow.Array, p parts) {
 		}
 		if p.sketch {
 			for i, v := range vals {
-				if valid == nil || valid(i) {
+				if (valid == nil || valid(i)) && !math.IsNaN(v) {
 					cs.Sketch.Add(v)
 				}
 			}
@@ -283,10 +283,10 @@ func init() {
 	aggCheck("expect_column_stdev_to_be_between", "standard deviation", "the sample standard deviation (ddof=1)", parts{moments: true}, momentsMetric((*Moments).Std))
 	aggCheck("expect_column_median_to_be_between", "median", "the median (exact up to 4096 values, then a quantile sketch)", parts{sketch: true},
 		func(cs *CheckState, _ int64) (float64, error) {
-			if cs.Sketch.N == 0 {
+			if cs.Sketch.N() == 0 {
 				return 0, errNoValues
 			}
-			return cs.Sketch.Quantile(0.5), nil
+			return cs.Sketch.InterpolatedQuantile(0.5), nil
 		})
 
 	register(&checkType{
@@ -359,20 +359,20 @@ type quantileEval struct {
 	bs  []bounds
 }
 
-func (e *quantileEval) init(cs *CheckState) { cs.Sketch = &Sketch{} }
+func (e *quantileEval) init(cs *CheckState) { cs.Sketch = newSketch() }
 func (e *quantileEval) update(cs *CheckState, rec arrow.Record, _ int64, _ bool) {
 	foldColumn(cs, rec.Column(e.col), parts{sketch: true})
 }
 func (e *quantileEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 	r.ElementCount, r.MissingCount = cs.Elements, cs.Nulls
-	if cs.Sketch.N == 0 {
+	if cs.Sketch.N() == 0 {
 		r.Error = errNoValues.Error()
 		return
 	}
 	obs := map[string]any{}
 	var bad []string
 	for j, q := range e.qs {
-		v := cs.Sketch.Quantile(q)
+		v := cs.Sketch.InterpolatedQuantile(q)
 		obs[fmt.Sprint(q)] = v
 		if !e.bs[j].contains(v) {
 			bad = append(bad, fmt.Sprintf("q%g=%s not in %s", q, fmtFloat(v), e.bs[j]))

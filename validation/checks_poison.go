@@ -237,7 +237,7 @@ type outlierEval struct {
 
 func (e *outlierEval) init(cs *CheckState) {
 	if !e.pinned {
-		cs.Sketch = &Sketch{}
+		cs.Sketch = newSketch()
 		if e.zscore {
 			cs.Moments = &Moments{}
 		}
@@ -262,7 +262,7 @@ func (e *outlierEval) update(cs *CheckState, rec arrow.Record, offset int64, raw
 func (e *outlierEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 	lo, hi := e.lo, e.hi
 	if !e.pinned {
-		if cs.Sketch.N < 2 {
+		if cs.Sketch.N() < 2 {
 			r.ElementCount, r.MissingCount = cs.Elements, cs.Nulls
 			r.Error = "fewer than two values to compute a reference from"
 			return
@@ -271,7 +271,7 @@ func (e *outlierEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 			m, s := cs.Moments.Mean, cs.Moments.Std()
 			lo, hi = m-e.t*s, m+e.t*s
 		} else {
-			q1, q3 := cs.Sketch.Quantile(0.25), cs.Sketch.Quantile(0.75)
+			q1, q3 := cs.Sketch.InterpolatedQuantile(0.25), cs.Sketch.InterpolatedQuantile(0.75)
 			lo, hi = q1-e.t*(q3-q1), q3+e.t*(q3-q1)
 		}
 		cs.Unexpected = cs.Sketch.CountOutside(lo, hi)

@@ -186,7 +186,9 @@ func (c *CheckState) merge(o *CheckState) error {
 		c.Moments.merge(o.Moments)
 	}
 	if c.Sketch != nil {
-		c.Sketch.Merge(o.Sketch)
+		if err := c.Sketch.Merge(o.Sketch); err != nil {
+			return err
+		}
 	}
 	if c.Order != nil {
 		c.Order = mergeOrder(c.Order, o.Order)

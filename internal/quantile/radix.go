@@ -1,13 +1,13 @@
-package drift
+package quantile
 
 import "math"
 
-// sortFloats sorts NaN-free float64s ascending with an LSD radix sort on
+// SortFloats sorts NaN-free float64s ascending with an LSD radix sort on
 // their order-preserving uint64 keys: O(n) per compaction instead of the
 // O(n log n) comparisons of a general sort, which dominated profiling.
 // Byte positions where every key agrees (the sign and exponent bytes of
 // similar values) are skipped. scratch must hold 2·len(x) values.
-func sortFloats(x []float64, scratch []uint64) {
+func SortFloats(x []float64, scratch []uint64) {
 	n := len(x)
 	if n < 64 {
 		insertionSort(x)

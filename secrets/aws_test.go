@@ -21,6 +21,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mlsec-dev/mlsec/internal/testenv"
 	"github.com/mlsec-dev/mlsec/secrets"
 )
 
@@ -30,10 +31,10 @@ func TestAWSKMSEnvelope(t *testing.T) {
 		{"MLSEC_TEST_LOCALKMS_ENDPOINT", "local-kms (AWS KMS API)"},
 	} {
 		t.Run(srv.what, func(t *testing.T) {
-			c := awsEndpoint(t, srv.env, srv.what)
+			c := testenv.AWSKMS(t, srv.env)
 			ctx := testCtx(t)
-			oldURI := createAWSKey(t, c, types.KeySpecSymmetricDefault, types.KeyUsageTypeEncryptDecrypt)
-			newURI := createAWSKey(t, c, types.KeySpecSymmetricDefault, types.KeyUsageTypeEncryptDecrypt)
+			oldURI := testenv.CreateAWSKey(t, c, types.KeySpecSymmetricDefault, types.KeyUsageTypeEncryptDecrypt)
+			newURI := testenv.CreateAWSKey(t, c, types.KeySpecSymmetricDefault, types.KeyUsageTypeEncryptDecrypt)
 			oldKEK, err := secrets.OpenKEK(ctx, oldURI)
 			require.NoError(t, err)
 			newKEK, err := secrets.OpenKEK(ctx, newURI)
@@ -76,9 +77,9 @@ func TestAWSKMSEnvelope(t *testing.T) {
 // implements (moto does not); the signature verifies locally against the
 // public key, as an offline verifier would.
 func TestAWSKMSSignerLocalKMS(t *testing.T) {
-	c := awsEndpoint(t, "MLSEC_TEST_LOCALKMS_ENDPOINT", "local-kms (AWS KMS API)")
+	c := testenv.AWSKMS(t, testenv.LocalKMSEndpoint)
 	ctx := testCtx(t)
-	uri := createAWSKey(t, c, types.KeySpecEccNistP256, types.KeyUsageTypeSignVerify)
+	uri := testenv.CreateAWSKey(t, c, types.KeySpecEccNistP256, types.KeyUsageTypeSignVerify)
 	sv, err := secrets.LoadSignerVerifier(ctx, uri)
 	require.NoError(t, err)
 	msg := []byte("sha256 digests of model files")
@@ -97,10 +98,10 @@ func TestAWSKMSSignerLocalKMS(t *testing.T) {
 // Faults: throttling is retried with backoff; an unreachable or slow KMS
 // gives a clear error within the caller's deadline.
 func TestAWSKMSFaults(t *testing.T) {
-	c := awsEndpoint(t, "MLSEC_TEST_MOTO_ENDPOINT", "moto_server (AWS KMS API)")
+	c := testenv.AWSKMS(t, testenv.MotoEndpoint)
 	moto, err := url.Parse(os.Getenv("AWS_ENDPOINT_URL_KMS"))
 	require.NoError(t, err)
-	uri := createAWSKey(t, c, types.KeySpecSymmetricDefault, types.KeyUsageTypeEncryptDecrypt)
+	uri := testenv.CreateAWSKey(t, c, types.KeySpecSymmetricDefault, types.KeyUsageTypeEncryptDecrypt)
 	pt := []byte("payload")
 
 	// throttler answers the first n requests with ThrottlingException,

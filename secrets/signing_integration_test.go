@@ -17,6 +17,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mlsec-dev/mlsec/internal/testenv"
 	"github.com/mlsec-dev/mlsec/secrets"
 	"github.com/mlsec-dev/mlsec/signing"
 )
@@ -67,8 +68,8 @@ func writeTemp(t *testing.T, name string, data []byte) string {
 }
 
 func TestSignModelWithAWSKMSKey(t *testing.T) {
-	c := awsEndpoint(t, "MLSEC_TEST_LOCALKMS_ENDPOINT", "local-kms (AWS KMS API)")
-	uri := createAWSKey(t, c, types.KeySpecEccNistP256, types.KeyUsageTypeSignVerify)
+	c := testenv.AWSKMS(t, testenv.LocalKMSEndpoint)
+	uri := testenv.CreateAWSKey(t, c, types.KeySpecEccNistP256, types.KeyUsageTypeSignVerify)
 	sv, err := secrets.LoadSignerVerifier(testCtx(t), uri)
 	require.NoError(t, err)
 	signAndVerifyModel(t, sv)

@@ -7,9 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/stretchr/testify/require"
 
@@ -46,18 +43,6 @@ func signVerifyCLI(t *testing.T, ref string) {
 // mlsec sign/verify --key awskms://... against local-kms, which signs
 // with MessageType=DIGEST as sigstore's provider asks.
 func TestSignVerifyAWSKMSKey(t *testing.T) {
-	ep := testenv.Getenv(t, "MLSEC_TEST_LOCALKMS_ENDPOINT", "local-kms (AWS KMS API)")
-	t.Setenv("AWS_ENDPOINT_URL_KMS", ep)
-	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1"} {
-		if os.Getenv(k) == "" {
-			t.Setenv(k, v)
-		}
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	require.NoError(t, err)
-	out, err := kms.NewFromConfig(cfg).CreateKey(context.Background(), &kms.CreateKeyInput{
-		KeySpec: types.KeySpecEccNistP256, KeyUsage: types.KeyUsageTypeSignVerify,
-	})
-	require.NoError(t, err)
-	signVerifyCLI(t, "awskms:///"+aws.ToString(out.KeyMetadata.KeyId))
+	c := testenv.AWSKMS(t, testenv.LocalKMSEndpoint)
+	signVerifyCLI(t, testenv.CreateAWSKey(t, c, types.KeySpecEccNistP256, types.KeyUsageTypeSignVerify))
 }

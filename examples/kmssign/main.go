@@ -140,7 +140,7 @@ func signAndVerify(ctx context.Context, w io.Writer, keyURI, model, out string) 
 
 	// 5. A tampered copy must fail, naming the file.
 	tampered := filepath.Join(out, "tampered")
-	if err := copyTree(model, tampered); err != nil {
+	if err := os.CopyFS(tampered, os.DirFS(model)); err != nil {
 		return err
 	}
 	victim, err := largestFile(tampered)
@@ -210,27 +210,6 @@ func writeSampleModel(dir string) error {
 		}
 	}
 	return nil
-}
-
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
 }
 
 func largestFile(root string) (string, error) {

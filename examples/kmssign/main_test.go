@@ -14,7 +14,6 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
 	"github.com/aws/aws-sdk-go-v2/service/kms/types"
 	"github.com/stretchr/testify/require"
@@ -77,22 +76,12 @@ func TestSoftHSM2(t *testing.T) {
 }
 
 func TestLocalKMS(t *testing.T) {
-	endpoint := testenv.Getenv(t, "MLSEC_TEST_LOCALKMS_ENDPOINT", "local-kms (AWS KMS API)")
-	t.Setenv("AWS_ENDPOINT_URL_KMS", endpoint)
-	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1"} {
-		if os.Getenv(k) == "" {
-			t.Setenv(k, v)
-		}
-	}
-	cfg, err := config.LoadDefaultConfig(context.Background())
-	require.NoError(t, err)
-	c := kms.NewFromConfig(cfg)
-	key, err := c.CreateKey(context.Background(), &kms.CreateKeyInput{KeySpec: types.KeySpecEccNistP256, KeyUsage: types.KeyUsageTypeSignVerify})
-	require.NoError(t, err)
-	out := checkRun(t, "awskms:///"+aws.ToString(key.KeyMetadata.KeyId))
+	c := testenv.AWSKMS(t, testenv.LocalKMSEndpoint)
+	uri := testenv.CreateAWSKey(t, c, types.KeySpecEccNistP256, types.KeyUsageTypeSignVerify)
+	out := checkRun(t, uri)
 
 	// The exported public key is the KMS key's.
-	pk, err := c.GetPublicKey(context.Background(), &kms.GetPublicKeyInput{KeyId: key.KeyMetadata.KeyId})
+	pk, err := c.GetPublicKey(context.Background(), &kms.GetPublicKeyInput{KeyId: aws.String(strings.TrimPrefix(uri, "awskms:///"))})
 	require.NoError(t, err)
 	b, err := os.ReadFile(filepath.Join(out, "model.pub"))
 	require.NoError(t, err)

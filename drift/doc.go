@@ -65,7 +65,10 @@
 //
 // ParseProfile validates every count against the others and the digest
 // against the row-set sum and columns, so a malformed or altered file is
-// rejected with a *ProfileError.
+// rejected with a *ProfileError. The JSON Schema of the format is
+// profile.schema.json (also returned by ProfileSchema); testdata/format
+// holds fixed version-1 files that every build must read and write back
+// unchanged, and malformed ones (fail_*) it must refuse.
 //
 // # Tests
 //
@@ -151,6 +154,8 @@
 //	   "reference": {"count", "missing", "missing_share", "nan", "mean", "std", "distinct", "sketch_rank_error"},
 //	   "current": {…}, "unseen_categories",
 //	   "distribution": {"labels", "edges", "reference", "current"}}]}
+//
+// The JSON Schema of the report is report.schema.json (ReportSchema).
 //
 // Columns are sorted drifted first, then by severity (statistic/threshold
 // for distances, ln p / ln α for p-values; ≥ 1 means past the threshold).

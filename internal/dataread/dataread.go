@@ -485,13 +485,28 @@ func (r *Reader) Close() error {
 }
 
 // ReadSchema returns the schema Open would use for path (the file's own
-// or an inferred one), without reading the data.
+// or an inferred one), without reading the data. With opts.Columns unset
+// it is the file's whole schema, and MaxColumns does not apply to it
+// (no column is read): a caller may read a wide file's schema to choose
+// the few columns it needs. CSV and TSV still count the header against
+// MaxColumns, since their rows are parsed whole.
 func ReadSchema(ctx context.Context, path string, opts *Options) (*arrow.Schema, error) {
-	r, err := Open(ctx, path, opts)
+	var o Options
+	if opts != nil {
+		o = *opts
+	}
+	whole := o.Columns == nil
+	if whole {
+		o.Columns = []string{}
+	}
+	r, err := Open(ctx, path, &o)
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
+	if whole {
+		return r.full, nil
+	}
 	return r.Schema(), nil
 }
 

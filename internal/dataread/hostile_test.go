@@ -87,6 +87,15 @@ func TestHostileWideParquet(t *testing.T) {
 	require.True(t, r.Next())
 	require.EqualValues(t, 3*19999, r.Record().Column(1).GetOneForMarshal(3))
 
+	// The schema of a wide file can be read whole, to choose the columns
+	// to read; with a projection it is the projected one.
+	full, err := dataread.ReadSchema(context.Background(), p, nil)
+	require.NoError(t, err)
+	require.Equal(t, 20_000, full.NumFields())
+	part, err := dataread.ReadSchema(context.Background(), p, &dataread.Options{Columns: []string{"c00003"}})
+	require.NoError(t, err)
+	require.Equal(t, 1, part.NumFields())
+
 	// An empty projection reads one column, for counting rows.
 	rows, err = readPath(t, p, &dataread.Options{Columns: []string{}})
 	require.NoError(t, err)

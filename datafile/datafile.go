@@ -67,7 +67,9 @@ func OpenAll(ctx context.Context, paths []string, opts *Options) (*Reader, error
 }
 
 // ReadSchema returns the schema [Open] would use for path, without
-// reading the data.
+// reading the data. Without [Options.Columns] it is the file's whole
+// schema, not counted against MaxColumns (CSV and TSV headers excepted),
+// so that a caller can choose the few columns of a wide file to read.
 func ReadSchema(ctx context.Context, path string, opts *Options) (*arrow.Schema, error) {
 	return dataread.ReadSchema(ctx, path, opts)
 }

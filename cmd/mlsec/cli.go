@@ -126,6 +126,9 @@ func run(ctx context.Context, args []string, e *env) int {
 			code = xe.code
 		}
 		fmt.Fprintf(e.stderr, "mlsec %s: %v\n", c.name, err)
+		if hint := limitHint(err, fs); hint != "" {
+			fmt.Fprintln(e.stderr, hint)
+		}
 		return code
 	}
 	return exitOK

@@ -64,9 +64,11 @@ func (p *profileFlags) options() (drift.ProfileOptions, error) {
 }
 
 // profileFiles profiles data files (one dataset, read in sequence).
-func profileFiles(ctx context.Context, paths []string, opts drift.ProfileOptions) (*drift.Profile, error) {
+func profileFiles(ctx context.Context, paths []string, opts drift.ProfileOptions, limits *readLimits) (*drift.Profile, error) {
 	// Read only the chosen columns: the others are never decoded.
-	r, err := datafile.OpenAll(ctx, paths, &datafile.Options{Columns: opts.Columns})
+	ropts := limits.options()
+	ropts.Columns = opts.Columns
+	r, err := datafile.OpenAll(ctx, paths, &ropts)
 	if err != nil {
 		return nil, err
 	}
@@ -87,6 +89,7 @@ func profileFiles(ctx context.Context, paths []string, opts drift.ProfileOptions
 func driftProfileCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	var pf profileFlags
 	pf.register(fs)
+	limits := addReadLimits(fs)
 	out := fs.String("o", "", "write the profile to this file (required)")
 	return func(ctx context.Context, args []string) error {
 		if len(args) == 0 {
@@ -99,7 +102,7 @@ func driftProfileCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 		if err != nil {
 			return err
 		}
-		p, err := profileFiles(ctx, args, opts)
+		p, err := profileFiles(ctx, args, opts, limits)
 		if err != nil {
 			return err
 		}
@@ -143,6 +146,7 @@ func isDataFile(path string) bool {
 func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	var pf profileFlags
 	pf.register(fs)
+	limits := addReadLimits(fs)
 	var jsonOut string
 	if f := fs.Lookup("json"); f != nil {
 		f.Value = outPath{&jsonOut}
@@ -212,7 +216,7 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 		if isDataFile(refPaths[0]) {
 			// Raw reference: exact mode on both sides.
 			popts.Exact = true
-			if refProfile, err = profileFiles(ctx, refPaths, popts); err != nil {
+			if refProfile, err = profileFiles(ctx, refPaths, popts, limits); err != nil {
 				return err
 			}
 		} else {
@@ -230,7 +234,7 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 		}
 		var rep *drift.Report
 		if popts.Exact || len(popts.Columns) > 0 {
-			cur, err := profileFiles(ctx, args, popts)
+			cur, err := profileFiles(ctx, args, popts, limits)
 			if err != nil {
 				return err
 			}
@@ -243,7 +247,7 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 			// A reference of chosen columns compares only those, so only
 			// they are read; otherwise every column is, so that a column
 			// the reference lacks is reported.
-			var ropts datafile.Options
+			ropts := limits.options()
 			if chosen := refProfile.Options().Columns; len(chosen) > 0 {
 				ropts.Columns = chosen
 			}

@@ -27,6 +27,7 @@ func init() {
 			report := fs.String("report", "", "write the full result as JSON to `file`")
 			attest := fs.String("attest", "", "write an unsigned in-toto test-result statement to `file`")
 			format := fs.String("format", "", "data format (csv, tsv, parquet, arrow, arrows, jsonl); default from the extension")
+			limits := addReadLimits(fs)
 			pin := fs.String("suite-digest", "", "refuse the suite unless its digest is `sha256:...`")
 			raw := fs.Bool("raw-samples", false, "show raw unexpected values instead of hashes")
 			return func(ctx context.Context, args []string) error {
@@ -41,7 +42,7 @@ func init() {
 					return err
 				}
 				// Read only the columns the suite's checks need.
-				rr, err := openData(ctx, args, *format, func(schema *arrow.Schema) []string {
+				rr, err := openData(ctx, args, *format, limits, func(schema *arrow.Schema) []string {
 					plan, err := validation.NewPlan(suite, schema, nil)
 					if err != nil {
 						return nil
@@ -91,12 +92,13 @@ func init() {
 		setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			name := fs.String("name", "inferred", "the suite's name")
 			format := fs.String("format", "", "data format; default from the extension")
+			limits := addReadLimits(fs)
 			baseline := fs.String("baseline-out", "", "also write baseline metrics (for expect_column_stats_to_match_baseline) to `file`")
 			return func(ctx context.Context, args []string) error {
 				if len(args) == 0 {
 					return usageError("give one or more data files")
 				}
-				rr, err := openData(ctx, args, *format, nil)
+				rr, err := openData(ctx, args, *format, limits, nil)
 				if err != nil {
 					return err
 				}
@@ -182,6 +184,7 @@ func init() {
 		summary: "print the digest of a suite (.yaml, .yml, .json) or the schema digest of data files",
 		setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			format := fs.String("format", "", "data format; default from the extension")
+			limits := addReadLimits(fs)
 			return func(ctx context.Context, args []string) error {
 				if len(args) == 0 {
 					return usageError("give a suite or data files")
@@ -198,7 +201,7 @@ func init() {
 					fmt.Fprintln(e.stdout, s.Digest())
 					return nil
 				}
-				rr, err := openData(ctx, args, *format, nil)
+				rr, err := openData(ctx, args, *format, limits, nil)
 				if err != nil {
 					return err
 				}
@@ -213,8 +216,8 @@ func init() {
 // openData opens the data files as one stream. columns, when not nil,
 // chooses the columns to read from the first file's schema (nil from it:
 // every column).
-func openData(ctx context.Context, paths []string, format string, columns func(*arrow.Schema) []string) (*datafile.Reader, error) {
-	var opts datafile.Options
+func openData(ctx context.Context, paths []string, format string, limits *readLimits, columns func(*arrow.Schema) []string) (*datafile.Reader, error) {
+	opts := limits.options()
 	if format != "" {
 		f, err := datafile.ParseFormat(format)
 		if err != nil {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,6 +25,11 @@ const modulePath = "github.com/mlsec-dev/mlsec"
 // independent lists the packages that must never import one another: each
 // is importable on its own.
 var independent = []string{"datafile", "drift", "modelscan", "provenance", "secrets", "signing", "validation"}
+
+// composition lists the packages above the independent ones: they may
+// import independent packages; no independent package or internal/ may
+// import them.
+var composition = []string{"mlbom"}
 
 // testHelpers are the internal packages a test (never an Example) may use to
 // find or start a real component, or to write hostile fixture files.
@@ -133,9 +139,12 @@ func TestExamplesUseExportedPackagesOnly(t *testing.T) {
 // that internal/ points at none of them. Test files are exempt: an
 // integration test may compose packages without making one depend on another.
 func TestIndependentPackagesImportNoSibling(t *testing.T) {
-	indep := map[string]bool{}
+	indep, comp := map[string]bool{}, map[string]bool{}
 	for _, p := range independent {
 		indep[p] = true
+	}
+	for _, p := range composition {
+		comp[p] = true
 	}
 	for _, f := range repoFiles(t) {
 		from := topDir(f.path)
@@ -152,13 +161,15 @@ func TestIndependentPackagesImportNoSibling(t *testing.T) {
 				t.Errorf("%s imports %s: internal/ is the bottom layer", f.path, imp)
 			case indep[from] && indep[to] && to != from:
 				t.Errorf("%s imports %s: independent packages never import a sibling", f.path, imp)
+			case comp[to]:
+				t.Errorf("%s imports %s: composition packages are above the independent ones", f.path, imp)
 			}
 		}
 	}
 }
 
 func TestIndependentPackagesExist(t *testing.T) {
-	for _, p := range independent {
+	for _, p := range append(slices.Clone(independent), composition...) {
 		_, err := os.Stat(filepath.Join(p, "doc.go"))
 		require.NoError(t, err, "independent package %s has no doc.go", p)
 	}

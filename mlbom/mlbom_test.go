@@ -488,3 +488,34 @@ func TestCollect(t *testing.T) {
 	_, err = mlbom.Collect(ctx, f.model, "", atts, mlbom.CollectOptions{})
 	require.ErrorContains(t, err, "no policy")
 }
+
+// A BOM signed as an in-toto statement about the model verifies as one,
+// under any policy that trusts the key, and carries the document unchanged.
+func TestStatement(t *testing.T) {
+	f := newFixture(t)
+	b, err := mlbom.Derive(f.evidence())
+	require.NoError(t, err)
+	doc, err := b.CycloneDX()
+	require.NoError(t, err)
+	st, err := b.Statement(mlbom.PredicateCycloneDX, doc)
+	require.NoError(t, err)
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	sv, err := signature.LoadECDSASignerVerifier(priv, crypto.SHA256)
+	require.NoError(t, err)
+	env, err := provenance.SignPayload(context.Background(), st, sv)
+	require.NoError(t, err)
+	root := f.model.RootDigest()
+	v, err := provenance.Verify(context.Background(), env,
+		&provenance.Policy{Builders: []provenance.TrustedBuilder{{ID: "*", Verifiers: []signature.Verifier{sv}}}},
+		provenance.VerifyOptions{PredicateType: mlbom.PredicateCycloneDX, Subjects: []provenance.DigestSet{{root.Algorithm: root.Hex()}}})
+	require.NoError(t, err)
+	var got struct {
+		Predicate json.RawMessage `json:"predicate"`
+	}
+	require.NoError(t, json.Unmarshal(v.Payload, &got))
+	require.JSONEq(t, string(doc), string(got.Predicate))
+
+	_, err = b.Statement("https://example.com/other", doc)
+	require.Error(t, err)
+}

@@ -27,6 +27,8 @@ func setupBOM(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	key := fs.String("key", "", "public key the model is signed with; also trusted for attestations from any builder unless --policy is given")
 	sigPath := fs.String("signature", "", "the model's signature `FILE` (required)")
 	attDir := fs.String("attestations", "", "`DIR` (or file) of attestations: the model's training provenance, its datasets' provenance and validation results")
+	attestKey := fs.String("attest-key", "", "also sign the BOM as an in-toto statement about the model with this private key `REF`")
+	attestOut := fs.String("attest-out", "", "write the signed BOM statement (DSSE envelope) to `FILE` (with --attest-key)")
 	var policies stringList
 	fs.Var(&policies, "policy", "provenance policy `FILE` an SLSA provenance attestation may verify under (repeatable; default: --key for any builder); validation results must be signed by --key")
 	return func(ctx context.Context, args []string) error {
@@ -43,6 +45,8 @@ func setupBOM(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			return usageError("--signature is required")
 		case *format != "cyclonedx" && *format != "spdx":
 			return usageError("--format %q: want cyclonedx or spdx", *format)
+		case (*attestKey == "") != (*attestOut == ""):
+			return usageError("--attest-key and --attest-out go together")
 		}
 		verifier, err := loadVerifier(ctx, *key)
 		if err != nil {
@@ -88,16 +92,39 @@ func setupBOM(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		render := b.CycloneDX
+		render, predicate := b.CycloneDX, mlbom.PredicateCycloneDX
 		if *format == "spdx" {
-			render = b.SPDX
+			render, predicate = b.SPDX, mlbom.PredicateSPDX
 		}
 		doc, err := render()
 		if err != nil {
 			return err
 		}
+		var envelope []byte
+		if *attestKey != "" {
+			st, err := b.Statement(predicate, doc)
+			if err != nil {
+				return err
+			}
+			signer, err := loadSigner(ctx, *attestKey)
+			if err != nil {
+				return err
+			}
+			env, err := provenance.SignPayload(ctx, st, signer)
+			if err != nil {
+				return err
+			}
+			if envelope, err = provenance.MarshalEnvelope(env); err != nil {
+				return err
+			}
+		}
 		if err := atomicfile.WriteFile(*out, doc, 0o644); err != nil {
 			return err
+		}
+		if envelope != nil {
+			if err := atomicfile.WriteFile(*attestOut, envelope, 0o644); err != nil {
+				return err
+			}
 		}
 		if e.json {
 			return e.printJSON(map[string]any{"model": model, "format": *format, "bom": *out,

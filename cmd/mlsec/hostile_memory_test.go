@@ -49,6 +49,8 @@ func TestHostile_MemoryCeiling(t *testing.T) {
 		{"validate bomb", []string{"validate", "--suite", suite, files["parquet_bomb"]}, false, false},
 		{"validate lying page", []string{"validate", "--suite", suite, files["parquet_bomb_lying_page"]}, false, false},
 		{"validate lying footer", []string{"validate", "--suite", suite, files["parquet_bomb_lying_footer"]}, false, false},
+		{"validate huge compressed", []string{"validate", "--suite", suite, files["parquet_huge_compressed"]}, false, false},
+		{"drift profile huge page header", []string{"drift", "profile", "-o", filepath.Join(dir, "p4.json"), files["parquet_huge_page_header"]}, false, false},
 		// A suite that only counts rows reads one column of the 20,000.
 		{"validate wide", []string{"validate", "--suite", suite, files["wide_parquet"]}, true, true},
 		{"validate infer wide", []string{"validate", "infer", files["wide_parquet"]}, false, false},

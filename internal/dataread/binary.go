@@ -91,7 +91,13 @@ func openParquet(ctx context.Context, path string, opts Options) (source, error)
 	}
 	// The footer records each column chunk's decompressed size: refuse a
 	// row group too large before reading any page of it.
+	// A column chunk cannot hold more compressed bytes than the file, and
+	// a reader that believed the footer would reserve what it claims.
 	md := pf.MetaData()
+	fi, err := f.Stat()
+	if err != nil {
+		return fail(err)
+	}
 	for g := range pf.NumRowGroups() {
 		rg := md.RowGroup(g)
 		var total int64
@@ -101,6 +107,16 @@ func openParquet(ctx context.Context, path string, opts Options) (source, error)
 				return fail(err)
 			}
 			total += max(cc.TotalUncompressedSize(), 0)
+			start := cc.DataPageOffset()
+			if cc.HasDictionaryPage() && cc.DictionaryPageOffset() > 0 {
+				start = min(start, cc.DictionaryPageOffset())
+			}
+			if size := cc.TotalCompressedSize(); size < 0 || start < 0 || size > fi.Size() || start > fi.Size()-size {
+				return fail(fmt.Errorf("row group %d, column %d: the footer places %d compressed bytes at offset %d of a %d-byte file", g, c, size, start, fi.Size()))
+			}
+			if err := checkPages(f, start, start+cc.TotalCompressedSize()); err != nil {
+				return fail(fmt.Errorf("row group %d, column %d: %w", g, c, err))
+			}
 		}
 		if total > opts.MaxRowGroupBytes {
 			return fail(&LimitError{Limit: "MaxRowGroupBytes", Max: opts.MaxRowGroupBytes, Got: total,

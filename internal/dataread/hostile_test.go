@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -45,11 +46,13 @@ func TestHostileParquetBomb(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		lie   hostile.Lie
-		limit string // "" for the page-overflow error
+		limit string // the LimitError's limit, or the error's text
 	}{
 		{"honest", hostile.Honest, "MaxRowGroupBytes"},
 		{"lying_footer", hostile.LyingFooter, "MaxPageBytes"},
-		{"lying_page", hostile.LyingPage, ""},
+		{"lying_page", hostile.LyingPage, "more bytes than its header declares"},
+		{"huge_compressed", hostile.HugeCompressed, "the footer places 2147483670 compressed bytes at offset 4"},
+		{"huge_page_header", hostile.HugePageHeader, "its header claims 2147483647 compressed bytes"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := filepath.Join(dir, tc.name+".parquet")
@@ -57,14 +60,21 @@ func TestHostileParquetBomb(t *testing.T) {
 			fi, err := os.Stat(p)
 			require.NoError(t, err)
 			require.Less(t, fi.Size(), int64(1<<20), "the bomb is small on disk")
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
 			_, err = readPath(t, p, nil)
+			runtime.ReadMemStats(&after)
 			require.Error(t, err)
 			require.Contains(t, err.Error(), p)
-			if tc.limit != "" {
+			t.Logf("%s: %v (allocated %d MiB)", tc.name, err, (after.TotalAlloc-before.TotalAlloc)>>20)
+			if strings.HasPrefix(tc.limit, "Max") {
 				requireLimit(t, err, tc.limit)
 			} else {
-				require.Contains(t, err.Error(), "more bytes than its header declares")
+				require.Contains(t, err.Error(), tc.limit)
 			}
+			// Refused before the claimed sizes are reserved.
+			require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "allocated while refusing")
 		})
 	}
 }

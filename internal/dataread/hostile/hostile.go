@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
@@ -27,6 +28,32 @@ import (
 // from a page of about 150 KB.
 const BombBytes = 1_500_000_000
 
+var bomb struct {
+	once sync.Once
+	page []byte
+	err  error
+}
+
+// bombPage is BombBytes of zeros compressed with zstd, made once per
+// process (compressing 1.5 GB takes seconds).
+func bombPage() ([]byte, error) {
+	bomb.once.Do(func() {
+		var comp bytes.Buffer
+		zw, err := zstd.NewWriter(&comp, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+		if err != nil {
+			bomb.err = err
+			return
+		}
+		if _, err := io.Copy(zw, io.LimitReader(zeros{}, BombBytes)); err != nil {
+			bomb.err = err
+			return
+		}
+		bomb.err = zw.Close()
+		bomb.page = comp.Bytes()
+	})
+	return bomb.page, bomb.err
+}
+
 // Lie says which part of a Parquet bomb understates its size.
 type Lie int
 
@@ -34,35 +61,44 @@ const (
 	Honest      Lie = iota // footer and page header state the true size
 	LyingFooter            // the footer says the column chunk is small
 	LyingPage              // footer and page header say the page is small
+	// HugeCompressed: the page header claims 2 GiB of compressed data
+	// (the footer agrees) in a file of a few hundred kilobytes, so a
+	// reader that reserves the claimed size before reading allocates 2 GiB.
+	HugeCompressed
+	// HugePageHeader: only the page header claims 2 GiB of compressed
+	// data; the footer states the column chunk's true size.
+	HugePageHeader
 )
 
 // ParquetBomb writes a Parquet file with one required int64 column whose
 // single zstd page decompresses to BombBytes of zeros.
 func ParquetBomb(path string, lie Lie) error {
-	var comp bytes.Buffer
-	zw, err := zstd.NewWriter(&comp, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	compressed, err := bombPage()
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(zw, io.LimitReader(zeros{}, BombBytes)); err != nil {
-		return err
-	}
-	if err := zw.Close(); err != nil {
-		return err
-	}
+	comp := bytes.NewBuffer(compressed)
 	nvals := int64(BombBytes / 8)
 	pageSize, chunkSize := int64(BombBytes), int64(BombBytes)
+	compSize := int64(comp.Len())
+	footerComp := compSize
 	switch lie {
 	case LyingFooter:
 		chunkSize = 800
 	case LyingPage:
 		pageSize, chunkSize, nvals = 800, 800, 100
+	case HugeCompressed:
+		pageSize, chunkSize, nvals = 800, 800, 100
+		compSize, footerComp = 1<<31-1, 1<<31-1
+	case HugePageHeader:
+		pageSize, chunkSize, nvals = 800, 800, 100
+		compSize = 1<<31 - 1
 	}
 
 	var hdr tc
 	hdr.i32(1, 0) // type DATA_PAGE
 	hdr.i32(2, pageSize)
-	hdr.i32(3, int64(comp.Len()))
+	hdr.i32(3, compSize)
 	hdr.begin(5, typeStruct) // data_page_header
 	hdr.i32(1, nvals)
 	hdr.i32(2, 0) // PLAIN
@@ -99,7 +135,7 @@ func ParquetBomb(path string, lie Lie) error {
 	meta.i32(4, 6) // ZSTD
 	meta.i64(5, nvals)
 	meta.i64(6, chunkSize+int64(hdr.Len()))
-	meta.i64(7, int64(comp.Len()+hdr.Len()))
+	meta.i64(7, footerComp+int64(hdr.Len()))
 	meta.i64(9, dataOffset)
 	meta.end()
 	meta.stop() // ColumnChunk
@@ -362,6 +398,8 @@ func Files(dir string) (map[string]string, error) {
 		"parquet_bomb":              p("bomb.parquet"),
 		"parquet_bomb_lying_footer": p("bomb_lying_footer.parquet"),
 		"parquet_bomb_lying_page":   p("bomb_lying_page.parquet"),
+		"parquet_huge_compressed":   p("huge_compressed.parquet"),
+		"parquet_huge_page_header":  p("huge_page_header.parquet"),
 		"wide_parquet":              p("wide.parquet"),
 		"corrupt_ipc_file":          p("corrupt.arrow"),
 		"corrupt_ipc_stream":        p("corrupt.arrows"),
@@ -371,6 +409,8 @@ func Files(dir string) (map[string]string, error) {
 		func() error { return ParquetBomb(out["parquet_bomb"], Honest) },
 		func() error { return ParquetBomb(out["parquet_bomb_lying_footer"], LyingFooter) },
 		func() error { return ParquetBomb(out["parquet_bomb_lying_page"], LyingPage) },
+		func() error { return ParquetBomb(out["parquet_huge_compressed"], HugeCompressed) },
+		func() error { return ParquetBomb(out["parquet_huge_page_header"], HugePageHeader) },
 		func() error { return WideParquet(out["wide_parquet"], 20_000, 8) },
 		func() error { return CorruptIPC(out["corrupt_ipc_file"], false) },
 		func() error { return CorruptIPC(out["corrupt_ipc_stream"], true) },

@@ -23,9 +23,9 @@ type vsaPredicate struct {
 	Verifier struct {
 		ID string `json:"id"`
 	} `json:"verifier"`
-	TimeVerified       time.Time `json:"timeVerified"`
-	ResourceURI        string    `json:"resourceUri"`
-	Policy             struct {
+	TimeVerified time.Time `json:"timeVerified"`
+	ResourceURI  string    `json:"resourceUri"`
+	Policy       struct {
 		URI    string            `json:"uri"`
 		Digest map[string]string `json:"digest"`
 	} `json:"policy"`

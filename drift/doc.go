@@ -51,22 +51,14 @@
 //
 // # Profile file format (version 1)
 //
-//	{"format": "mlsec.drift.profile", "version": 1, "rows": N,
-//	 "digest": "sha256-rowset:…", "rowset_sum": "<64 hex>",
-//	 "options": {"sketch_k": 2048, "top_k": 1000},
-//	 "columns": [
-//	   {"name", "kind": "numeric", "arrow_type", "count", "missing",
-//	    "nan", "pos_inf", "neg_inf", "min", "max", "mean", "m2",
-//	    "sketch": {"k", "n", "err_up", "err_down", "parity", "levels": [base64 float64 LE…]},
-//	    "distinct": [{"value", "count"}…]  (absent when more than 64),
-//	    "histogram": {"labels", "edges", "reference"}  (derived; not read back)},
-//	   {"name", "kind": "categorical", "arrow_type", "count", "missing",
-//	    "frequencies": {"capacity", "n", "other", "max_error", "categories": [{"value", "count"}…]}}]}
-//
-// ParseProfile validates every count against the others and the digest
-// against the row-set sum and columns, so a malformed or altered file is
-// rejected with a *ProfileError. The JSON Schema of the format is
-// profile.schema.json (also returned by ProfileSchema); testdata/format
+// A profile is one JSON object: format "mlsec.drift.profile", version 1,
+// the row count and row-set digest, the options it was made with, and one
+// entry per column holding its counts, moments and full mergeable sketch
+// (a quantile sketch for numeric columns, a frequency sketch for
+// categorical ones). The format is specified by profile.schema.json
+// (returned by ProfileSchema). ParseProfile validates every count against
+// the others and the digest against the row-set sum and columns, so a
+// malformed or altered file is rejected with a *ProfileError. testdata/format
 // holds fixed version-1 files that every build must read and write back
 // unchanged, and malformed ones (fail_*) it must refuse.
 //
@@ -143,19 +135,13 @@
 //
 // # Report format (version 1)
 //
-//	{"format": "mlsec.drift.report", "version": 1, "mode": "exact"|"profile",
-//	 "reference": {"rows", "digest", "exact"}, "current": {…} (no "digest" from CompareReader unless DigestCurrent),
-//	 "correction": "none"|"bonferroni"|"bh",
-//	 "dataset": {"columns", "tested_columns", "drifted_columns", "share", "drift_share", "drifted"},
-//	 "columns": [{"column", "kind", "test", "auto", "status": "tested"|"skipped",
-//	   "statistic", "p_value" (null for distances), "adjusted_p_value",
-//	   "threshold", "threshold_kind": "p_value"|"distance", "drifted",
-//	   "severity", "error_bound", "note", "metrics": {name: value},
-//	   "reference": {"count", "missing", "missing_share", "nan", "mean", "std", "distinct", "sketch_rank_error"},
-//	   "current": {…}, "unseen_categories",
-//	   "distribution": {"labels", "edges", "reference", "current"}}]}
-//
-// The JSON Schema of the report is report.schema.json (ReportSchema).
+// Report's JSON (format "mlsec.drift.report", version 1) holds the mode,
+// both sides' row counts and digests, the multiple-testing correction, the
+// dataset verdict and one result per column (test, statistic, p-value or
+// distance, threshold, verdict, severity, the sketch's error bound, all
+// metrics, summaries of both sides and the binned distributions). It is
+// specified by report.schema.json (returned by ReportSchema); a committed
+// report of two fixed profiles pins its shape and statistics.
 //
 // Columns are sorted drifted first, then by severity (statistic/threshold
 // for distances, ln p / ln α for p-values; ≥ 1 means past the threshold).

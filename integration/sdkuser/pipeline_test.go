@@ -21,6 +21,7 @@ import (
 
 	"github.com/mlsec-dev/mlsec/datafile"
 	"github.com/mlsec-dev/mlsec/drift"
+	"github.com/mlsec-dev/mlsec/mlbom"
 	"github.com/mlsec-dev/mlsec/provenance"
 	"github.com/mlsec-dev/mlsec/secrets"
 	"github.com/mlsec-dev/mlsec/signing"
@@ -117,16 +118,18 @@ checks:
 	require.NoError(t, os.WriteFile(pubPath, []byte(pemPublic(t, pub.(*ecdsa.PublicKey))), 0o644))
 	verifier, err := secrets.LoadVerifier(ctx, pubPath, nil)
 	require.NoError(t, err)
-	_, err = signing.Verify(ctx, model, bundle, signing.VerifyOptions{Key: verifier})
+	verified, err := signing.Verify(ctx, model, bundle, signing.VerifyOptions{Key: verifier})
 	require.NoError(t, err)
 
 	// Job 4: record the training run and sign it with the same key.
 	rec := provenance.NewRecorder("https://ci.example.com/trainer", provenance.BuildTypeTraining)
 	rec.SetParameter("entrypoint", "train.py")
+	rec.SetParameter("datasets", []string{"train.csv"})
 	_, err = rec.AddInputPath(ctx, "train.csv", train)
 	require.NoError(t, err)
 	_, err = rec.AddOutputPath(ctx, "weights.bin", filepath.Join(model, "weights.bin"))
 	require.NoError(t, err)
+	require.NoError(t, rec.AddOutputOMS("model", verified.Manifest.RootDigest().String()))
 	st, err := rec.Finish()
 	require.NoError(t, err)
 	env, err := provenance.Sign(ctx, st, signer)
@@ -158,6 +161,17 @@ checks:
 	results, err = atts.Verify(ctx, strange, provenance.VerifyOptions{})
 	require.NoError(t, err)
 	require.Len(t, results.Failed(), 1)
+
+	// Job 4b: an ML bill of materials from what verified.
+	ev, err := mlbom.Collect(ctx, verified.Manifest, "pipeline key", atts, mlbom.CollectOptions{Policies: []*provenance.Policy{policy}})
+	require.NoError(t, err)
+	bom, err := mlbom.Derive(ev)
+	require.NoError(t, err)
+	require.Len(t, bom.Datasets, 1)
+	require.Equal(t, "train.csv", bom.Datasets[0].Name)
+	cdx, err := bom.CycloneDX()
+	require.NoError(t, err)
+	require.Contains(t, string(cdx), `"type": "machine-learning-model"`)
 
 	// Job 5: encrypt the model for transport, scan it for credentials.
 	kekURI, err := secrets.GenerateInsecureKeyFile(filepath.Join(dir, "kek.json"))

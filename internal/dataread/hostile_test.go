@@ -9,6 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+	"github.com/apache/arrow/go/v17/parquet"
+	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 	"github.com/stretchr/testify/require"
 
 	"github.com/mlsec-dev/mlsec/internal/dataread"
@@ -200,4 +205,25 @@ func TestLimitErrorMessage(t *testing.T) {
 	err := error(&dataread.LimitError{Limit: "MaxColumns", Max: 10, Got: 20, What: "columns to read"})
 	require.Equal(t, "columns to read of 20 exceeds the limit MaxColumns=10 (raise Options.MaxColumns to read it)", err.Error())
 	require.False(t, errors.Is(err, os.ErrNotExist))
+}
+
+// A Parquet row group without rows (Arrow writes one for an empty record,
+// with its data page offset at 0) is read as no rows: the page-header walk
+// skips it, as Arrow's reader does.
+func TestParquetEmptyRowGroup(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "empty.parquet")
+	f, err := os.Create(p)
+	require.NoError(t, err)
+	schema := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Int64}}, nil)
+	w, err := pqarrow.NewFileWriter(schema, f, parquet.NewWriterProperties(), pqarrow.DefaultWriterProps())
+	require.NoError(t, err)
+	b := array.NewRecordBuilder(memory.DefaultAllocator, schema)
+	rec := b.NewRecord()
+	require.NoError(t, w.Write(rec))
+	require.NoError(t, w.Close())
+	rec.Release()
+	b.Release()
+	rows, err := readPath(t, p, nil)
+	require.NoError(t, err)
+	require.Zero(t, rows)
 }

@@ -191,12 +191,14 @@ func (d *compactReader) skip(typ byte, depth int) {
 			size = d.uvarint()
 		}
 		et := h & 0x0f
+		// Every element takes at least one byte: a larger count is a lie
+		// (and would loop for as long as it claims).
+		if size > uint64(len(d.b)-d.pos) {
+			d.fail(errShort)
+			return
+		}
 		for i := uint64(0); i < size && d.err == nil; i++ {
-			if et == ctTrue || et == ctFalse {
-				d.skipBytes(1)
-				continue
-			}
-			d.skip(et, depth+1)
+			d.skipElem(et, depth+1)
 		}
 	case ctMap:
 		size := d.uvarint()
@@ -204,15 +206,33 @@ func (d *compactReader) skip(typ byte, depth int) {
 			return
 		}
 		kv := d.byte1()
+		if size > uint64(len(d.b)-d.pos)/2 {
+			d.fail(errShort)
+			return
+		}
 		for i := uint64(0); i < size && d.err == nil; i++ {
-			d.skip(kv>>4, depth+1)
-			d.skip(kv&0x0f, depth+1)
+			d.skipElem(kv>>4, depth+1)
+			d.skipElem(kv&0x0f, depth+1)
 		}
 	case ctStruct:
 		d.structFields(depth+1, nil)
 	default:
-		if d.err == nil {
-			d.err = fmt.Errorf("unknown Thrift type %d in page header", typ)
-		}
+		d.fail(fmt.Errorf("unknown Thrift type %d in page header", typ))
+	}
+}
+
+// skipElem skips a container element: booleans there are a byte of their
+// own, not folded into a field header.
+func (d *compactReader) skipElem(typ byte, depth int) {
+	if typ == ctTrue || typ == ctFalse {
+		d.skipBytes(1)
+		return
+	}
+	d.skip(typ, depth)
+}
+
+func (d *compactReader) fail(err error) {
+	if d.err == nil {
+		d.err = err
 	}
 }

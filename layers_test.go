@@ -25,6 +25,11 @@ const modulePath = "github.com/mlsec-dev/mlsec"
 // is importable on its own.
 var independent = []string{"datafile", "drift", "modelscan", "provenance", "secrets", "signing", "validation"}
 
+// composition lists the packages that compose independent ones (oci signs
+// models in registries with signing): above them, never imported by them
+// or by internal/.
+var composition = []string{"oci"}
+
 // testHelpers are the internal packages a test (never an Example) may use to
 // find or start a real component, or to write hostile fixture files.
 var testHelpers = map[string]bool{
@@ -137,6 +142,10 @@ func TestIndependentPackagesImportNoSibling(t *testing.T) {
 	for _, p := range independent {
 		indep[p] = true
 	}
+	comp := map[string]bool{}
+	for _, p := range composition {
+		comp[p] = true
+	}
 	for _, f := range repoFiles(t) {
 		from := topDir(f.path)
 		if f.test || !indep[from] && from != "internal" {
@@ -152,13 +161,15 @@ func TestIndependentPackagesImportNoSibling(t *testing.T) {
 				t.Errorf("%s imports %s: internal/ is the bottom layer", f.path, imp)
 			case indep[from] && indep[to] && to != from:
 				t.Errorf("%s imports %s: independent packages never import a sibling", f.path, imp)
+			case indep[from] && comp[to]:
+				t.Errorf("%s imports %s: a composition package sits above the independent ones", f.path, imp)
 			}
 		}
 	}
 }
 
 func TestIndependentPackagesExist(t *testing.T) {
-	for _, p := range independent {
+	for _, p := range append(append([]string{}, independent...), composition...) {
 		_, err := os.Stat(filepath.Join(p, "doc.go"))
 		require.NoError(t, err, "independent package %s has no doc.go", p)
 	}

@@ -118,7 +118,7 @@ require (
 
 require (
 	github.com/apache/arrow/go/v17 v17.0.0
-	github.com/google/go-containerregistry v0.21.9 // indirect
+	github.com/google/go-containerregistry v0.21.9
 	github.com/in-toto/attestation v1.2.0
 	github.com/klauspost/cpuid/v2 v2.2.8 // indirect
 	github.com/opencontainers/go-digest v1.0.0

@@ -77,22 +77,45 @@ func (r *Repository) Attach(ctx context.Context, subject ocispec.Descriptor, a A
 // Referrers lists the manifests that name subject as their subject,
 // filtered by artifactType when it is not empty, through the referrers
 // API or, where the registry has none, the referrers tag schema.
+//
+// The filter is applied here, not left to the registry: some registries
+// ignore it, and some (go-containerregistry's) report the config's media
+// type instead of the manifest's artifactType. A referrer the listing
+// leaves ambiguous (no artifact type, or the empty config's type) is
+// read to learn its own artifactType.
 func (r *Repository) Referrers(ctx context.Context, subject ocispec.Descriptor, artifactType string) ([]ocispec.Descriptor, error) {
-	var out []ocispec.Descriptor
-	err := r.repo.Referrers(ctx, subject, artifactType, func(rs []ocispec.Descriptor) error {
-		for _, d := range rs {
-			// A registry that ignores the filter returns everything.
-			if artifactType == "" || d.ArtifactType == artifactType {
-				out = append(out, d)
-			}
-		}
-		if len(out) > 10_000 {
+	var all []ocispec.Descriptor
+	err := r.repo.Referrers(ctx, subject, "", func(rs []ocispec.Descriptor) error {
+		all = append(all, rs...)
+		if len(all) > 10_000 {
 			return errors.New("more than 10000 referrers")
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("oci: %s@%s: referrers: %w", r.Name(), subject.Digest, err)
+	}
+	out := []ocispec.Descriptor{}
+	for _, d := range all {
+		if d.ArtifactType == "" || d.ArtifactType == ocispec.MediaTypeEmptyJSON {
+			if d.Size <= 0 || d.Size > maxManifestBytes {
+				continue
+			}
+			b, err := r.fetchManifest(ctx, ocispec.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size})
+			if err != nil {
+				return nil, err
+			}
+			var man ocispec.Manifest
+			if json.Unmarshal(b, &man) == nil {
+				d.ArtifactType = man.ArtifactType
+				if d.ArtifactType == "" {
+					d.ArtifactType = man.Config.MediaType
+				}
+			}
+		}
+		if artifactType == "" || d.ArtifactType == artifactType {
+			out = append(out, d)
+		}
 	}
 	return out, nil
 }

@@ -171,13 +171,17 @@ func TestSignInRegistryVerifiesOnDisk(t *testing.T) {
 			require.NoError(t, err, "signed on disk, verified in the registry")
 			require.Equal(t, m.Descriptor.Digest, res.Model.Descriptor.Digest, "the tag is resolved and reported")
 
-			res, err = repo.Verify(ctx, "v1", oci.VerifyOptions{VerifyOptions: signing.VerifyOptions{Key: sv}})
+			// A new client, as another process would be: it learns
+			// afresh whether the registry has the referrers API.
+			fresh := open(t, host+"/models/tiny", oci.Options{})
+			res, err = fresh.Verify(ctx, "v1", oci.VerifyOptions{VerifyOptions: signing.VerifyOptions{Key: sv}})
 			require.NoError(t, err, "the attached referrer verifies")
 			require.Equal(t, sr.Referrer.Digest, res.Signature.Digest)
 
-			refs, err := repo.Referrers(ctx, m.Descriptor, oci.ArtifactTypeSignature)
+			refs, err := fresh.Referrers(ctx, m.Descriptor, oci.ArtifactTypeSignature)
 			require.NoError(t, err)
 			require.Len(t, refs, 1)
+			require.Equal(t, oci.ArtifactTypeSignature, refs[0].ArtifactType)
 			if !referrers {
 				// The fallback index is tagged by the subject's digest.
 				tag := "sha256-" + m.Descriptor.Digest.Encoded()

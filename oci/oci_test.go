@@ -37,7 +37,7 @@ func newRegistry(t *testing.T, referrers bool) string {
 	return strings.TrimPrefix(srv.URL, "http://")
 }
 
-func newKey(t *testing.T) signature.SignerVerifier {
+func newKey(t testing.TB) signature.SignerVerifier {
 	t.Helper()
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)

@@ -293,16 +293,29 @@ func (r *Repository) Fetch(ctx context.Context, ref string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	m, err := parseModel(b, desc, r.Name())
+	if err != nil {
+		return nil, err
+	}
+	m.Reference = ref
+	return m, nil
+}
+
+// parseModel reads a model manifest whose bytes a registry served (their
+// digest already checked) and lists its files, refusing layers that
+// cannot be files of a model.
+func parseModel(b []byte, desc ocispec.Descriptor, repoName string) (*Model, error) {
+	repoBase := path.Base(repoName)
 	var man ocispec.Manifest
 	if err := json.Unmarshal(b, &man); err != nil {
-		return nil, fmt.Errorf("oci: %s@%s: manifest: %w", r.Name(), desc.Digest, err)
+		return nil, fmt.Errorf("oci: %s@%s: manifest: %w", repoName, desc.Digest, err)
 	}
-	m := &Model{Repository: r.Name(), Reference: ref, Descriptor: desc, Manifest: man, Name: man.Annotations[ocispec.AnnotationTitle]}
+	m := &Model{Repository: repoName, Descriptor: desc, Manifest: man, Name: man.Annotations[ocispec.AnnotationTitle]}
 	if m.Name == "" {
-		m.Name = path.Base(r.repo.Reference.Repository)
+		m.Name = repoBase
 	}
 	if err := hashing.CheckName(m.Name); err != nil || strings.Contains(m.Name, "/") {
-		m.Name = path.Base(r.repo.Reference.Repository)
+		m.Name = repoBase
 	}
 	seen := map[string]bool{}
 	for i, l := range man.Layers {
@@ -333,7 +346,7 @@ func (r *Repository) Fetch(ctx context.Context, ref string) (*Model, error) {
 	for t := range seen {
 		for p := path.Dir(t); p != "."; p = path.Dir(p) {
 			if seen[p] {
-				return nil, fmt.Errorf("oci: %s@%s: layer %q is also a directory of layer %q", r.Name(), desc.Digest, p, t)
+				return nil, fmt.Errorf("oci: %s@%s: layer %q is also a directory of layer %q", repoName, desc.Digest, p, t)
 			}
 		}
 	}

@@ -38,6 +38,17 @@
 // with backoff (oras-go's retry policy) and bounded by the context and
 // Options.Timeout.
 //
+// Compatibility with other signers of registry manifests: the Go port of
+// the OMS reference tool (model-transparency-go, package oci) builds the
+// same files-method manifest from a manifest file another tool fetched
+// (layer title = resource name, SHA-256 layer digest = file digest), so
+// its signatures of titled raw layers list what mlsec lists. It differs
+// where mlsec refuses rather than guesses: it names an untitled layer
+// "layer_NNN.tar.gz" and can add the config blob as "config.json" (mlsec
+// signs files only, so such a signature reports that resource missing),
+// and it does not refuse unsafe titles. Archive layers, which neither
+// tool hashes file by file yet, are refused here.
+//
 // oci composes signing with a registry client, so it sits above the
 // independent packages, beside gate: no independent package imports it.
 package oci

@@ -6,8 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 
+	"github.com/mlsec-dev/mlsec/internal/atomicfile"
 	"github.com/mlsec-dev/mlsec/oci"
 	"github.com/mlsec-dev/mlsec/signing"
 )
@@ -220,6 +222,7 @@ func setupOCIDiscover(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 	var rf registryFlags
 	rf.register(fs)
 	at := fs.String("artifact-type", "", "list only referrers of this artifact type")
+	save := fs.String("save", "", "also save each referrer's evidence, its subject and digests checked, as `DIR`/<digest>")
 	return func(ctx context.Context, args []string) error {
 		if len(args) != 1 {
 			return usageError("want exactly one REF, got %d arguments", len(args))
@@ -235,6 +238,20 @@ func setupOCIDiscover(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 		refs, err := repo.Referrers(ctx, subject, *at)
 		if err != nil {
 			return err
+		}
+		if *save != "" {
+			if err := os.MkdirAll(*save, 0o755); err != nil {
+				return err
+			}
+			for _, r := range refs {
+				data, _, err := repo.FetchEvidence(ctx, subject, r)
+				if err != nil {
+					return ociFailure(err)
+				}
+				if err := atomicfile.WriteFile(filepath.Join(*save, r.Digest.Encoded()), data, 0o644); err != nil {
+					return err
+				}
+			}
 		}
 		if e.json {
 			type ref struct {

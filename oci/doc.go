@@ -46,8 +46,8 @@
 // where mlsec refuses rather than guesses: it names an untitled layer
 // "layer_NNN.tar.gz" and can add the config blob as "config.json" (mlsec
 // signs files only, so such a signature reports that resource missing),
-// and it does not refuse unsafe titles. Archive layers, which neither
-// tool hashes file by file yet, are refused here.
+// and it does not refuse unsafe titles. Archive layers (tar, compressed)
+// are refused here: mlsec does not yet hash their files while streaming.
 //
 // oci composes signing with a registry client, so it sits above the
 // independent packages, beside gate: no independent package imports it.

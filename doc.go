@@ -17,7 +17,10 @@
 //     IPC and JSON Lines files as Arrow record streams.
 //   - [github.com/mlsec-dev/mlsec/modelscan] decides whether model files are
 //     safe to load, without loading them.
+//   - [github.com/mlsec-dev/mlsec/oci] keeps models in OCI registries and
+//     signs, verifies and attaches evidence to them there, by digest.
 //
 // The packages never import one another: the caller composes them into a
-// pipeline, as examples/securepipeline and cmd/mlsec do.
+// pipeline, as examples/securepipeline and cmd/mlsec do. oci is one layer
+// up: it composes signing with a registry client.
 package mlsec

@@ -29,7 +29,7 @@ var independent = []string{"datafile", "drift", "modelscan", "provenance", "secr
 // composition lists the packages above the independent ones: they may
 // import independent packages; no independent package or internal/ may
 // import them.
-var composition = []string{"mlbom"}
+var composition = []string{"mlbom", "oci"}
 
 // testHelpers are the internal packages a test (never an Example) may use to
 // find or start a real component, or to write hostile fixture files.

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/mlsec-dev/mlsec/internal/atomicfile"
 	"github.com/mlsec-dev/mlsec/internal/hashing"
@@ -47,39 +48,10 @@ type SignOptions struct {
 // or an HSM can sign; OMS requires ECDSA on P-256, P-384 or P-521, and the
 // signer should hash with SHA-256, SHA-384 or SHA-512 respectively.
 func Sign(ctx context.Context, modelPath string, signer signature.SignerVerifier, opts SignOptions) ([]byte, error) {
-	if signer == nil {
-		return nil, errors.New("signing: nil signer")
-	}
-	pub, err := signer.PublicKey(options.WithContext(ctx))
+	material, err := signerMaterial(ctx, signer, opts.Certificates)
 	if err != nil {
-		return nil, fmt.Errorf("signing: signer public key: %w", err)
+		return nil, err
 	}
-	if err := checkKey(pub); err != nil {
-		return nil, fmt.Errorf("signing: signer: %w", err)
-	}
-	var material verificationMaterial
-	material.TlogEntries = []json.RawMessage{}
-	if len(opts.Certificates) > 0 {
-		leaf := opts.Certificates[0]
-		if k, ok := leaf.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(pub) {
-			return nil, errors.New("signing: the signing certificate is not for the signer's key")
-		}
-		if !certUsageOK(leaf) {
-			return nil, errors.New("signing: the signing certificate allows neither digitalSignature key usage nor codeSigning extended key usage")
-		}
-		material.X509CertificateChain = &certificateChain{}
-		for _, c := range opts.Certificates {
-			material.X509CertificateChain.Certificates = append(material.X509CertificateChain.Certificates,
-				rawCertificate{RawBytes: base64.StdEncoding.EncodeToString(c.Raw)})
-		}
-	} else {
-		hint, err := keyHint(pub)
-		if err != nil {
-			return nil, err
-		}
-		material.PublicKey = &publicKeyIdentifier{Hint: hint}
-	}
-
 	var cache *hashing.Cache
 	if opts.CachePath != "" {
 		if cache, err = hashing.OpenCache(opts.CachePath); err != nil {
@@ -98,6 +70,112 @@ func Sign(ctx context.Context, modelPath string, signer signature.SignerVerifier
 			return nil, fmt.Errorf("signing: %w", err)
 		}
 	}
+	return signBundle(ctx, m, signer, material)
+}
+
+// SignManifest signs a manifest whose digests are already known, without
+// reading any file: a model in an OCI registry whose raw layers are its
+// files lists every file digest in its image manifest, so a few kilobytes
+// suffice to sign weights of any size. The signature is the one Sign
+// writes for a model on disk with the same files: it verifies with
+// Verify after the model is downloaded, and a signature made by Sign
+// verifies the manifest with VerifyManifest.
+//
+// m.Resources need not be sorted; names must be clean relative paths
+// (MethodFiles) or "path:start:end" (MethodShards) and digests as long as
+// m.Serialization.Hash makes them. DefaultIgnorePaths are added to the
+// recorded ignore paths, as Sign adds them. Of opts, only Certificates is
+// used: the manifest already says how the model was hashed.
+func SignManifest(ctx context.Context, m *Manifest, signer signature.SignerVerifier, opts SignOptions) ([]byte, error) {
+	material, err := signerMaterial(ctx, signer, opts.Certificates)
+	if err != nil {
+		return nil, err
+	}
+	norm, err := normalizeManifest(m)
+	if err != nil {
+		return nil, err
+	}
+	return signBundle(ctx, norm, signer, material)
+}
+
+// normalizeManifest checks a caller's manifest the way a signature's is
+// checked on reading, and returns a sorted copy with the recorded ignore
+// paths completed.
+func normalizeManifest(m *Manifest) (*Manifest, error) {
+	if m == nil || len(m.Resources) == 0 {
+		return nil, errors.New("signing: manifest: no resource to sign")
+	}
+	o := Options{Method: m.Serialization.Method, Hash: m.Serialization.Hash, ShardSize: m.Serialization.ShardSize, IgnorePaths: m.Serialization.IgnorePaths}
+	if err := o.normalize(); err != nil {
+		return nil, fmt.Errorf("signing: manifest: %w", err)
+	}
+	out := &Manifest{
+		Name: m.Name,
+		Serialization: Serialization{
+			Method: o.Method, Hash: o.Hash, ShardSize: o.ShardSize,
+			AllowSymlinks: m.Serialization.AllowSymlinks, IgnorePaths: ignoreList(o.IgnorePaths),
+		},
+	}
+	if out.Name == "" {
+		return nil, errors.New("signing: manifest: empty model name")
+	}
+	seen := make(map[string]bool, len(m.Resources))
+	for _, r := range m.Resources {
+		if err := checkResourceName(r.Name, out.Serialization); err != nil {
+			return nil, fmt.Errorf("signing: manifest: %w", err)
+		}
+		if seen[r.Name] {
+			return nil, fmt.Errorf("signing: manifest: resource %s listed twice", hashing.QuoteName(r.Name))
+		}
+		seen[r.Name] = true
+		if len(r.Digest) != o.Hash.size() {
+			return nil, fmt.Errorf("signing: manifest: resource %s: %d-byte digest, %s makes %d", hashing.QuoteName(r.Name), len(r.Digest), o.Hash, o.Hash.size())
+		}
+		out.Resources = append(out.Resources, Resource{Name: r.Name, Algorithm: string(o.Hash), Digest: slices.Clone(r.Digest)})
+	}
+	slices.SortFunc(out.Resources, func(a, b Resource) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// signerMaterial checks the signer's key and returns the verification
+// material the bundle will carry: the key's hint, or the certificates.
+func signerMaterial(ctx context.Context, signer signature.SignerVerifier, certs []*x509.Certificate) (*verificationMaterial, error) {
+	if signer == nil {
+		return nil, errors.New("signing: nil signer")
+	}
+	pub, err := signer.PublicKey(options.WithContext(ctx))
+	if err != nil {
+		return nil, fmt.Errorf("signing: signer public key: %w", err)
+	}
+	if err := checkKey(pub); err != nil {
+		return nil, fmt.Errorf("signing: signer: %w", err)
+	}
+	material := &verificationMaterial{TlogEntries: []json.RawMessage{}}
+	if len(certs) > 0 {
+		leaf := certs[0]
+		if k, ok := leaf.PublicKey.(interface{ Equal(crypto.PublicKey) bool }); !ok || !k.Equal(pub) {
+			return nil, errors.New("signing: the signing certificate is not for the signer's key")
+		}
+		if !certUsageOK(leaf) {
+			return nil, errors.New("signing: the signing certificate allows neither digitalSignature key usage nor codeSigning extended key usage")
+		}
+		material.X509CertificateChain = &certificateChain{}
+		for _, c := range certs {
+			material.X509CertificateChain.Certificates = append(material.X509CertificateChain.Certificates,
+				rawCertificate{RawBytes: base64.StdEncoding.EncodeToString(c.Raw)})
+		}
+		return material, nil
+	}
+	hint, err := keyHint(pub)
+	if err != nil {
+		return nil, err
+	}
+	material.PublicKey = &publicKeyIdentifier{Hint: hint}
+	return material, nil
+}
+
+// signBundle signs the statement of m and wraps it in a bundle.
+func signBundle(ctx context.Context, m *Manifest, signer signature.SignerVerifier, material *verificationMaterial) ([]byte, error) {
 	payload, err := encodeStatement(m)
 	if err != nil {
 		return nil, err
@@ -109,7 +187,7 @@ func Sign(ctx context.Context, modelPath string, signer signature.SignerVerifier
 	empty := ""
 	b := bundle{
 		MediaType:            BundleMediaType,
-		VerificationMaterial: &material,
+		VerificationMaterial: material,
 		DSSEEnvelope: &envelope{
 			Payload:     base64.StdEncoding.EncodeToString(payload),
 			PayloadType: PayloadType,

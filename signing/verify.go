@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/mlsec-dev/mlsec/internal/dssesig"
 	"github.com/mlsec-dev/mlsec/internal/hashing"
@@ -317,4 +318,97 @@ func checkModel(ctx context.Context, modelPath string, res *Result, opts VerifyO
 		return &mm
 	}
 	return nil
+}
+
+// VerifyManifest checks the signature bundle as Verify does, then compares
+// what it lists with current, the manifest of the model as it is now,
+// built without reading files: from the image manifest of a model in an
+// OCI registry, whose raw layers are its files. A signature made by Sign
+// on disk verifies here, and one made by SignManifest verifies on disk.
+//
+// current must be hashed the way the signature says (same method, hash
+// and shard size); otherwise nothing can be compared and an error says
+// so. Resources of current under an ignore path (recorded in the
+// signature, in DefaultIgnorePaths or in opts.IgnorePaths) are left out.
+// Differences are a *MismatchError, as on disk.
+func VerifyManifest(ctx context.Context, current *Manifest, bundleJSON []byte, opts VerifyOptions) (*Result, error) {
+	if current == nil {
+		return nil, errors.New("signing: no manifest to verify")
+	}
+	for _, p := range opts.IgnorePaths {
+		if err := checkIgnorePath(p); err != nil {
+			return nil, fmt.Errorf("signing: ignore path: %w", err)
+		}
+	}
+	res, err := verifyBundle(ctx, bundleJSON, opts)
+	if err != nil {
+		return nil, err
+	}
+	signed, have := res.Manifest.Serialization, current.Serialization
+	if signed.Method != have.Method || signed.Hash != have.Hash || (signed.Method == MethodShards && signed.ShardSize != have.ShardSize) {
+		return nil, fmt.Errorf("signing: the signature lists %s digests by the %s method, the manifest %s digests by the %s method: they cannot be compared",
+			signed.Hash, signed.Method, have.Hash, have.Method)
+	}
+	ignores := ignoreList(signed.IgnorePaths, opts.IgnorePaths)
+	ignored := func(name string) bool {
+		if signed.Method == MethodShards {
+			name, _, _, _ = parseShardName(name)
+		}
+		for _, p := range ignores {
+			if name == p || strings.HasPrefix(name, p+"/") {
+				return true
+			}
+		}
+		return false
+	}
+	want := make(map[string][]byte, len(res.Manifest.Resources))
+	signedFiles := map[string]bool{}
+	for _, r := range res.Manifest.Resources {
+		if _, dup := want[r.Name]; dup {
+			return nil, bundleErr(RuleResources, "resource %q listed twice", r.Name)
+		}
+		want[r.Name] = r.Digest
+		f := r.Name
+		if signed.Method == MethodShards {
+			f, _, _, _ = parseShardName(r.Name)
+		}
+		signedFiles[f] = true
+	}
+	var mm MismatchError
+	seen := make(map[string]bool, len(current.Resources))
+	for _, r := range current.Resources {
+		if ignored(r.Name) {
+			continue
+		}
+		f := r.Name
+		if signed.Method == MethodShards {
+			f, _, _, _ = parseShardName(r.Name)
+		}
+		if opts.IgnoreUnsignedFiles && !signedFiles[f] {
+			continue
+		}
+		if seen[r.Name] {
+			return nil, fmt.Errorf("signing: manifest lists %s twice", hashing.QuoteName(r.Name))
+		}
+		seen[r.Name] = true
+		w, ok := want[r.Name]
+		switch {
+		case !ok:
+			mm.Extra = append(mm.Extra, r.Name)
+		case !bytes.Equal(w, r.Digest):
+			mm.Changed = append(mm.Changed, r.Name)
+		}
+	}
+	for n := range want {
+		if !seen[n] {
+			mm.Missing = append(mm.Missing, n)
+		}
+	}
+	if len(mm.Changed)+len(mm.Missing)+len(mm.Extra) > 0 {
+		slices.Sort(mm.Changed)
+		slices.Sort(mm.Missing)
+		slices.Sort(mm.Extra)
+		return nil, &mm
+	}
+	return res, nil
 }

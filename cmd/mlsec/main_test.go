@@ -3,12 +3,17 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"io/fs"
+	"log"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"testing"
 
+	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -35,6 +40,13 @@ func TestScripts(t *testing.T) {
 				if v, ok := os.LookupEnv(k); ok {
 					e.Setenv(k, v)
 				}
+			}
+			// An in-process OCI registry per script, on loopback, with
+			// the referrers API (REGISTRY) and without (REGISTRY_NOREF).
+			for name, referrers := range map[string]bool{"REGISTRY": true, "REGISTRY_NOREF": false} {
+				srv := httptest.NewServer(registry.New(registry.WithReferrersSupport(referrers), registry.Logger(log.New(io.Discard, "", 0))))
+				e.Defer(srv.Close)
+				e.Setenv(name, strings.TrimPrefix(srv.URL, "http://"))
 			}
 			return nil
 		},

@@ -14,6 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/mlsec-dev/mlsec/oci"
 	"github.com/mlsec-dev/mlsec/signing"
 )
 
@@ -245,12 +246,17 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 	issuer := fs.String("identity-provider", "", "keyless: the exact OpenID Connect issuer URL of --identity")
 	unsigned := fs.Bool("ignore-unsigned-files", false, "check only the files the signature lists; do not report added files")
 	workers := fs.Int("workers", 0, "files or shards hashed at once (default: number of CPUs)")
+	var rf registryFlags
+	rf.register(fs)
 	return func(ctx context.Context, args []string) error {
 		model, err := oneModel(args)
 		if err != nil {
 			return err
 		}
-		if *sigPath == "" {
+		// oci://host/repo@sha256:... verifies a model in a registry (the
+		// attached signature, or --signature).
+		inRegistry := strings.HasPrefix(model, oci.Scheme)
+		if *sigPath == "" && !inRegistry {
 			return usageError("--signature is required")
 		}
 		methods := 0
@@ -266,14 +272,20 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 			return usageError("--trusted-root goes with --identity and --identity-provider")
 		}
 		o := signing.VerifyOptions{IgnoreUnsignedFiles: *unsigned, Workers: *workers}
-		if o.IgnorePaths, err = modelRelative(model, ignore, false); err != nil {
+		if inRegistry {
+			// Paths inside a model in a registry are given as they are
+			// titled: slash-separated, relative to the model root.
+			o.IgnorePaths = ignore
+		} else if o.IgnorePaths, err = modelRelative(model, ignore, false); err != nil {
 			return err
 		}
-		sigIgnore, err := modelRelative(model, []string{*sigPath}, true)
-		if err != nil {
-			return err
+		if !inRegistry {
+			sigIgnore, err := modelRelative(model, []string{*sigPath}, true)
+			if err != nil {
+				return err
+			}
+			o.IgnorePaths = append(o.IgnorePaths, sigIgnore...)
 		}
-		o.IgnorePaths = append(o.IgnorePaths, sigIgnore...)
 		switch {
 		case *key != "":
 			if o.Key, err = loadVerifier(ctx, *key); err != nil {
@@ -294,6 +306,13 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 			for _, c := range certs {
 				o.Roots.AddCert(c)
 			}
+		}
+		if inRegistry {
+			by := "key " + *key
+			if o.Sigstore != nil {
+				by = "keyless identity " + *identity + " (" + *issuer + ")"
+			}
+			return verifyOCI(ctx, e, model, &rf, *sigPath, o, by)
 		}
 		b, err := signing.ReadSignature(ctx, *sigPath)
 		if err != nil {

@@ -1,0 +1,54 @@
+// Package oci keeps models in OCI registries and signs and verifies them
+// where they live. A model directory becomes a CNCF ModelPack artifact
+// (artifactType application/vnd.cncf.model.manifest.v1+json): one raw
+// layer per file, its relative path in the org.opencontainers.image.title
+// annotation, and a model config listing the layer digests.
+//
+// Because a raw layer's digest is its file's SHA-256, the OMS manifest of
+// the model (files method) can be built from the image manifest alone:
+// signing and verifying a model of any size read a few kilobytes, and the
+// signature is the same OMS bundle signing.Sign writes on disk. A model
+// signed in the registry verifies on disk after a pull, and one signed on
+// disk verifies in the registry.
+//
+//	repo, err := oci.Open(ctx, "registry.example/models/llm:v1", oci.Options{})
+//	m, err := repo.Push(ctx, "model", oci.PushOptions{Tag: "v1"})
+//	sr, err := repo.Sign(ctx, m.Descriptor.Digest.String(), signer, signing.SignOptions{})
+//	res, err := repo.Verify(ctx, "v1", oci.VerifyOptions{VerifyOptions: signing.VerifyOptions{Key: verifier}})
+//	// res.Model.Descriptor.Digest: the digest the tag named when verified
+//	var mismatch *signing.MismatchError // a layer changed, missing or added
+//	var digestErr *oci.DigestError      // the registry served other bytes than asked
+//
+// Evidence (the OMS bundle, provenance envelopes, validation and scan
+// results) is attached as OCI 1.1 referrers of the model manifest with
+// Attach and found again with Referrers; on a registry without the
+// referrers API the referrers tag schema (an index tagged sha256-<hex>)
+// is used, through oras-go.
+//
+// Pull writes through an os.Root on the target directory: a layer title
+// that is absolute, holds "..", or is listed twice is refused before
+// anything is written, and every layer is checked against its digest
+// while it streams, then renamed into place. Push and Pull move layers in
+// parallel (Options.Workers), streaming: memory is bounded by workers ×
+// buffer, not by model size.
+//
+// Credentials come from the docker config (and its credential helpers)
+// unless Options.Credential is set; plain HTTP is used only for loopback
+// registries unless Options.PlainHTTP asks for it; requests are retried
+// with backoff (oras-go's retry policy) and bounded by the context and
+// Options.Timeout.
+//
+// Compatibility with other signers of registry manifests: the Go port of
+// the OMS reference tool (model-transparency-go, package oci) builds the
+// same files-method manifest from a manifest file another tool fetched
+// (layer title = resource name, SHA-256 layer digest = file digest), so
+// its signatures of titled raw layers list what mlsec lists. It differs
+// where mlsec refuses rather than guesses: it names an untitled layer
+// "layer_NNN.tar.gz" and can add the config blob as "config.json" (mlsec
+// signs files only, so such a signature reports that resource missing),
+// and it does not refuse unsafe titles. Archive layers (tar, compressed)
+// are refused here: mlsec does not yet hash their files while streaming.
+//
+// oci composes signing with a registry client, so it sits above the
+// independent packages, beside gate: no independent package imports it.
+package oci

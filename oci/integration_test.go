@@ -1,0 +1,160 @@
+package oci_test
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mlsec-dev/mlsec/internal/testenv"
+	"github.com/mlsec-dev/mlsec/oci"
+	"github.com/mlsec-dev/mlsec/signing"
+	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
+	"github.com/stretchr/testify/require"
+)
+
+// distribution returns the address of the CNCF distribution 2.8 registry
+// (Debian's docker-registry) that scripts/with-test-services starts on
+// loopback. It has no referrers API, so evidence goes through the
+// referrers tag schema.
+func distribution(t *testing.T) string {
+	t.Helper()
+	return testenv.Getenv(t, "MLSEC_TEST_REGISTRY", "a CNCF distribution registry (Debian docker-registry)")
+}
+
+// uniqueRepo names a repository no other test run used, since the
+// registry outlives a test.
+func uniqueRepo(t *testing.T, host string) string {
+	return host + "/mlsec-test/" + strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())) + "-" + filepath.Base(t.TempDir())
+}
+
+func TestDistributionRegistry(t *testing.T) {
+	ctx := context.Background()
+	host := distribution(t)
+	ref := uniqueRepo(t, host)
+	dir := writeModel(t, modelFiles)
+	sv := newKey(t)
+	repo := open(t, ref, oci.Options{})
+	m, err := repo.Push(ctx, dir, oci.PushOptions{Tag: "v1"})
+	require.NoError(t, err)
+	sr, err := repo.Sign(ctx, "v1", sv, signing.SignOptions{})
+	require.NoError(t, err)
+
+	// A new client finds the signature through the tag schema.
+	fresh := open(t, ref, oci.Options{})
+	res, err := fresh.Verify(ctx, "v1", oci.VerifyOptions{VerifyOptions: signing.VerifyOptions{Key: sv}})
+	require.NoError(t, err)
+	require.Equal(t, m.Descriptor.Digest, res.Model.Descriptor.Digest)
+	require.Equal(t, sr.Referrer.Digest, res.Signature.Digest)
+	idx, err := fresh.Resolve(ctx, "sha256-"+m.Descriptor.Digest.Encoded())
+	require.NoError(t, err, "distribution 2.8 has no referrers API: the index is tagged by the subject's digest")
+	require.Equal(t, ocispec.MediaTypeImageIndex, idx.MediaType)
+
+	out := filepath.Join(t.TempDir(), "pulled")
+	_, err = fresh.Pull(ctx, "v1", out)
+	require.NoError(t, err)
+	requireSameTree(t, modelFiles, out)
+	_, err = signing.Verify(ctx, out, sr.Bundle, signing.VerifyOptions{Key: sv})
+	require.NoError(t, err)
+
+	// Tampering against the real registry.
+	added := pushManifest(t, fresh, "v2", map[string]string{"model.safetensors": modelFiles["model.safetensors"], "evil.py": "import os"})
+	_, err = fresh.Verify(ctx, added.Digest.String(), oci.VerifyOptions{VerifyOptions: signing.VerifyOptions{Key: sv}, Bundle: sr.Bundle})
+	var mm *signing.MismatchError
+	require.ErrorAs(t, err, &mm)
+	require.Equal(t, []string{"evil.py"}, mm.Extra)
+	require.Contains(t, mm.Missing, "config.json")
+
+	_, err = fresh.Sign(ctx, "v2", newKey(t), signing.SignOptions{})
+	require.NoError(t, err)
+	_, err = fresh.Verify(ctx, "v2", oci.VerifyOptions{VerifyOptions: signing.VerifyOptions{Key: sv}})
+	var be *signing.BundleError
+	require.ErrorAs(t, err, &be, "a referrer signed by another key does not verify")
+	require.Equal(t, signing.RuleKeyHint, be.Rule)
+}
+
+func orasCmd(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	oras := testenv.LookPath(t, "oras")
+	cmd := exec.Command(oras, args...)
+	cmd.Dir = dir
+	// oras keeps no state of ours: an empty docker config.
+	cmd.Env = append(os.Environ(), "DOCKER_CONFIG="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "oras %s: %s", strings.Join(args, " "), out)
+	return string(out)
+}
+
+// TestOrasInterop uses the oras CLI as an independent client of the same
+// registry: what mlsec pushes oras pulls byte for byte, what oras pushes
+// mlsec signs and verifies, and oras discover lists what mlsec attached.
+func TestOrasInterop(t *testing.T) {
+	ctx := context.Background()
+	host := distribution(t)
+	testenv.LookPath(t, "oras")
+	sv := newKey(t)
+
+	t.Run("mlsec_push_oras_pull", func(t *testing.T) {
+		ref := uniqueRepo(t, host)
+		dir := writeModel(t, modelFiles)
+		repo := open(t, ref, oci.Options{})
+		m, err := repo.Push(ctx, dir, oci.PushOptions{Tag: "v1"})
+		require.NoError(t, err)
+		sr, err := repo.Sign(ctx, "v1", sv, signing.SignOptions{})
+		require.NoError(t, err)
+		ev, err := repo.Attach(ctx, m.Descriptor, oci.Attachment{ArtifactType: oci.ArtifactTypeInToto, Data: []byte(`{"payloadType":"application/vnd.in-toto+json","payload":"e30=","signatures":[]}`)})
+		require.NoError(t, err)
+
+		out := t.TempDir()
+		orasCmd(t, out, "pull", "--plain-http", "-o", "pulled", ref+":v1")
+		requireSameTree(t, modelFiles, filepath.Join(out, "pulled"))
+
+		js := orasCmd(t, out, "discover", "--plain-http", "--format", "json", ref+"@"+m.Descriptor.Digest.String())
+		var disc struct {
+			Referrers []struct {
+				Digest       string `json:"digest"`
+				ArtifactType string `json:"artifactType"`
+			} `json:"referrers"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(js), &disc), js)
+		got := map[string]string{}
+		for _, r := range disc.Referrers {
+			got[r.Digest] = r.ArtifactType
+		}
+		require.Equal(t, map[string]string{
+			sr.Referrer.Digest.String(): oci.ArtifactTypeSignature,
+			ev.Digest.String():          oci.ArtifactTypeInToto,
+		}, got)
+	})
+
+	t.Run("oras_push_mlsec_sign", func(t *testing.T) {
+		ref := uniqueRepo(t, host)
+		dir := writeModel(t, modelFiles)
+		var files []string
+		for n := range modelFiles {
+			files = append(files, n)
+		}
+		orasCmd(t, dir, append([]string{"push", "--plain-http", ref + ":v1"}, files...)...)
+
+		repo := open(t, ref, oci.Options{})
+		sr, err := repo.Sign(ctx, "v1", sv, signing.SignOptions{})
+		require.NoError(t, err)
+		_, err = signing.Verify(ctx, dir, sr.Bundle, signing.VerifyOptions{Key: sv})
+		require.NoError(t, err, "signed from oras' manifest, verified on the original directory")
+		onDisk, err := signing.Sign(ctx, dir, sv, signing.SignOptions{})
+		require.NoError(t, err)
+		_, err = repo.Verify(ctx, "v1", oci.VerifyOptions{VerifyOptions: signing.VerifyOptions{Key: sv}, Bundle: onDisk})
+		require.NoError(t, err)
+		_, err = open(t, ref, oci.Options{}).Verify(ctx, "v1", oci.VerifyOptions{VerifyOptions: signing.VerifyOptions{Key: sv}})
+		require.NoError(t, err)
+
+		// A directory oras packs as one tar+gzip layer is no file: refused.
+		orasCmd(t, filepath.Dir(dir), "push", "--plain-http", ref+":packed", filepath.Base(dir))
+		_, err = repo.Sign(ctx, "packed", sv, signing.SignOptions{})
+		var le *oci.LayerError
+		require.ErrorAs(t, err, &le)
+	})
+}

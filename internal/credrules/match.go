@@ -222,7 +222,10 @@ func (s *Set) Find(buf []byte) []Match {
 				for lo > max(0, i-128) && isIdent(buf[lo-1]) {
 					lo--
 				}
-				if st, en, pw, ok := matchAssignment(buf, lo, end, min(hi, i+512)); ok && s.acceptAssigned(buf, st, en, ri, pw) {
+				if inReference(buf, lo) {
+					continue
+				}
+				if st, en, pw, ok := matchAssignment(buf, lo, end, min(hi, i+512)); ok && s.acceptAssigned(buf, st, en, ri, pw) && !IsPlaceholderValue(assignedName(buf, lo, end), buf[st:en]) {
 					out = append(out, Match{st, en, r})
 				}
 			case r.Prefix:
@@ -343,7 +346,20 @@ func (s *Set) accept(buf []byte, st, en, ri int) bool {
 	if r.MinEntropy > 0 && Entropy(buf[st:en]) < r.MinEntropy {
 		return false
 	}
+	if r.ValueFilter && IsPlaceholderValue(nil, buf[st:en]) {
+		return false
+	}
 	return s.allowedAt(buf, st, en, ri)
+}
+
+// assignedName is the name of an assignment whose secret word ends at
+// kwEnd and whose name starts at lo.
+func assignedName(buf []byte, lo, kwEnd int) []byte {
+	j := kwEnd
+	for j < len(buf) && isIdent(buf[j]) {
+		j++
+	}
+	return buf[lo:j]
 }
 
 // allowedAt applies the placeholder words, the allowlist and the allow

@@ -2,6 +2,7 @@ package credrules_test
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"math/rand/v2"
 	"strings"
 
@@ -182,6 +183,17 @@ func credCases() []credCase {
 		credCase{"real url password", "mssql://sa:" + g.s(alnum, 16) + "@db:1433/x", "database-url-password"},
 		credCase{"real token in a dotted form", "ACCESS_TOKEN=" + g.s(hexLC, 32) + ".V1." + g.s(alnum, 40), credrules.GenericRule},
 		credCase{"provider token in a test-looking value", "password = test_" + "ghp_" + g.s(alnum, 36), "github-pat"},
+		// Encoded credentials are decoded, DefaultDecodeDepth deep.
+		credCase{"base64 pem key", "private_key: " + base64.StdEncoding.EncodeToString([]byte("-----BEGIN RSA PRIVATE KEY-----\nMIIC"+g.s(alnum, 60)+"\n")), "private-key"},
+		credCase{"base64url token", "cfg=" + base64.RawURLEncoding.EncodeToString([]byte(`{"hf":"hf_`+g.s(alnum, 34)+`"}`)), "huggingface-token"},
+		credCase{"hex token", "blob " + hex.EncodeToString([]byte("token ghp_"+g.s(alnum, 36))), "github-pat"},
+		credCase{"percent-encoded url", "dsn=postgresql%3A%2F%2Ftrainer%3A" + g.s(alnum, 18) + "%40db.internal%3A5432%2Ff", "database-url-password"},
+		credCase{"base64 of base64", "v: " + base64.StdEncoding.EncodeToString([]byte(base64.StdEncoding.EncodeToString([]byte("AKIA"+g.s(base32, 16)+" key")))), "aws-access-key-id"},
+		credCase{"three encodings deep is past the bound", "v: " + base64.StdEncoding.EncodeToString([]byte(base64.StdEncoding.EncodeToString([]byte(base64.StdEncoding.EncodeToString([]byte("AKIA"+g.s(base32, 16)+" key")))))), ""},
+		credCase{"base64 of a placeholder", "v: " + base64.StdEncoding.EncodeToString([]byte("db_password = ${DB_PASSWORD_FROM_ENV}")), ""},
+		credCase{"base64 of binary", "w: " + base64.StdEncoding.EncodeToString([]byte("\x00\x01\x02"+g.s(alnum, 60))), ""},
+		credCase{"hex digest", "sha " + g.s(hexLC, 64), ""},
+		credCase{"encoded token under an allow comment", hex.EncodeToString([]byte("ghp_"+g.s(alnum, 36))) + " # mlsec:allow", ""},
 		// The first credential of several is the leftmost.
 		credCase{"two credentials", "stripe sk_live_" + g.s(alnum, 24) + " and aws " + aws, "stripe-secret-key"},
 		credCase{"specific rule wins over generic", "api_key = " + "sk_live_" + g.s(alnum, 24), "stripe-secret-key"},

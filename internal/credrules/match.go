@@ -37,6 +37,13 @@ type Allowlist struct {
 type Match struct {
 	Start, End int
 	Rule       *Rule
+	// Secret, for a match inside decoded text ([Set.FindDecoded]), is the
+	// decoded secret; Start and End then cover the encoded run. Nil for a
+	// plain match, whose secret is the buffer's bytes Start..End.
+	Secret []byte
+	// Encoding is the chain of encodings the secret was found under,
+	// outermost first ("base64", "base64/hex"); empty for a plain match.
+	Encoding string
 }
 
 // A Set is a compiled rule set with its allowlist. It is safe for
@@ -157,8 +164,11 @@ func (s *Set) Rules() []Rule { return s.rules }
 
 // Detect returns the ID of the rule of the first credential in text (the
 // leftmost; on a tie, the least rule ID), or "" when there is none.
+//
+// Detect also looks inside encoded runs, [DefaultDecodeDepth] deep (see
+// [Set.FindDecoded]), as a scan does.
 func (s *Set) Detect(text string) string {
-	ms := s.Find([]byte(text))
+	ms := s.FindDecoded([]byte(text), DefaultDecodeDepth)
 	if len(ms) == 0 {
 		return ""
 	}
@@ -226,7 +236,7 @@ func (s *Set) Find(buf []byte) []Match {
 					continue
 				}
 				if st, en, pw, ok := matchAssignment(buf, lo, end, min(hi, i+512)); ok && s.acceptAssigned(buf, st, en, ri, pw) && !IsPlaceholderValue(assignedName(buf, lo, end), buf[st:en]) {
-					out = append(out, Match{st, en, r})
+					out = append(out, Match{Start: st, End: en, Rule: r})
 				}
 			case r.Prefix:
 				m := s.anchored[ri].FindSubmatchIndex(buf[i:hi])
@@ -279,7 +289,7 @@ func (s *Set) appendMatch(out []Match, buf []byte, base int, m []int, ri int) []
 	}
 	st, en := base+m[2*g], base+m[2*g+1]
 	if st < en && s.accept(buf, st, en, ri) {
-		out = append(out, Match{st, en, &s.rules[ri]})
+		out = append(out, Match{Start: st, End: en, Rule: &s.rules[ri]})
 	}
 	return out
 }
@@ -370,8 +380,13 @@ func (s *Set) allowedAt(buf []byte, st, en, ri int) bool {
 	if r.ID != "private-key" && isPlaceholder(str) || s.allowed(str) {
 		return false
 	}
-	// The allow comment counts on the secret's line, within MaxWindow of
-	// it (a file without newlines is one line).
+	return s.allowedLine(buf, st, en)
+}
+
+// allowedLine reports whether the line of buf[st:en] lacks an allow
+// comment. The comment counts on the secret's line, within MaxWindow of
+// it (a file without newlines is one line).
+func (s *Set) allowedLine(buf []byte, st, en int) bool {
 	lo := max(0, st-MaxWindow)
 	if j := bytes.LastIndexByte(buf[lo:st], '\n'); j >= 0 {
 		lo += j + 1

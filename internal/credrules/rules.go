@@ -12,6 +12,10 @@
 // found as surely as one after a space. A fixed-length token has no
 // trailing boundary either: a binary container puts arbitrary bytes right
 // after a string (a pickle's BINPUT opcode is the letter 'q').
+//
+// The generic rules (ValueFilter) also drop placeholders, templates and
+// references (placeholder.go); [Set.FindDecoded] runs the rules inside
+// base64, base64url, hex and percent-encoded runs (decode.go).
 package credrules
 
 import (

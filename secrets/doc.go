@@ -73,7 +73,27 @@
 // sockets are never opened for reading) and the findings beyond
 // [ScanOptions.MaxFindingsPerFile], which are counted, not kept. A root
 // path that is neither a file nor a directory is an error wrapping
-// [ErrNotScanned]. The file holding each job: rules.go (the rule type),
-// scan.go (walking, streaming, the summary), scan_columnar.go (Parquet and
-// Arrow cells), redact.go (the [Redactor]).
+// [ErrNotScanned].
+//
+// Precision: the generic rules (a password or token assigned to a name, a
+// database URL's password) drop values that are placeholders (password,
+// pa$sword1, changeme, xxxx, ****), templates (${X}, {{ x }}, {x},
+// %(x)s, <x>), references (an attribute path such as cfg.api_token, an
+// ARN or vault: path, an environment variable) or the key's own name;
+// provider formats (AKIA…, ghp_…, PEM keys) are reported wherever they
+// stand. Each [Finding] says whether its path looks like a test or
+// documentation file ([Finding.PathKind], [PathKind]), so a caller can set
+// those aside ([ScanOptions.ExcludeTestAndDocs]) without weakening a rule.
+// Secrets stored base64, base64url, hex or percent-encoded are found by
+// decoding, [DefaultDecodeDepth] levels deep ([ScanOptions.DecodeDepth]),
+// and reported at the encoded run with the encoding chain
+// ([Finding.Encoding]). A [Baseline] records reviewed findings by path,
+// rule and fingerprint, never the secret ([NewBaseline], [WriteBaseline],
+// [ReadBaseline]); a scan given it ([ScanOptions.Baseline]) reports only
+// new findings.
+//
+// The file holding each job: rules.go (the rule type), scan.go (walking,
+// streaming, the summary), scan_columnar.go (Parquet and Arrow cells),
+// pathkind.go (test and documentation paths), baseline.go (baselines),
+// redact.go (the [Redactor]).
 package secrets

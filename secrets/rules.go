@@ -31,6 +31,11 @@ type Rule struct {
 	// match that can come before its keyword; 0 means anywhere on the
 	// keyword's line (at most 2 KiB back).
 	Lead int
+	// ValueFilter drops secrets that are placeholders, templates,
+	// references (an ARN, a vault: path, an environment variable, an
+	// attribute path) or stopwords, as the generic rules do; leave it off
+	// for a provider format, which is a secret wherever it stands.
+	ValueFilter bool
 }
 
 // DefaultRules returns the built-in credential rules.

@@ -35,13 +35,28 @@ type Finding struct {
 	// Field is the column name in a Parquet or Arrow file, where Line is
 	// the row and Column the column index (both 1-based).
 	Field string `json:"field,omitempty"`
+	// Encoding, for a secret found by decoding, is the chain of encodings
+	// it was stored under, outermost first ("base64", "base64/hex"); Line
+	// and Column are where the encoded run starts.
+	Encoding string `json:"encoding,omitempty"`
+	// PathKind is "test" or "docs" when the path looks like a test or
+	// documentation file ([PathKind]), so that a caller can set aside
+	// findings there; the rules are the same everywhere.
+	PathKind string `json:"path_kind,omitempty"`
 }
 
 func (f Finding) String() string {
-	if f.Field != "" {
-		return fmt.Sprintf("%s: row %d, column %q: %s (%s): %s", f.Path, f.Line, f.Field, f.Rule, f.Description, f.Match)
+	var tail string
+	if f.Encoding != "" {
+		tail += " [encoded: " + f.Encoding + "]"
 	}
-	return fmt.Sprintf("%s:%d:%d: %s (%s): %s", f.Path, f.Line, f.Column, f.Rule, f.Description, f.Match)
+	if f.PathKind != "" {
+		tail += " [" + f.PathKind + " path]"
+	}
+	if f.Field != "" {
+		return fmt.Sprintf("%s: row %d, column %q: %s (%s): %s%s", f.Path, f.Line, f.Field, f.Rule, f.Description, f.Match, tail)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s (%s): %s%s", f.Path, f.Line, f.Column, f.Rule, f.Description, f.Match, tail)
 }
 
 // Allowlist suppresses findings that are known not to be leaks.
@@ -78,7 +93,25 @@ type ScanOptions struct {
 	// key-shaped tokens cannot exhaust memory. 0 means
 	// [DefaultMaxFindingsPerFile]; a negative value means no bound.
 	MaxFindingsPerFile int
+	// DecodeDepth is how many nested encodings (base64, base64url, hex,
+	// percent) are decoded to look for secrets inside; 0 means
+	// [DefaultDecodeDepth], a negative value turns decoding off.
+	DecodeDepth int
+	// ExcludeTestAndDocs drops findings whose [Finding.PathKind] is test
+	// or docs. The default reports them, marked.
+	ExcludeTestAndDocs bool
+	// Baseline, when set, drops findings already recorded in it
+	// ([Baseline.Contains]) and counts them in [ScanSummary.Baselined].
+	Baseline *Baseline
 }
+
+// DefaultDecodeDepth is the decoding depth of a scan whose
+// [ScanOptions.DecodeDepth] is zero.
+const DefaultDecodeDepth = credrules.DefaultDecodeDepth
+
+// maxDecodeDepth caps [ScanOptions.DecodeDepth]: each level can only
+// shrink the text, but a deeper chain is not worth its cost.
+const maxDecodeDepth = 8
 
 // ErrNotScanned is wrapped by the error of a scan whose root path is
 // neither a regular file nor a directory (a named pipe, a device, a
@@ -109,6 +142,10 @@ type ScanSummary struct {
 	Bytes   int64     `json:"bytes"`
 	Skipped []Skipped `json:"skipped,omitempty"`
 	Omitted []Omitted `json:"omitted,omitempty"`
+	// Baselined counts findings dropped because the baseline holds them;
+	// Excluded those dropped as test or documentation paths.
+	Baselined int `json:"baselined,omitempty"`
+	Excluded  int `json:"excluded,omitempty"`
 }
 
 // Scan looks for credentials in every regular file of fsys, in parallel
@@ -142,7 +179,13 @@ func ScanReader(ctx context.Context, name string, r io.Reader, opts *ScanOptions
 	}
 	sink := s.newSink()
 	err = s.scanStream(ctx, name, r, sink)
-	return sink.list, err
+	kept := sink.list[:0]
+	for _, f := range sink.list {
+		if !(s.noTest && f.PathKind != "") && !s.baseline.Contains(f) {
+			kept = append(kept, f)
+		}
+	}
+	return kept, err
 }
 
 // ScanFunc scans fsys as [Scan] does but streams: fn receives each finding
@@ -233,6 +276,9 @@ func skipReason(m fs.FileMode) string {
 // scanner is a compiled rule set with the options of one scan.
 type scanner struct {
 	set      *credrules.Set
+	depth    int
+	noTest   bool
+	baseline *Baseline
 	paths    []string
 	max      int
 	workers  int
@@ -240,10 +286,18 @@ type scanner struct {
 }
 
 func newScanner(opts *ScanOptions) (*scanner, error) {
-	s := &scanner{set: credrules.DefaultSet(), max: DefaultMaxFindingsPerFile, workers: runtime.GOMAXPROCS(0)}
+	s := &scanner{set: credrules.DefaultSet(), max: DefaultMaxFindingsPerFile, workers: runtime.GOMAXPROCS(0), depth: DefaultDecodeDepth}
 	if opts == nil {
 		return s, nil
 	}
+	switch {
+	case opts.DecodeDepth < 0:
+		s.depth = 0
+	case opts.DecodeDepth > 0:
+		s.depth = min(opts.DecodeDepth, maxDecodeDepth)
+	}
+	s.noTest = opts.ExcludeTestAndDocs
+	s.baseline = opts.Baseline
 	s.paths = opts.Allowlist.Paths
 	s.progress = opts.Progress
 	if opts.Workers > 0 {
@@ -423,6 +477,14 @@ func (s *scanner) run(ctx context.Context, walk func(emit func(*scanJob) error) 
 			if fnErr != nil {
 				break
 			}
+			if s.noTest && f.PathKind != "" {
+				sum.Excluded++
+				continue
+			}
+			if s.baseline.Contains(f) {
+				sum.Baselined++
+				continue
+			}
 			if fnErr = fn(f); fnErr != nil {
 				cancel()
 			}
@@ -549,7 +611,7 @@ func (s *scanner) scanStream(ctx context.Context, name string, r io.Reader, sink
 		// pos, ln and nl advance with the matches (which come in order),
 		// so line and column cost one pass over the chunk in all.
 		pos, ln, nl := 0, line, -1
-		for _, m := range s.set.Find(buf[:min(len(buf), cut+credrules.MaxWindow)]) {
+		for _, m := range s.set.FindDecoded(buf[:min(len(buf), cut+credrules.MaxWindow)], s.depth) {
 			if m.Start >= cut {
 				break
 			}
@@ -567,7 +629,7 @@ func (s *scanner) scanStream(ctx context.Context, name string, r io.Reader, sink
 			if nl >= 0 {
 				col = m.Start - nl
 			}
-			sink.list = append(sink.list, makeFinding(name, ln, col, m.Rule, buf[m.Start:m.End]))
+			sink.list = append(sink.list, makeFinding(name, ln, col, m, buf))
 		}
 		line += bytes.Count(buf[:cut], []byte{'\n'})
 		if j := bytes.LastIndexByte(buf[:cut], '\n'); j >= 0 {
@@ -579,9 +641,15 @@ func (s *scanner) scanStream(ctx context.Context, name string, r io.Reader, sink
 	return nil
 }
 
-func makeFinding(name string, line, col int, r *credrules.Rule, secret []byte) Finding {
+// makeFinding reports match m of buf, which was read from file name.
+func makeFinding(name string, line, col int, m credrules.Match, buf []byte) Finding {
+	secret := m.Secret
+	if secret == nil {
+		secret = buf[m.Start:m.End]
+	}
 	return Finding{
-		Path: name, Line: line, Column: col, Rule: r.ID, Description: r.Description,
+		Path: name, Line: line, Column: col, Rule: m.Rule.ID, Description: m.Rule.Description,
 		Match: credrules.Redact(secret), Fingerprint: credrules.Fingerprint(secret),
+		Encoding: m.Encoding, PathKind: PathKind(name),
 	}
 }

@@ -46,12 +46,12 @@ func (s *scanner) scanColumnar(ctx context.Context, osPath, name string, sink *f
 					continue
 				}
 				v := cell(i)
-				for _, m := range s.set.Find(v) {
+				for _, m := range s.set.FindDecoded(v, s.depth) {
 					if sink.full() {
 						sink.omitted++
 						continue
 					}
-					f := makeFinding(name, row+i+1, c+1, m.Rule, v[m.Start:m.End])
+					f := makeFinding(name, row+i+1, c+1, m, v)
 					f.Field = field
 					sink.list = append(sink.list, f)
 				}

@@ -118,7 +118,7 @@ func planted(g *gen) map[string][2]string {
 func cleanLines(g *gen, n int) []string {
 	lines := make([]string, 0, n)
 	for i := 0; len(lines) < n; i++ {
-		switch i % 10 {
+		switch i % 13 {
 		case 0:
 			lines = append(lines, fmt.Sprintf("%d,%s,%.4f,label_%d", i, g.s("0123456789abcdef", 64), g.r.Float64(), i%7))
 		case 1:
@@ -139,6 +139,14 @@ func cleanLines(g *gen, n int) []string {
 			lines = append(lines, "postgresql://localhost:5432/features?sslmode=disable and https://huggingface.co/meta-llama/Llama-3.1-8B")
 		case 9:
 			lines = append(lines, "The secret to good training is clean data; keys and tokens live in a KMS, not in the notebook.")
+		case 10:
+			// Placeholders and references under the generic rules.
+			lines = append(lines, fmt.Sprintf(`url: "snowflake://my_user:password@my_account/db_%d?role=r"  # pa$sword1 in tests`, i))
+		case 11:
+			lines = append(lines, fmt.Sprintf(`db_password: "{{ vault_db_password }}"; token=cfg_%d.access_token, secret1: secret|arn:aws:secretsmanager:us-east-1:%012d:secret:my_secret-%s`, i, i, g.s(alnum, 6)))
+		case 12:
+			// A base64 blob that decodes to text without a secret.
+			lines = append(lines, "notes_b64: "+base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("run %d: token budget 4096, password policy enforced, see vault:kv/ml", i))))
 		}
 	}
 	return lines

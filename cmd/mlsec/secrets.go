@@ -155,6 +155,10 @@ func setupSecretsScan(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 	var allow stringList
 	fs.Var(&allow, "allow-path", "glob of paths to skip, e.g. 'testdata/*' (repeatable)")
 	maxPerFile := fs.Int("max-findings-per-file", secrets.DefaultMaxFindingsPerFile, "findings reported per file; the rest are counted (negative: no limit)")
+	baseline := fs.String("baseline", "", "baseline `FILE` of reviewed findings: report only findings not in it")
+	writeBaseline := fs.String("write-baseline", "", "write every finding of this scan to baseline `FILE` (fingerprints, never the secrets) and exit 0")
+	noTestDocs := fs.Bool("exclude-test-docs", false, "drop findings in test and documentation paths (they are reported, marked, by default)")
+	decodeDepth := fs.Int("decode-depth", secrets.DefaultDecodeDepth, "levels of nested base64/hex/percent encoding to decode (0: none)")
 	return func(ctx context.Context, args []string) error {
 		if len(args) == 0 {
 			return usageError("want PATH...")
@@ -162,15 +166,40 @@ func setupSecretsScan(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 		if *maxPerFile == 0 {
 			return usageError("--max-findings-per-file must not be 0")
 		}
-		opts := &secrets.ScanOptions{Allowlist: secrets.Allowlist{Paths: allow}, MaxFindingsPerFile: *maxPerFile}
+		if *decodeDepth < 0 {
+			return usageError("--decode-depth must not be negative")
+		}
+		opts := &secrets.ScanOptions{Allowlist: secrets.Allowlist{Paths: allow}, MaxFindingsPerFile: *maxPerFile,
+			DecodeDepth: *decodeDepth, ExcludeTestAndDocs: *noTestDocs}
+		if *decodeDepth == 0 {
+			opts.DecodeDepth = -1
+		}
+		if *baseline != "" {
+			b, err := secrets.ReadBaseline(*baseline)
+			if err != nil {
+				return err
+			}
+			opts.Baseline = b
+		}
+		var recorded []secrets.Finding
+		if *writeBaseline != "" {
+			// The new baseline holds every current finding, including
+			// those the old one already held.
+			opts.Baseline = nil
+		}
 		var (
 			all     = []secrets.Finding{}
 			skipped []secrets.Skipped
 			omitted []secrets.Omitted
 			found   int
 			errs    []error
+
+			baselined, excluded int
 		)
 		emit := func(f secrets.Finding) error {
+			if *writeBaseline != "" {
+				recorded = append(recorded, f)
+			}
 			found++
 			if e.json {
 				all = append(all, f)
@@ -194,6 +223,8 @@ func setupSecretsScan(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 				}
 			}
 			omitted = append(omitted, sum.Omitted...)
+			baselined += sum.Baselined
+			excluded += sum.Excluded
 			for _, sk := range sum.Skipped {
 				// A path named on the command line is already an error.
 				if !errors.Is(err, secrets.ErrNotScanned) {
@@ -204,16 +235,32 @@ func setupSecretsScan(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 		}
 		if e.json {
 			out := struct {
-				Findings []secrets.Finding `json:"findings"`
-				Skipped  []secrets.Skipped `json:"skipped,omitempty"`
-				Omitted  []secrets.Omitted `json:"omitted,omitempty"`
-			}{all, skipped, omitted}
+				Findings  []secrets.Finding `json:"findings"`
+				Skipped   []secrets.Skipped `json:"skipped,omitempty"`
+				Omitted   []secrets.Omitted `json:"omitted,omitempty"`
+				Baselined int               `json:"baselined,omitempty"`
+				Excluded  int               `json:"excluded,omitempty"`
+			}{all, skipped, omitted, baselined, excluded}
 			if err := e.printJSON(out); err != nil {
 				return err
 			}
 		}
 		if err := errors.Join(errs...); err != nil {
 			return err
+		}
+		if baselined > 0 {
+			fmt.Fprintf(e.stderr, "%d finding(s) already in the baseline not shown\n", baselined)
+		}
+		if excluded > 0 {
+			fmt.Fprintf(e.stderr, "%d finding(s) in test or documentation paths not shown\n", excluded)
+		}
+		if *writeBaseline != "" {
+			b := secrets.NewBaseline(recorded)
+			if err := secrets.WriteBaseline(*writeBaseline, b); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stderr, "baseline: %d finding(s) written to %s\n", b.Len(), *writeBaseline)
+			return nil
 		}
 		if found > 0 {
 			return checkFailed(fmt.Errorf("%d credential(s) found", found))

@@ -2,8 +2,11 @@ package credrules_test
 
 import (
 	"encoding/base64"
+	"encoding/hex"
 	"math/rand/v2"
 	"strings"
+
+	"github.com/mlsec-dev/mlsec/internal/credrules"
 )
 
 // The one table of credential cases. The credrules tests, the secrets
@@ -153,6 +156,44 @@ func credCases() []credCase {
 		credCase{"allow comment", "token " + "ghp_" + g.s(alnum, 36) + " # mlsec:allow", ""},
 		credCase{"gitleaks allow comment", "hf_" + g.s(alnum, 34) + " // gitleaks:allow", ""},
 		credCase{"sample token", "ghp_" + "SAMPLE" + g.s(alnum, 30), ""},
+		// Placeholders, templates and references under the generic rules
+		// (a password assigned to a name, a database URL's password).
+		credCase{"url password is the word password", "snowflake://my_user:password@my_account/db", ""},
+		credCase{"url password is a respelt stopword", `"postgresql://DB_USER:pas$word@localhost:65432/DB_NAME"`, ""},
+		credCase{"url password is a template", `f"oracle://scott:{Masker.MASKED}@tnsname"`, ""},
+		credCase{"url password is an env reference", "postgresql://u:${PGPASSWORD}@db:5432/x", ""},
+		credCase{"url password is dummy", "snowflake://login:dummy_value@acct.aws/db", ""},
+		credCase{"respelt password value", `"password": "pa$sword1",`, ""},
+		credCase{"leet password value", `db_password = "P4ssw0rd123!"`, ""},
+		credCase{"value names a passphrase", `{"password": "my-super-secure-passphrase-123"}`, ""},
+		credCase{"value repeats the key", "API_TOKEN=api_token_2024", ""},
+		credCase{"attribute path", "cloud_access_token=config_e2e.access_token,", ""},
+		credCase{"arn secret name", "secret1: secret|arn:aws:secretsmanager:${AWS_REGION}:${ACCOUNT_ID}:secret:my_db-1zAyu6", ""},
+		credCase{"arn value", "db_password: arn:aws:secretsmanager:us-east-1:123456789012:secret:prod-Ab12Cd", ""},
+		credCase{"vault path", "api_token: vault:secret/data/ml#token9", ""},
+		credCase{"jinja template", `password: "{{ vault_db_password }}"`, ""},
+		credCase{"printf template", `token = "%(api_token)s-2024abc"`, ""},
+		credCase{"env var reference", "password=$DB_PASSWORD_2", ""},
+		credCase{"masked value", "secret_token: ****************1234", ""},
+		credCase{"run of x", "api_key = sk-xxxxxxxxxxxxxxxxxxxx1234", ""},
+		credCase{"process env", "apiKey: process.env.ALGOLIA_KEY_2,", ""},
+		// Real values the filters must not drop.
+		credCase{"real password", "password: " + g.s(alnum, 15) + "7", credrules.GenericRule},
+		credCase{"real password with symbols", "SA_PASSWORD: " + g.s(alnum, 6) + "!m2" + g.s(alnum, 5) + "#9", credrules.GenericRule},
+		credCase{"real url password", "mssql://sa:" + g.s(alnum, 16) + "@db:1433/x", "database-url-password"},
+		credCase{"real token in a dotted form", "ACCESS_TOKEN=" + g.s(hexLC, 32) + ".V1." + g.s(alnum, 40), credrules.GenericRule},
+		credCase{"provider token in a test-looking value", "password = test_" + "ghp_" + g.s(alnum, 36), "github-pat"},
+		// Encoded credentials are decoded, DefaultDecodeDepth deep.
+		credCase{"base64 pem key", "private_key: " + base64.StdEncoding.EncodeToString([]byte("-----BEGIN RSA PRIVATE KEY-----\nMIIC"+g.s(alnum, 60)+"\n")), "private-key"},
+		credCase{"base64url token", "cfg=" + base64.RawURLEncoding.EncodeToString([]byte(`{"hf":"hf_`+g.s(alnum, 34)+`"}`)), "huggingface-token"},
+		credCase{"hex token", "blob " + hex.EncodeToString([]byte("token ghp_"+g.s(alnum, 36))), "github-pat"},
+		credCase{"percent-encoded url", "dsn=postgresql%3A%2F%2Ftrainer%3A" + g.s(alnum, 18) + "%40db.internal%3A5432%2Ff", "database-url-password"},
+		credCase{"base64 of base64", "v: " + base64.StdEncoding.EncodeToString([]byte(base64.StdEncoding.EncodeToString([]byte("AKIA"+g.s(base32, 16)+" key")))), "aws-access-key-id"},
+		credCase{"three encodings deep is past the bound", "v: " + base64.StdEncoding.EncodeToString([]byte(base64.StdEncoding.EncodeToString([]byte(base64.StdEncoding.EncodeToString([]byte("AKIA"+g.s(base32, 16)+" key")))))), ""},
+		credCase{"base64 of a placeholder", "v: " + base64.StdEncoding.EncodeToString([]byte("db_password = ${DB_PASSWORD_FROM_ENV}")), ""},
+		credCase{"base64 of binary", "w: " + base64.StdEncoding.EncodeToString([]byte("\x00\x01\x02"+g.s(alnum, 60))), ""},
+		credCase{"hex digest", "sha " + g.s(hexLC, 64), ""},
+		credCase{"encoded token under an allow comment", hex.EncodeToString([]byte("ghp_"+g.s(alnum, 36))) + " # mlsec:allow", ""},
 		// The first credential of several is the leftmost.
 		credCase{"two credentials", "stripe sk_live_" + g.s(alnum, 24) + " and aws " + aws, "stripe-secret-key"},
 		credCase{"specific rule wins over generic", "api_key = " + "sk_live_" + g.s(alnum, 24), "stripe-secret-key"},

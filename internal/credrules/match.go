@@ -37,6 +37,13 @@ type Allowlist struct {
 type Match struct {
 	Start, End int
 	Rule       *Rule
+	// Secret, for a match inside decoded text ([Set.FindDecoded]), is the
+	// decoded secret; Start and End then cover the encoded run. Nil for a
+	// plain match, whose secret is the buffer's bytes Start..End.
+	Secret []byte
+	// Encoding is the chain of encodings the secret was found under,
+	// outermost first ("base64", "base64/hex"); empty for a plain match.
+	Encoding string
 }
 
 // A Set is a compiled rule set with its allowlist. It is safe for
@@ -157,8 +164,11 @@ func (s *Set) Rules() []Rule { return s.rules }
 
 // Detect returns the ID of the rule of the first credential in text (the
 // leftmost; on a tie, the least rule ID), or "" when there is none.
+//
+// Detect also looks inside encoded runs, [DefaultDecodeDepth] deep (see
+// [Set.FindDecoded]), as a scan does.
 func (s *Set) Detect(text string) string {
-	ms := s.Find([]byte(text))
+	ms := s.FindDecoded([]byte(text), DefaultDecodeDepth)
 	if len(ms) == 0 {
 		return ""
 	}
@@ -222,8 +232,11 @@ func (s *Set) Find(buf []byte) []Match {
 				for lo > max(0, i-128) && isIdent(buf[lo-1]) {
 					lo--
 				}
-				if st, en, pw, ok := matchAssignment(buf, lo, end, min(hi, i+512)); ok && s.acceptAssigned(buf, st, en, ri, pw) {
-					out = append(out, Match{st, en, r})
+				if inReference(buf, lo) {
+					continue
+				}
+				if st, en, pw, ok := matchAssignment(buf, lo, end, min(hi, i+512)); ok && s.acceptAssigned(buf, st, en, ri, pw) && !IsPlaceholderValue(assignedName(buf, lo, end), buf[st:en]) {
+					out = append(out, Match{Start: st, End: en, Rule: r})
 				}
 			case r.Prefix:
 				m := s.anchored[ri].FindSubmatchIndex(buf[i:hi])
@@ -276,7 +289,7 @@ func (s *Set) appendMatch(out []Match, buf []byte, base int, m []int, ri int) []
 	}
 	st, en := base+m[2*g], base+m[2*g+1]
 	if st < en && s.accept(buf, st, en, ri) {
-		out = append(out, Match{st, en, &s.rules[ri]})
+		out = append(out, Match{Start: st, End: en, Rule: &s.rules[ri]})
 	}
 	return out
 }
@@ -343,7 +356,20 @@ func (s *Set) accept(buf []byte, st, en, ri int) bool {
 	if r.MinEntropy > 0 && Entropy(buf[st:en]) < r.MinEntropy {
 		return false
 	}
+	if r.ValueFilter && IsPlaceholderValue(nil, buf[st:en]) {
+		return false
+	}
 	return s.allowedAt(buf, st, en, ri)
+}
+
+// assignedName is the name of an assignment whose secret word ends at
+// kwEnd and whose name starts at lo.
+func assignedName(buf []byte, lo, kwEnd int) []byte {
+	j := kwEnd
+	for j < len(buf) && isIdent(buf[j]) {
+		j++
+	}
+	return buf[lo:j]
 }
 
 // allowedAt applies the placeholder words, the allowlist and the allow
@@ -354,8 +380,13 @@ func (s *Set) allowedAt(buf []byte, st, en, ri int) bool {
 	if r.ID != "private-key" && isPlaceholder(str) || s.allowed(str) {
 		return false
 	}
-	// The allow comment counts on the secret's line, within MaxWindow of
-	// it (a file without newlines is one line).
+	return s.allowedLine(buf, st, en)
+}
+
+// allowedLine reports whether the line of buf[st:en] lacks an allow
+// comment. The comment counts on the secret's line, within MaxWindow of
+// it (a file without newlines is one line).
+func (s *Set) allowedLine(buf []byte, st, en int) bool {
 	lo := max(0, st-MaxWindow)
 	if j := bytes.LastIndexByte(buf[lo:st], '\n'); j >= 0 {
 		lo += j + 1

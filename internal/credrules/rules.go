@@ -12,6 +12,10 @@
 // found as surely as one after a space. A fixed-length token has no
 // trailing boundary either: a binary container puts arbitrary bytes right
 // after a string (a pickle's BINPUT opcode is the letter 'q').
+//
+// The generic rules (ValueFilter) also drop placeholders, templates and
+// references (placeholder.go); [Set.FindDecoded] runs the rules inside
+// base64, base64url, hex and percent-encoded runs (decode.go).
 package credrules
 
 import (
@@ -41,6 +45,10 @@ type Rule struct {
 	// match that can come before its keyword; 0 means anywhere on the
 	// keyword's line (at most [MaxWindow] bytes back).
 	Lead int
+	// ValueFilter applies the filters of generic values to the secret:
+	// placeholders, templates, references and stopwords
+	// ([IsPlaceholderValue]). Provider-format rules leave it off.
+	ValueFilter bool
 }
 
 // Patterns follow the public formats documented by each provider and the
@@ -131,7 +139,7 @@ var defaultRules = []Rule{
 		Regex:    regexp.MustCompile(`(ey[a-zA-Z0-9]{17,}\.ey[a-zA-Z0-9/_\-]{17,}\.[a-zA-Z0-9/_\-]{10,}={0,2})`), SecretGroup: 1, MinEntropy: 3, Prefix: true},
 	{ID: "database-url-password", Description: "Database URL with a password",
 		Keywords: []string{"postgres://", "postgresql://", "mysql://", "mariadb://", "mongodb://", "mongodb+srv://", "redis://", "rediss://", "amqp://", "amqps://", "mssql://", "sqlserver://", "clickhouse://", "snowflake://", "oracle://"},
-		Regex:    regexp.MustCompile(`(?i)(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|snowflake|oracle)://[^:/\s"'@]*:([^@/\s"']{4,})@[A-Za-z0-9.\-_\[\]:]+`), SecretGroup: 1, MinEntropy: 2.5, Prefix: true},
+		Regex:    regexp.MustCompile(`(?i)(?:postgres(?:ql)?|mysql|mariadb|mongodb(?:\+srv)?|rediss?|amqps?|mssql|sqlserver|clickhouse|snowflake|oracle)://[^:/\s"'@]*:([^@/\s"']{4,})@[A-Za-z0-9.\-_\[\]:]+`), SecretGroup: 1, MinEntropy: 2.5, Prefix: true, ValueFilter: true},
 	{ID: "npm-token", Description: "npm access token",
 		Keywords: []string{"npm_"},
 		Regex:    regexp.MustCompile(`(npm_[a-zA-Z0-9]{36})`), SecretGroup: 1, MinEntropy: 3, Prefix: true},
@@ -147,7 +155,7 @@ var defaultRules = []Rule{
 	// Matched by hand (see matchAssignment); the pattern says the same.
 	{ID: GenericRule, Description: "High-entropy value assigned to a secret-like name",
 		Keywords: []string{"key", "secret", "token", "passw", "pwd", "credential", "auth"},
-		Regex:    regexp.MustCompile(`(?i)[a-z0-9_.\-]*(?:api_?key|apikey|secret|token|passwd|password|pwd|credentials?|auth_?key|access_?key|private_?key)[a-z0-9_.\-]*\\?["']?\s*(?:=|:=|:|=>)\s*\\?["']?([A-Za-z0-9+/_\-.~=!@#$%^&*]+)(?:\\?["']|[\s,;}\]]|$)`), SecretGroup: 1, MinEntropy: 3.5},
+		Regex:    regexp.MustCompile(`(?i)[a-z0-9_.\-]*(?:api_?key|apikey|secret|token|passwd|password|pwd|credentials?|auth_?key|access_?key|private_?key)[a-z0-9_.\-]*\\?["']?\s*(?:=|:=|:|=>)\s*\\?["']?([A-Za-z0-9+/_\-.~=!@#$%^&*]+)(?:\\?["']|[\s,;}\]]|$)`), SecretGroup: 1, MinEntropy: 3.5, ValueFilter: true},
 }
 
 // GenericRule is the ID of the rule for a high-entropy value assigned to a

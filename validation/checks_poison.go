@@ -536,11 +536,11 @@ func init() {
 			}
 			m, err := loadBaseline(c.dir, k.str("baseline_file"), k.str("baseline_sha256"))
 			if err != nil {
-				return nil, err
+				return nil, &dataError{err}
 			}
 			base, ok := m.Columns[f.Name]
 			if !ok {
-				return nil, fmt.Errorf("baseline file has no column %q", f.Name)
+				return nil, &dataError{fmt.Errorf("baseline file has no column %q", f.Name)}
 			}
 			return &statsShiftEval{col: i, base: base, maxMeanShift: k.numOr("max_mean_shift", 0.5),
 				maxStdRatio: k.numOr("max_std_ratio", 1.5), maxNul: k.numOr("max_null_fraction_delta", 0.05)}, nil

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -125,10 +126,16 @@ type Plan struct {
 }
 
 // NewPlan compiles suite against schema. Checks that cannot be compiled
-// against this schema (a missing column, a wrong type) become errored
-// checks in the result, which fail it; NewPlan itself fails only for a
-// pinned suite digest that does not match and for a suite that is not
-// valid (see Suite.Validate).
+// because of the data (a missing column, a pinned baseline file missing
+// or altered) become errored checks in the result, which fail it. A
+// misconfigured check is refused with a *SuiteError naming the check
+// index, the argument and the reason: bounds missing where the check
+// needs one, min_value above max_value, a bound that is not a number, an
+// invalid regex or strftime_format, disordered quantile_ranges, or a
+// column whose type does not fit the check (the mean of strings, the
+// lengths of integers) — the cases where Great Expectations raises.
+// NewPlan also fails for a pinned suite digest that does not match and
+// for a suite that is not valid (see Suite.Validate).
 func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
 	var o Options
 	if opts != nil {
@@ -163,6 +170,11 @@ func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
 			ev, err = ct.build(c, kwargs(ch.Kwargs))
 		}
 		if err != nil {
+			var de *dataError
+			if !errors.As(err, &de) {
+				// A misconfigured check: refuse the suite, as GX raises.
+				return nil, &SuiteError{Suite: suite.source, Check: i, Type: ch.Type, Field: argumentOf(err, ch.Kwargs), Msg: err.Error()}
+			}
 			err = &SuiteError{Suite: suite.source, Check: i, Type: ch.Type, Msg: err.Error()}
 			log.Debug("check not evaluable", "check", i, "err", err)
 		}
@@ -372,4 +384,26 @@ func Validate(ctx context.Context, suite *Suite, rr array.RecordReader, opts *Op
 	res := p.Finalize(st)
 	res.StartedAt, res.EndedAt = start, time.Now().UTC()
 	return res, nil
+}
+
+// argumentOf names the argument a compile error is about, as
+// "kwargs.<name>": the argument holding a column of the wrong type, or
+// the argument named at the start of the message ("min_value: ...").
+func argumentOf(err error, kw map[string]any) string {
+	var te *typeError
+	if errors.As(err, &te) {
+		for _, name := range []string{"column", "column_A", "column_B"} {
+			if kw[name] == te.column {
+				return "kwargs." + name
+			}
+		}
+		return "kwargs.column_list"
+	}
+	msg := err.Error()
+	if i := strings.IndexAny(msg, ": "); i > 0 {
+		if _, ok := kw[msg[:i]]; ok {
+			return "kwargs." + msg[:i]
+		}
+	}
+	return ""
 }

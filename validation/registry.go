@@ -134,12 +134,33 @@ type compiler struct {
 	all  bool
 }
 
+// dataError is a compile error that depends on the data, not on the
+// suite: a column the data lacks, a pinned baseline file that is missing
+// or altered. The check stays in the suite and fails (errored) with the
+// reason. Every other compile error is a misconfigured check, and NewPlan
+// refuses the suite for it, as Great Expectations raises: a typo in a
+// suite is told apart from bad data.
+type dataError struct{ err error }
+
+func (e *dataError) Error() string { return e.err.Error() }
+func (e *dataError) Unwrap() error { return e.err }
+
+// typeError is a column whose type does not fit the check (the length of
+// an integer, the mean of strings): the suite is refused when the schema
+// is known, naming the argument that holds the column.
+type typeError struct {
+	column string
+	msg    string
+}
+
+func (e *typeError) Error() string { return e.msg }
+
 // column returns the index of the named column, or an error that makes
 // the check fail (a missing column is a failure, not a skip).
 func (c *compiler) column(name string) (int, arrow.Field, error) {
 	idx := c.fieldIndices(name)
 	if len(idx) == 0 {
-		return 0, arrow.Field{}, fmt.Errorf("column %q not found in the data", name)
+		return 0, arrow.Field{}, &dataError{fmt.Errorf("column %q not found in the data", name)}
 	}
 	return idx[0], c.schema.Field(idx[0]), nil
 }
@@ -176,7 +197,7 @@ func (c *compiler) schemaDigest() string {
 func (c *compiler) numericColumn(name string) (int, arrow.Field, error) {
 	i, f, err := c.column(name)
 	if err == nil && !isNumeric(f.Type) {
-		err = fmt.Errorf("column %q has type %s, not a numeric type", name, f.Type)
+		err = &typeError{column: name, msg: fmt.Sprintf("column %q has type %s, not a numeric type", name, f.Type)}
 	}
 	return i, f, err
 }
@@ -184,7 +205,7 @@ func (c *compiler) numericColumn(name string) (int, arrow.Field, error) {
 func (c *compiler) stringColumn(name string) (int, arrow.Field, error) {
 	i, f, err := c.column(name)
 	if err == nil && !isString(f.Type) {
-		err = fmt.Errorf("column %q has type %s, not a string type", name, f.Type)
+		err = &typeError{column: name, msg: fmt.Sprintf("column %q has type %s, not a string type", name, f.Type)}
 	}
 	return i, f, err
 }

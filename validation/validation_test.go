@@ -252,12 +252,22 @@ func TestFailClosed(t *testing.T) {
 	require.Equal(t, "1 checks could not be evaluated", res.Reason)
 
 	// Nothing evaluable: fail.
-	s = suiteOf(t, []validation.Check{{Type: "expect_column_values_to_match_regex", Kwargs: map[string]any{"column": "age", "regex": "x"}}})
+	s = suiteOf(t, []validation.Check{{Type: "expect_column_values_to_not_be_null", Kwargs: map[string]any{"column": "nope"}}})
 	res, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
 	require.NoError(t, err)
 	require.False(t, res.Success)
 	require.Equal(t, "no check could be evaluated", res.Reason)
-	require.Contains(t, res.Checks[0].Error, "not a string type")
+
+	// A check whose column type does not fit it is a misconfigured
+	// suite, refused naming the check, the argument and the reason.
+	s = suiteOf(t, []validation.Check{{Type: "expect_column_values_to_match_regex", Kwargs: map[string]any{"column": "age", "regex": "x"}}})
+	_, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	var se *validation.SuiteError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, 0, se.Check)
+	require.Equal(t, "kwargs.column", se.Field)
+	require.Contains(t, err.Error(), `check 0 (expect_column_values_to_match_regex): kwargs.column: column "age" has type`)
+	require.Contains(t, err.Error(), "not a string type")
 
 	// No rows: fail.
 	p := filepath.Join(t.TempDir(), "empty.csv")
@@ -516,7 +526,8 @@ func TestJSONSchemaRefs(t *testing.T) {
 	// An inline schema in a suite may not refer outside itself.
 	_, err = validation.Validate(ctx, suiteOf(t, []validation.Check{{Type: "expect_column_values_to_match_json_schema",
 		Kwargs: map[string]any{"column": "payload", "json_schema": map[string]any{"$ref": "http://example.com/x.json"}}}}), open(t, "loans_clean.parquet"), nil)
-	require.NoError(t, err)
+	var se *validation.SuiteError
+	require.ErrorAs(t, err, &se) // a misconfigured check: the suite is refused
 }
 
 func TestSchemaDigestIgnoresMetadata(t *testing.T) {

@@ -329,13 +329,16 @@ func init() {
 	register(&checkType{
 		name: "expect_column_distinct_values_to_be_in_set", kind: KindAggregate,
 		summary: "the set of distinct values is a subset of value_set",
-		params:  []param{p("column", true, tString), p("value_set", true, tScalars)},
+		params:  []param{p("column", true, tString), p("value_set", true, tValueSet)},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
 			i, _, err := c.column(k.str("column"))
 			if err != nil {
 				return nil, err
 			}
-			vals, _ := k["value_set"].([]any)
+			if k["value_set"] == nil {
+				return &distinctSetEval{col: i, any: true}, nil // GX: the universal set
+			}
+			vals := nonNull(k["value_set"].([]any))
 			set := map[string]bool{}
 			for _, v := range vals {
 				set[scalarText(v)] = true
@@ -385,6 +388,7 @@ func (e *quantileEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 type distinctSetEval struct {
 	col int
 	set map[string]bool
+	any bool // value_set null: every value is in it
 }
 
 func (e *distinctSetEval) init(cs *CheckState) { cs.Counts = map[string]int64{} }
@@ -399,7 +403,7 @@ func (e *distinctSetEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 	}
 	var extra []string
 	for v := range cs.Counts {
-		if !e.set[v] {
+		if !e.set[v] && !e.any {
 			extra = append(extra, v)
 		}
 	}

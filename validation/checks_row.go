@@ -296,7 +296,15 @@ func setCheck(want bool) func(c *compiler, k kwargs) (evaluator, error) {
 		if err != nil {
 			return nil, err
 		}
-		vals, _ := k["value_set"].([]any)
+		if k["value_set"] == nil {
+			if want {
+				// GX: no set is the universal set.
+				return &rowEval{col: i, mostly: mostlyOf(k), what: "values outside the set",
+					scan: func(arrow.Array, func(int)) int64 { return 0 }}, nil
+			}
+			return nil, fmt.Errorf("value_set: null; list the forbidden values")
+		}
+		vals := nonNull(k["value_set"].([]any))
 		set, err := newValueSet(f.Type, vals)
 		if err != nil {
 			return nil, err
@@ -427,13 +435,13 @@ func init() {
 	register(&checkType{
 		name: "expect_column_values_to_be_in_set", kind: KindRow,
 		summary: "every value is one of value_set",
-		params:  rowParams(p("value_set", true, tScalars)),
+		params:  rowParams(p("value_set", true, tValueSet)),
 		build:   setCheck(true),
 	})
 	register(&checkType{
 		name: "expect_column_values_to_not_be_in_set", kind: KindRow,
 		summary: "no value is one of value_set",
-		params:  rowParams(p("value_set", true, tScalars)),
+		params:  rowParams(p("value_set", true, tValueSet)),
 		build:   setCheck(false),
 	})
 	register(&checkType{
@@ -469,13 +477,13 @@ func init() {
 	register(&checkType{
 		name: "expect_column_values_to_match_regex", kind: KindRow,
 		summary: "string values match a regular expression (RE2 syntax, unanchored)",
-		params:  rowParams(p("regex", true, tString)),
+		params:  rowParams(p("regex", true, tRegex)),
 		build:   regexCheck(true),
 	})
 	register(&checkType{
 		name: "expect_column_values_to_not_match_regex", kind: KindRow,
 		summary: "string values do not match a regular expression",
-		params:  rowParams(p("regex", true, tString)),
+		params:  rowParams(p("regex", true, tRegex)),
 		build:   regexCheck(false),
 	})
 	register(&checkType{
@@ -603,4 +611,16 @@ func (e *pairEval) update(cs *CheckState, rec arrow.Record, offset int64, raw bo
 
 func (e *pairEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 	rowResult(cs, r, e.mostly, false, "column_A not greater than column_B")
+}
+
+// nonNull drops the nulls of a value_set: nulls are never checked by a
+// map expectation, so a null member matches nothing.
+func nonNull(vals []any) []any {
+	out := make([]any, 0, len(vals))
+	for _, v := range vals {
+		if v != nil {
+			out = append(out, v)
+		}
+	}
+	return out
 }

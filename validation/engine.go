@@ -173,7 +173,11 @@ func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
 			var de *dataError
 			if !errors.As(err, &de) {
 				// A misconfigured check: refuse the suite, as GX raises.
-				return nil, &SuiteError{Suite: suite.source, Check: i, Type: ch.Type, Field: argumentOf(err, ch.Kwargs), Msg: err.Error()}
+				name := suite.source
+				if name == "" {
+					name = suite.Name
+				}
+				return nil, &SuiteError{Suite: name, Check: i, Type: ch.Type, Field: argumentOf(err, ch.Kwargs), Msg: err.Error()}
 			}
 			err = &SuiteError{Suite: suite.source, Check: i, Type: ch.Type, Msg: err.Error()}
 			log.Debug("check not evaluable", "check", i, "err", err)

@@ -37,8 +37,14 @@ var (
 	tStrings = map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "minItems": 1}
 	tBound   = map[string]any{"type": []any{"number", "string", "null"}}
 	tScalars = map[string]any{"type": "array", "items": map[string]any{"type": []any{"string", "number", "boolean"}}}
-	tObject  = map[string]any{"type": "object"}
-	tSHA256  = map[string]any{"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"}
+	// tValueSet is a GX value_set: null items match nothing (nulls are
+	// not checked by map expectations); a null set is GX's "no
+	// constraint" where the check allows it.
+	tValueSet = map[string]any{"type": []any{"array", "null"}, "items": map[string]any{"type": []any{"string", "number", "boolean", "null"}}}
+	tRegex    = map[string]any{"type": "string"} // "" matches every value, as in GX
+	tNames    = map[string]any{"type": []any{"array", "null"}, "items": map[string]any{"type": "string"}}
+	tObject   = map[string]any{"type": "object"}
+	tSHA256   = map[string]any{"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"}
 )
 
 // checkType is one entry of the check catalogue.

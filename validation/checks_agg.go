@@ -227,9 +227,14 @@ func aggCheck(name, label, summary string, pt parts, metric func(cs *CheckState,
 			if !pt.moments && !pt.sketch {
 				bt = arrow.PrimitiveTypes.Float64 // counts and fractions
 			}
-			b, err := readBounds(k, bt)
+			b, err := readBoundsOpt(k, bt, gxVacuousBounds[name])
 			if err != nil {
 				return nil, err
+			}
+			if !b.hasLo && !b.hasHi {
+				if err := c.vacuous("min_value", "a "+label+" with neither bound"); err != nil {
+					return nil, err
+				}
 			}
 			return &aggEval{col: i, parts: pt, metric: metric, b: b, label: label}, nil
 		},
@@ -238,14 +243,28 @@ func aggCheck(name, label, summary string, pt parts, metric func(cs *CheckState,
 
 func distinct(cs *CheckState) float64 { return float64(len(cs.Hashes)) }
 
+// gxVacuousBounds are the aggregates Great Expectations passes when both
+// bounds are null (its test definitions call them vacuously true); the
+// others (min, max, sum, null fraction) raise, as mlsec refuses them.
+var gxVacuousBounds = map[string]bool{
+	"expect_column_mean_to_be_between": true, "expect_column_median_to_be_between": true,
+	"expect_column_stdev_to_be_between": true, "expect_column_unique_value_count_to_be_between": true,
+	"expect_column_proportion_of_unique_values_to_be_between": true,
+}
+
 func init() {
 	register(&checkType{
 		name: "expect_table_row_count_to_be_between", kind: KindAggregate,
 		summary: "the number of rows", params: boundParams,
 		build: func(c *compiler, k kwargs) (evaluator, error) {
-			b, err := readBounds(k, arrow.PrimitiveTypes.Int64)
+			b, err := readBoundsOpt(k, arrow.PrimitiveTypes.Int64, true)
 			if err != nil {
 				return nil, err
+			}
+			if !b.hasLo && !b.hasHi {
+				if err := c.vacuous("min_value", "a row count with neither bound"); err != nil {
+					return nil, err
+				}
 			}
 			return &aggEval{col: -1, b: b, label: "row count", metric: func(_ *CheckState, rows int64) (float64, error) { return float64(rows), nil }}, nil
 		},
@@ -336,6 +355,9 @@ func init() {
 				return nil, err
 			}
 			if k["value_set"] == nil {
+				if err := c.vacuous("value_set", "a null value_set"); err != nil {
+					return nil, err
+				}
 				return &distinctSetEval{col: i, any: true}, nil // GX: the universal set
 			}
 			vals := nonNull(k["value_set"].([]any))

@@ -297,6 +297,9 @@ func setCheck(want bool) func(c *compiler, k kwargs) (evaluator, error) {
 			return nil, err
 		}
 		if k["value_set"] == nil {
+			if err := c.vacuous("value_set", "a null value_set"); err != nil {
+				return nil, err
+			}
 			if want {
 				// GX: no set is the universal set.
 				return &rowEval{col: i, mostly: mostlyOf(k), what: "values outside the set",

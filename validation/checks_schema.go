@@ -60,6 +60,9 @@ func init() {
 		build: func(c *compiler, k kwargs) (evaluator, error) {
 			want, got := k.strs("column_list"), c.allColumnNames()
 			if k["column_list"] == nil {
+				if err := c.vacuous("column_list", "a null column_list"); err != nil {
+					return nil, err
+				}
 				return &schemaEval{ok: true, observed: got}, nil // GX: no list, no constraint
 			}
 			if slices.Equal(want, got) {
@@ -122,6 +125,9 @@ func init() {
 			}
 			list := k.strs("type_list")
 			if k["type_list"] == nil {
+				if err := c.vacuous("type_list", "a null type_list"); err != nil {
+					return nil, err
+				}
 				// GX: no list is no constraint (a placeholder).
 				return &schemaEval{ok: true, observed: typeName(f.Type)}, nil
 			}

@@ -159,7 +159,7 @@ func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
 		p.checks = append(p.checks, Check{Type: "expect_table_schema_digest_to_equal", ID: "schema_digest",
 			Severity: SeverityError, Kwargs: map[string]any{"digest": suite.SchemaDigest}})
 	}
-	c := &compiler{schema: schema, dir: suite.dir}
+	c := &compiler{schema: schema, dir: suite.dir, failClosed: suite.FailClosed}
 	for i, ch := range p.checks {
 		ct, ok := registry[ch.Type]
 		var ev evaluator
@@ -177,7 +177,8 @@ func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
 				if name == "" {
 					name = suite.Name
 				}
-				return nil, &SuiteError{Suite: name, Check: i, Type: ch.Type, Field: argumentOf(err, ch.Kwargs), Msg: err.Error()}
+				field, msg := argumentOf(err, ch.Kwargs, ct)
+				return nil, &SuiteError{Suite: name, Check: i, Type: ch.Type, Field: field, Msg: msg}
 			}
 			err = &SuiteError{Suite: suite.source, Check: i, Type: ch.Type, Msg: err.Error()}
 			log.Debug("check not evaluable", "check", i, "err", err)
@@ -392,22 +393,29 @@ func Validate(ctx context.Context, suite *Suite, rr array.RecordReader, opts *Op
 
 // argumentOf names the argument a compile error is about, as
 // "kwargs.<name>": the argument holding a column of the wrong type, or
-// the argument named at the start of the message ("min_value: ...").
-func argumentOf(err error, kw map[string]any) string {
+// the argument named at the start of the message ("min_value: ..."),
+// and the message without that name.
+func argumentOf(err error, kw map[string]any, ct *checkType) (field, msg string) {
+	msg = err.Error()
 	var te *typeError
 	if errors.As(err, &te) {
 		for _, name := range []string{"column", "column_A", "column_B"} {
 			if kw[name] == te.column {
-				return "kwargs." + name
+				return "kwargs." + name, msg
 			}
 		}
-		return "kwargs.column_list"
+		return "kwargs.column_list", msg
 	}
-	msg := err.Error()
-	if i := strings.IndexAny(msg, ": "); i > 0 {
-		if _, ok := kw[msg[:i]]; ok {
-			return "kwargs." + msg[:i]
+	if ct == nil {
+		return "", msg
+	}
+	for _, p := range ct.params {
+		if rest, ok := strings.CutPrefix(msg, p.name+": "); ok {
+			return "kwargs." + p.name, rest
+		}
+		if strings.HasPrefix(msg, p.name+" ") {
+			return "kwargs." + p.name, msg
 		}
 	}
-	return ""
+	return "", msg
 }

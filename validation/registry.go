@@ -138,6 +138,17 @@ type compiler struct {
 	// they are Plan.Columns, the projection a data reader can apply.
 	used map[string]bool
 	all  bool
+	// failClosed is Suite.FailClosed: vacuous checks are refused.
+	failClosed bool
+}
+
+// vacuous is called where GX's semantics make a check pass whatever the
+// data; under fail_closed it is a misconfiguration instead.
+func (c *compiler) vacuous(arg, what string) error {
+	if c.failClosed {
+		return fmt.Errorf("%s: %s would pass whatever the data; the suite is fail_closed", arg, what)
+	}
+	return nil
 }
 
 // dataError is a compile error that depends on the data, not on the
@@ -257,6 +268,13 @@ func (b bounds) String() string {
 }
 
 func readBounds(k kwargs, dt arrow.DataType) (bounds, error) {
+	return readBoundsOpt(k, dt, false)
+}
+
+// readBoundsOpt reads bounds where vacuousOK allows neither bound (GX's
+// vacuously true aggregates: mean, median, stdev, unique counts and
+// proportions, row count).
+func readBoundsOpt(k kwargs, dt arrow.DataType, vacuousOK bool) (bounds, error) {
 	var b bounds
 	for _, side := range []struct {
 		key string
@@ -274,7 +292,7 @@ func readBounds(k kwargs, dt arrow.DataType) (bounds, error) {
 		}
 		*side.v, *side.has, *side.txt = f, true, raw
 	}
-	if !b.hasLo && !b.hasHi {
+	if !b.hasLo && !b.hasHi && !vacuousOK {
 		return b, fmt.Errorf("needs min_value or max_value")
 	}
 	if b.hasLo && b.hasHi && b.lo > b.hi {

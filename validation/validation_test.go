@@ -582,3 +582,30 @@ func TestParallelUpdate(t *testing.T) {
 		})
 	}
 }
+
+func TestFailClosedSuiteSetting(t *testing.T) {
+	checks := []validation.Check{
+		{Type: "expect_column_mean_to_be_between", Kwargs: map[string]any{"column": "age"}},
+		{Type: "expect_column_values_to_be_in_set", Kwargs: map[string]any{"column": "age", "value_set": nil}},
+	}
+	for i := range checks {
+		// GX's semantics by default: no bounds, no set, no constraint.
+		s := &validation.Suite{Name: "gx", Checks: checks[i : i+1]}
+		res, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+		require.NoError(t, err)
+		require.True(t, res.Success, checks[i].Type)
+
+		// fail_closed: the same check is refused, naming the argument.
+		s.FailClosed = true
+		_, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+		var se *validation.SuiteError
+		require.ErrorAs(t, err, &se, checks[i].Type)
+		require.Equal(t, 0, se.Check)
+		require.Contains(t, err.Error(), "the suite is fail_closed")
+	}
+	s, err := validation.ParseSuite("gate.yaml", []byte("name: g\nfail_closed: true\nchecks:\n- type: expect_table_row_count_to_be_between\n  kwargs: {}\n"))
+	require.NoError(t, err)
+	require.True(t, s.FailClosed)
+	_, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	require.ErrorContains(t, err, `validation: suite "gate.yaml": check 0 (expect_table_row_count_to_be_between): kwargs.min_value: a row count with neither bound would pass whatever the data`)
+}

@@ -378,7 +378,10 @@ func init() {
 	register(&checkType{
 		name: "expect_compound_columns_to_be_unique", kind: KindRow,
 		summary: "no combination of column_list values occurs twice",
-		params:  []param{p("column_list", true, tStrings), mostlyParam},
+		params: []param{p("column_list", true, tStrings), mostlyParam,
+			// mlsec skips a row with a null in any key column (GX's
+			// any_value_is_missing); GX's other modes are not implemented.
+			p("ignore_row_if", false, map[string]any{"enum": []any{"any_value_is_missing"}})},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
 			var cols []int
 			for _, n := range k.strs("column_list") {

@@ -565,7 +565,8 @@ func init() {
 	register(&checkType{
 		name: "expect_column_pair_values_a_to_be_greater_than_b", kind: KindRow,
 		summary: "column_A > column_B row by row (>= with or_equal)",
-		params:  []param{p("column_A", true, tString), p("column_B", true, tString), p("or_equal", false, tBool), mostlyParam},
+		params: []param{p("column_A", true, tString), p("column_B", true, tString), p("or_equal", false, tBool),
+			p("ignore_row_if", false, map[string]any{"enum": []any{"either_value_is_missing", "both_values_are_missing", "neither"}}), mostlyParam},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
 			ia, _, err := c.numericColumn(k.str("column_A"))
 			if err != nil {
@@ -575,7 +576,14 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return &pairEval{a: ia, b: ib, orEqual: k.boolean("or_equal"), mostly: mostlyOf(k)}, nil
+			// mlsec's default skips a row with a null on either side; GX's
+			// default (both_values_are_missing) and "neither" count a
+			// compared null as unexpected, as pandas' NaN > x is false.
+			mode := k.str("ignore_row_if")
+			if mode == "" {
+				mode = "either_value_is_missing"
+			}
+			return &pairEval{a: ia, b: ib, orEqual: k.boolean("or_equal"), mostly: mostlyOf(k), ignore: mode}, nil
 		},
 	})
 }
@@ -586,6 +594,7 @@ type pairEval struct {
 	a, b    int
 	orEqual bool
 	mostly  float64
+	ignore  string // ignore_row_if
 }
 
 func (e *pairEval) init(*CheckState) {}
@@ -598,11 +607,12 @@ func (e *pairEval) update(cs *CheckState, rec arrow.Record, offset int64, raw bo
 	defer db()
 	cs.Elements += int64(len(va))
 	for i := range va {
-		if A.IsNull(i) || B.IsNull(i) {
+		na, nb := A.IsNull(i), B.IsNull(i)
+		if (na && nb && e.ignore != "neither") || ((na || nb) && e.ignore == "either_value_is_missing") {
 			cs.Nulls++
 			continue
 		}
-		if va[i] > vb[i] || (e.orEqual && va[i] == vb[i]) {
+		if !na && !nb && (va[i] > vb[i] || (e.orEqual && va[i] == vb[i])) {
 			continue
 		}
 		cs.Unexpected++

@@ -340,6 +340,9 @@ func init() {
 				if hi, ok := pair[1].(float64); ok {
 					b.hi, b.hasHi, b.hiText = hi, true, hi
 				}
+				if b.hasLo && b.hasHi && b.lo > b.hi {
+					return nil, fmt.Errorf("quantile_ranges: value_ranges[%d] [%v, %v] has its minimum above its maximum", j, b.lo, b.hi)
+				}
 				e.qs, e.bs = append(e.qs, q), append(e.bs, b)
 			}
 			return e, nil

@@ -11,7 +11,7 @@ package validation_test
 // indices and observed_value must match too.
 //
 // Cases where mlsec deliberately differs are listed, with the reason, in
-// testdata/gx/known_differences.json; docs/gx-compatibility.md is the
+// testdata/gx/known_differences.json; GX.md beside the package is the
 // same list for readers. The test fails when a listed case starts to
 // agree (so the list shrinks) and when an unlisted case disagrees.
 
@@ -555,4 +555,4 @@ func TestGreatExpectationsDefinitions(t *testing.T) {
 var gxList = flag.Bool("gx-list", false, "log every GX case that differs")
 
 // gxFloor is the share of applicable GX cases that must agree.
-const gxFloor = 84.0
+const gxFloor = 84.5

@@ -215,7 +215,16 @@ func aggCheck(name, label, summary string, pt parts, metric func(cs *CheckState,
 			var i int
 			var f arrow.Field
 			var err error
-			if pt.moments || pt.sketch {
+			if name == "expect_column_mean_to_be_between" {
+				// GX coerces booleans: the mean is the share of true.
+				i, f, err = c.column(k.str("column"))
+				if err == nil && f.Type.ID() != arrow.BOOL && !isNumeric(f.Type) {
+					err = &typeError{column: f.Name, msg: fmt.Sprintf("column %q has type %s, not a numeric or boolean type", f.Name, f.Type)}
+				}
+				if err == nil && f.Type.ID() == arrow.BOOL {
+					f.Type = arrow.PrimitiveTypes.Float64 // bounds are plain numbers
+				}
+			} else if pt.moments || pt.sketch {
 				i, f, err = c.numericColumn(k.str("column"))
 			} else {
 				i, f, err = c.column(k.str("column"))

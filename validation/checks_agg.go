@@ -215,7 +215,16 @@ func aggCheck(name, label, summary string, pt parts, metric func(cs *CheckState,
 			var i int
 			var f arrow.Field
 			var err error
-			if pt.moments || pt.sketch {
+			if name == "expect_column_mean_to_be_between" {
+				// GX coerces booleans: the mean is the share of true.
+				i, f, err = c.column(k.str("column"))
+				if err == nil && f.Type.ID() != arrow.BOOL && !isNumeric(f.Type) {
+					err = &typeError{column: f.Name, msg: fmt.Sprintf("column %q has type %s, not a numeric or boolean type", f.Name, f.Type)}
+				}
+				if err == nil && f.Type.ID() == arrow.BOOL {
+					f.Type = arrow.PrimitiveTypes.Float64 // bounds are plain numbers
+				}
+			} else if pt.moments || pt.sketch {
 				i, f, err = c.numericColumn(k.str("column"))
 			} else {
 				i, f, err = c.column(k.str("column"))
@@ -227,9 +236,14 @@ func aggCheck(name, label, summary string, pt parts, metric func(cs *CheckState,
 			if !pt.moments && !pt.sketch {
 				bt = arrow.PrimitiveTypes.Float64 // counts and fractions
 			}
-			b, err := readBounds(k, bt)
+			b, err := readBoundsOpt(k, bt, gxVacuousBounds[name])
 			if err != nil {
 				return nil, err
+			}
+			if !b.hasLo && !b.hasHi {
+				if err := c.vacuous("min_value", "a "+label+" with neither bound"); err != nil {
+					return nil, err
+				}
 			}
 			return &aggEval{col: i, parts: pt, metric: metric, b: b, label: label}, nil
 		},
@@ -238,14 +252,28 @@ func aggCheck(name, label, summary string, pt parts, metric func(cs *CheckState,
 
 func distinct(cs *CheckState) float64 { return float64(len(cs.Hashes)) }
 
+// gxVacuousBounds are the aggregates Great Expectations passes when both
+// bounds are null (its test definitions call them vacuously true); the
+// others (min, max, sum, null fraction) raise, as mlsec refuses them.
+var gxVacuousBounds = map[string]bool{
+	"expect_column_mean_to_be_between": true, "expect_column_median_to_be_between": true,
+	"expect_column_stdev_to_be_between": true, "expect_column_unique_value_count_to_be_between": true,
+	"expect_column_proportion_of_unique_values_to_be_between": true,
+}
+
 func init() {
 	register(&checkType{
 		name: "expect_table_row_count_to_be_between", kind: KindAggregate,
 		summary: "the number of rows", params: boundParams,
 		build: func(c *compiler, k kwargs) (evaluator, error) {
-			b, err := readBounds(k, arrow.PrimitiveTypes.Int64)
+			b, err := readBoundsOpt(k, arrow.PrimitiveTypes.Int64, true)
 			if err != nil {
 				return nil, err
+			}
+			if !b.hasLo && !b.hasHi {
+				if err := c.vacuous("min_value", "a row count with neither bound"); err != nil {
+					return nil, err
+				}
 			}
 			return &aggEval{col: -1, b: b, label: "row count", metric: func(_ *CheckState, rows int64) (float64, error) { return float64(rows), nil }}, nil
 		},
@@ -321,6 +349,9 @@ func init() {
 				if hi, ok := pair[1].(float64); ok {
 					b.hi, b.hasHi, b.hiText = hi, true, hi
 				}
+				if b.hasLo && b.hasHi && b.lo > b.hi {
+					return nil, fmt.Errorf("quantile_ranges: value_ranges[%d] [%v, %v] has its minimum above its maximum", j, b.lo, b.hi)
+				}
 				e.qs, e.bs = append(e.qs, q), append(e.bs, b)
 			}
 			return e, nil
@@ -329,13 +360,19 @@ func init() {
 	register(&checkType{
 		name: "expect_column_distinct_values_to_be_in_set", kind: KindAggregate,
 		summary: "the set of distinct values is a subset of value_set",
-		params:  []param{p("column", true, tString), p("value_set", true, tScalars)},
+		params:  []param{p("column", true, tString), p("value_set", true, tValueSet)},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
 			i, _, err := c.column(k.str("column"))
 			if err != nil {
 				return nil, err
 			}
-			vals, _ := k["value_set"].([]any)
+			if k["value_set"] == nil {
+				if err := c.vacuous("value_set", "a null value_set"); err != nil {
+					return nil, err
+				}
+				return &distinctSetEval{col: i, any: true}, nil // GX: the universal set
+			}
+			vals := nonNull(k["value_set"].([]any))
 			set := map[string]bool{}
 			for _, v := range vals {
 				set[scalarText(v)] = true
@@ -385,6 +422,7 @@ func (e *quantileEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 type distinctSetEval struct {
 	col int
 	set map[string]bool
+	any bool // value_set null: every value is in it
 }
 
 func (e *distinctSetEval) init(cs *CheckState) { cs.Counts = map[string]int64{} }
@@ -399,7 +437,7 @@ func (e *distinctSetEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 	}
 	var extra []string
 	for v := range cs.Counts {
-		if !e.set[v] {
+		if !e.set[v] && !e.any {
 			extra = append(extra, v)
 		}
 	}

@@ -229,10 +229,12 @@ func (e *proportionEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 type outlierEval struct {
 	col    int
 	zscore bool
-	t      float64 // z threshold or IQR multiplier
-	pinned bool
-	lo, hi float64 // pinned acceptance range
-	maxFr  float64 // tolerated outlier fraction
+	// oneSided: z-scores only flag values above mean+t·std.
+	oneSided bool
+	t        float64 // z threshold or IQR multiplier
+	pinned   bool
+	lo, hi   float64 // pinned acceptance range
+	maxFr    float64 // tolerated outlier fraction
 }
 
 func (e *outlierEval) init(cs *CheckState) {
@@ -270,6 +272,9 @@ func (e *outlierEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 		if e.zscore {
 			m, s := cs.Moments.Mean, cs.Moments.Std()
 			lo, hi = m-e.t*s, m+e.t*s
+			if e.oneSided {
+				lo = math.Inf(-1)
+			}
 		} else {
 			q1, q3 := cs.Sketch.InterpolatedQuantile(0.25), cs.Sketch.InterpolatedQuantile(0.75)
 			lo, hi = q1-e.t*(q3-q1), q3+e.t*(q3-q1)
@@ -373,7 +378,10 @@ func init() {
 	register(&checkType{
 		name: "expect_compound_columns_to_be_unique", kind: KindRow,
 		summary: "no combination of column_list values occurs twice",
-		params:  []param{p("column_list", true, tStrings), mostlyParam},
+		params: []param{p("column_list", true, tStrings), mostlyParam,
+			// mlsec skips a row with a null in any key column (GX's
+			// any_value_is_missing); GX's other modes are not implemented.
+			p("ignore_row_if", false, map[string]any{"enum": []any{"any_value_is_missing"}})},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
 			var cols []int
 			for _, n := range k.strs("column_list") {
@@ -482,8 +490,8 @@ func init() {
 	})
 	register(&checkType{
 		name: "expect_column_value_z_scores_to_be_less_than", kind: KindRow,
-		summary: "|z| < threshold for a mostly fraction of values; z from pinned mean/std, else from the data",
-		params:  rowParams(p("threshold", true, map[string]any{"type": "number", "exclusiveMinimum": 0}), p("mean", false, tNumber), p("std", false, map[string]any{"type": "number", "exclusiveMinimum": 0})),
+		summary: "|z| < threshold for a mostly fraction of values (z < threshold with double_sided: false); z from pinned mean/std, else from the data",
+		params:  rowParams(p("threshold", true, map[string]any{"type": "number", "exclusiveMinimum": 0}), p("double_sided", false, tBool), p("mean", false, tNumber), p("std", false, map[string]any{"type": "number", "exclusiveMinimum": 0})),
 		build: func(c *compiler, k kwargs) (evaluator, error) {
 			i, _, err := c.numericColumn(k.str("column"))
 			if err != nil {
@@ -491,6 +499,9 @@ func init() {
 			}
 			t, _ := k.num("threshold")
 			e := &outlierEval{col: i, zscore: true, t: t, maxFr: 1 - mostlyOf(k)}
+			if ds, ok := k["double_sided"].(bool); ok && !ds {
+				e.oneSided = true // GX: only z above the threshold is unexpected
+			}
 			mean, okm := k.num("mean")
 			std, oks := k.num("std")
 			if okm != oks {
@@ -498,6 +509,9 @@ func init() {
 			}
 			if okm {
 				e.pinned, e.lo, e.hi = true, mean-t*std, mean+t*std
+				if e.oneSided {
+					e.lo = math.Inf(-1)
+				}
 			}
 			return e, nil
 		},
@@ -536,11 +550,11 @@ func init() {
 			}
 			m, err := loadBaseline(c.dir, k.str("baseline_file"), k.str("baseline_sha256"))
 			if err != nil {
-				return nil, err
+				return nil, &dataError{err}
 			}
 			base, ok := m.Columns[f.Name]
 			if !ok {
-				return nil, fmt.Errorf("baseline file has no column %q", f.Name)
+				return nil, &dataError{fmt.Errorf("baseline file has no column %q", f.Name)}
 			}
 			return &statsShiftEval{col: i, base: base, maxMeanShift: k.numOr("max_mean_shift", 0.5),
 				maxStdRatio: k.numOr("max_std_ratio", 1.5), maxNul: k.numOr("max_null_fraction_delta", 0.05)}, nil

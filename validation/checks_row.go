@@ -296,7 +296,18 @@ func setCheck(want bool) func(c *compiler, k kwargs) (evaluator, error) {
 		if err != nil {
 			return nil, err
 		}
-		vals, _ := k["value_set"].([]any)
+		if k["value_set"] == nil {
+			if err := c.vacuous("value_set", "a null value_set"); err != nil {
+				return nil, err
+			}
+			if want {
+				// GX: no set is the universal set.
+				return &rowEval{col: i, mostly: mostlyOf(k), what: "values outside the set",
+					scan: func(arrow.Array, func(int)) int64 { return 0 }}, nil
+			}
+			return nil, fmt.Errorf("value_set: null; list the forbidden values")
+		}
+		vals := nonNull(k["value_set"].([]any))
 		set, err := newValueSet(f.Type, vals)
 		if err != nil {
 			return nil, err
@@ -427,13 +438,13 @@ func init() {
 	register(&checkType{
 		name: "expect_column_values_to_be_in_set", kind: KindRow,
 		summary: "every value is one of value_set",
-		params:  rowParams(p("value_set", true, tScalars)),
+		params:  rowParams(p("value_set", true, tValueSet)),
 		build:   setCheck(true),
 	})
 	register(&checkType{
 		name: "expect_column_values_to_not_be_in_set", kind: KindRow,
 		summary: "no value is one of value_set",
-		params:  rowParams(p("value_set", true, tScalars)),
+		params:  rowParams(p("value_set", true, tValueSet)),
 		build:   setCheck(false),
 	})
 	register(&checkType{
@@ -469,13 +480,13 @@ func init() {
 	register(&checkType{
 		name: "expect_column_values_to_match_regex", kind: KindRow,
 		summary: "string values match a regular expression (RE2 syntax, unanchored)",
-		params:  rowParams(p("regex", true, tString)),
+		params:  rowParams(p("regex", true, tRegex)),
 		build:   regexCheck(true),
 	})
 	register(&checkType{
 		name: "expect_column_values_to_not_match_regex", kind: KindRow,
 		summary: "string values do not match a regular expression",
-		params:  rowParams(p("regex", true, tString)),
+		params:  rowParams(p("regex", true, tRegex)),
 		build:   regexCheck(false),
 	})
 	register(&checkType{
@@ -554,7 +565,8 @@ func init() {
 	register(&checkType{
 		name: "expect_column_pair_values_a_to_be_greater_than_b", kind: KindRow,
 		summary: "column_A > column_B row by row (>= with or_equal)",
-		params:  []param{p("column_A", true, tString), p("column_B", true, tString), p("or_equal", false, tBool), mostlyParam},
+		params: []param{p("column_A", true, tString), p("column_B", true, tString), p("or_equal", false, tBool),
+			p("ignore_row_if", false, map[string]any{"enum": []any{"either_value_is_missing", "both_values_are_missing", "neither"}}), mostlyParam},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
 			ia, _, err := c.numericColumn(k.str("column_A"))
 			if err != nil {
@@ -564,7 +576,14 @@ func init() {
 			if err != nil {
 				return nil, err
 			}
-			return &pairEval{a: ia, b: ib, orEqual: k.boolean("or_equal"), mostly: mostlyOf(k)}, nil
+			// mlsec's default skips a row with a null on either side; GX's
+			// default (both_values_are_missing) and "neither" count a
+			// compared null as unexpected, as pandas' NaN > x is false.
+			mode := k.str("ignore_row_if")
+			if mode == "" {
+				mode = "either_value_is_missing"
+			}
+			return &pairEval{a: ia, b: ib, orEqual: k.boolean("or_equal"), mostly: mostlyOf(k), ignore: mode}, nil
 		},
 	})
 }
@@ -575,6 +594,7 @@ type pairEval struct {
 	a, b    int
 	orEqual bool
 	mostly  float64
+	ignore  string // ignore_row_if
 }
 
 func (e *pairEval) init(*CheckState) {}
@@ -587,11 +607,12 @@ func (e *pairEval) update(cs *CheckState, rec arrow.Record, offset int64, raw bo
 	defer db()
 	cs.Elements += int64(len(va))
 	for i := range va {
-		if A.IsNull(i) || B.IsNull(i) {
+		na, nb := A.IsNull(i), B.IsNull(i)
+		if (na && nb && e.ignore != "neither") || ((na || nb) && e.ignore == "either_value_is_missing") {
 			cs.Nulls++
 			continue
 		}
-		if va[i] > vb[i] || (e.orEqual && va[i] == vb[i]) {
+		if !na && !nb && (va[i] > vb[i] || (e.orEqual && va[i] == vb[i])) {
 			continue
 		}
 		cs.Unexpected++
@@ -603,4 +624,16 @@ func (e *pairEval) update(cs *CheckState, rec arrow.Record, offset int64, raw bo
 
 func (e *pairEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 	rowResult(cs, r, e.mostly, false, "column_A not greater than column_B")
+}
+
+// nonNull drops the nulls of a value_set: nulls are never checked by a
+// map expectation, so a null member matches nothing.
+func nonNull(vals []any) []any {
+	out := make([]any, 0, len(vals))
+	for _, v := range vals {
+		if v != nil {
+			out = append(out, v)
+		}
+	}
+	return out
 }

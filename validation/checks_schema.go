@@ -56,9 +56,15 @@ func init() {
 	register(&checkType{
 		name: "expect_table_columns_to_match_ordered_list", kind: KindSchema,
 		summary: "the columns are exactly these, in this order",
-		params:  []param{p("column_list", true, tStrings)},
+		params:  []param{p("column_list", true, tNames)},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
 			want, got := k.strs("column_list"), c.allColumnNames()
+			if k["column_list"] == nil {
+				if err := c.vacuous("column_list", "a null column_list"); err != nil {
+					return nil, err
+				}
+				return &schemaEval{ok: true, observed: got}, nil // GX: no list, no constraint
+			}
 			if slices.Equal(want, got) {
 				return &schemaEval{ok: true, observed: got}, nil
 			}
@@ -68,7 +74,7 @@ func init() {
 	register(&checkType{
 		name: "expect_table_columns_to_match_set", kind: KindSchema,
 		summary: "the columns are these in any order (a subset when exact_match is false)",
-		params:  []param{p("column_set", true, tStrings), p("exact_match", false, tBool)},
+		params:  []param{p("column_set", true, tNames), p("exact_match", false, tBool)},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
 			want, got := k.strs("column_set"), c.allColumnNames()
 			exact := true
@@ -97,7 +103,7 @@ func init() {
 	})
 	register(&checkType{
 		name: "expect_column_values_to_be_of_type", kind: KindSchema,
-		summary: "the column's Arrow type (e.g. int64, utf8, float64, timestamp[us, tz=UTC])",
+		summary: "the column's type: an Arrow name (int64, utf8, timestamp[us, tz=UTC]) or a GX/pandas/NumPy name (int, float, str, object, datetime64; see GX.md)",
 		params:  []param{p("column", true, tString), p("type_", true, tString)},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
 			_, f, err := c.column(k.str("column"))
@@ -105,20 +111,27 @@ func init() {
 				return nil, err
 			}
 			want := k.str("type_")
-			return &schemaEval{ok: typeName(f.Type) == want, observed: typeName(f.Type), msg: fmt.Sprintf("column %q has type %s, want %s", f.Name, typeName(f.Type), want)}, nil
+			return &schemaEval{ok: typeMatches(f.Type, want), observed: typeName(f.Type), msg: fmt.Sprintf("column %q has type %s, want %s", f.Name, typeName(f.Type), want)}, nil
 		},
 	})
 	register(&checkType{
 		name: "expect_column_values_to_be_in_type_list", kind: KindSchema,
-		summary: "the column's Arrow type is one of a list",
-		params:  []param{p("column", true, tString), p("type_list", true, tStrings)},
+		summary: "the column's type is one of a list (Arrow or GX names, as of_type; null: any type)",
+		params:  []param{p("column", true, tString), p("type_list", true, map[string]any{"type": []any{"array", "null"}, "items": map[string]any{"type": "string"}, "minItems": 1})},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
 			_, f, err := c.column(k.str("column"))
 			if err != nil {
 				return nil, err
 			}
 			list := k.strs("type_list")
-			return &schemaEval{ok: slices.Contains(list, typeName(f.Type)), observed: typeName(f.Type), msg: fmt.Sprintf("column %q has type %s, want one of %s", f.Name, typeName(f.Type), strings.Join(list, ", "))}, nil
+			if k["type_list"] == nil {
+				if err := c.vacuous("type_list", "a null type_list"); err != nil {
+					return nil, err
+				}
+				// GX: no list is no constraint (a placeholder).
+				return &schemaEval{ok: true, observed: typeName(f.Type)}, nil
+			}
+			return &schemaEval{ok: slices.ContainsFunc(list, func(n string) bool { return typeMatches(f.Type, n) }), observed: typeName(f.Type), msg: fmt.Sprintf("column %q has type %s, want one of %s", f.Name, typeName(f.Type), strings.Join(list, ", "))}, nil
 		},
 	})
 	register(&checkType{

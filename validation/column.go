@@ -83,6 +83,11 @@ func floats(arr arrow.Array) ([]float64, func()) {
 		buf = convert(a.Date64Values(), buf)
 	case *array.Timestamp:
 		buf = convert(a.TimestampValues(), buf)
+	case *array.Boolean: // 1 for true: the mean is the share of true, as in GX
+		buf = buf[:0]
+		for i := 0; i < a.Len(); i++ {
+			buf = append(buf, float64(boolInt(a.Value(i))))
+		}
 	default:
 		panic(fmt.Sprintf("validation: %s is not numeric", arr.DataType()))
 	}

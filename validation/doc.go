@@ -33,6 +33,15 @@
 //	res, err := validation.Validate(ctx, suite, r, nil)
 //	if !res.Success { /* block the pipeline */ }
 //
+// Great Expectations suites run unchanged: GX's own expectation test
+// definitions are test vectors of this package, GX type names (int, str,
+// object, datetime64, ...) are accepted, and a misconfigured check
+// (crossed or missing bounds, a column type that does not fit) refuses
+// the suite with a *SuiteError naming the check and the argument, where
+// GX raises. GX.md beside the source gives the measured agreement, the
+// type-name table and every remaining difference. Where GX passes
+// vacuously (no bounds, a null value_set), Suite.FailClosed refuses.
+//
 // The gate fails closed: a check that cannot be evaluated (a missing
 // column, a wrong type), a suite that evaluated nothing, or data without
 // rows is a failure. Unexpected values in results are redacted

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -125,10 +126,16 @@ type Plan struct {
 }
 
 // NewPlan compiles suite against schema. Checks that cannot be compiled
-// against this schema (a missing column, a wrong type) become errored
-// checks in the result, which fail it; NewPlan itself fails only for a
-// pinned suite digest that does not match and for a suite that is not
-// valid (see Suite.Validate).
+// because of the data (a missing column, a pinned baseline file missing
+// or altered) become errored checks in the result, which fail it. A
+// misconfigured check is refused with a *SuiteError naming the check
+// index, the argument and the reason: bounds missing where the check
+// needs one, min_value above max_value, a bound that is not a number, an
+// invalid regex or strftime_format, disordered quantile_ranges, or a
+// column whose type does not fit the check (the mean of strings, the
+// lengths of integers) — the cases where Great Expectations raises.
+// NewPlan also fails for a pinned suite digest that does not match and
+// for a suite that is not valid (see Suite.Validate).
 func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
 	var o Options
 	if opts != nil {
@@ -152,7 +159,7 @@ func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
 		p.checks = append(p.checks, Check{Type: "expect_table_schema_digest_to_equal", ID: "schema_digest",
 			Severity: SeverityError, Kwargs: map[string]any{"digest": suite.SchemaDigest}})
 	}
-	c := &compiler{schema: schema, dir: suite.dir}
+	c := &compiler{schema: schema, dir: suite.dir, failClosed: suite.FailClosed}
 	for i, ch := range p.checks {
 		ct, ok := registry[ch.Type]
 		var ev evaluator
@@ -163,6 +170,16 @@ func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
 			ev, err = ct.build(c, kwargs(ch.Kwargs))
 		}
 		if err != nil {
+			var de *dataError
+			if !errors.As(err, &de) {
+				// A misconfigured check: refuse the suite, as GX raises.
+				name := suite.source
+				if name == "" {
+					name = suite.Name
+				}
+				field, msg := argumentOf(err, ch.Kwargs, ct)
+				return nil, &SuiteError{Suite: name, Check: i, Type: ch.Type, Field: field, Msg: msg}
+			}
 			err = &SuiteError{Suite: suite.source, Check: i, Type: ch.Type, Msg: err.Error()}
 			log.Debug("check not evaluable", "check", i, "err", err)
 		}
@@ -372,4 +389,33 @@ func Validate(ctx context.Context, suite *Suite, rr array.RecordReader, opts *Op
 	res := p.Finalize(st)
 	res.StartedAt, res.EndedAt = start, time.Now().UTC()
 	return res, nil
+}
+
+// argumentOf names the argument a compile error is about, as
+// "kwargs.<name>": the argument holding a column of the wrong type, or
+// the argument named at the start of the message ("min_value: ..."),
+// and the message without that name.
+func argumentOf(err error, kw map[string]any, ct *checkType) (field, msg string) {
+	msg = err.Error()
+	var te *typeError
+	if errors.As(err, &te) {
+		for _, name := range []string{"column", "column_A", "column_B"} {
+			if kw[name] == te.column {
+				return "kwargs." + name, msg
+			}
+		}
+		return "kwargs.column_list", msg
+	}
+	if ct == nil {
+		return "", msg
+	}
+	for _, p := range ct.params {
+		if rest, ok := strings.CutPrefix(msg, p.name+": "); ok {
+			return "kwargs." + p.name, rest
+		}
+		if strings.HasPrefix(msg, p.name+" ") {
+			return "kwargs." + p.name, msg
+		}
+	}
+	return "", msg
 }

@@ -37,8 +37,14 @@ var (
 	tStrings = map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "minItems": 1}
 	tBound   = map[string]any{"type": []any{"number", "string", "null"}}
 	tScalars = map[string]any{"type": "array", "items": map[string]any{"type": []any{"string", "number", "boolean"}}}
-	tObject  = map[string]any{"type": "object"}
-	tSHA256  = map[string]any{"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"}
+	// tValueSet is a GX value_set: null items match nothing (nulls are
+	// not checked by map expectations); a null set is GX's "no
+	// constraint" where the check allows it.
+	tValueSet = map[string]any{"type": []any{"array", "null"}, "items": map[string]any{"type": []any{"string", "number", "boolean", "null"}}}
+	tRegex    = map[string]any{"type": "string"} // "" matches every value, as in GX
+	tNames    = map[string]any{"type": []any{"array", "null"}, "items": map[string]any{"type": "string"}}
+	tObject   = map[string]any{"type": "object"}
+	tSHA256   = map[string]any{"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"}
 )
 
 // checkType is one entry of the check catalogue.
@@ -132,14 +138,46 @@ type compiler struct {
 	// they are Plan.Columns, the projection a data reader can apply.
 	used map[string]bool
 	all  bool
+	// failClosed is Suite.FailClosed: vacuous checks are refused.
+	failClosed bool
 }
+
+// vacuous is called where GX's semantics make a check pass whatever the
+// data; under fail_closed it is a misconfiguration instead.
+func (c *compiler) vacuous(arg, what string) error {
+	if c.failClosed {
+		return fmt.Errorf("%s: %s would pass whatever the data; the suite is fail_closed", arg, what)
+	}
+	return nil
+}
+
+// dataError is a compile error that depends on the data, not on the
+// suite: a column the data lacks, a pinned baseline file that is missing
+// or altered. The check stays in the suite and fails (errored) with the
+// reason. Every other compile error is a misconfigured check, and NewPlan
+// refuses the suite for it, as Great Expectations raises: a typo in a
+// suite is told apart from bad data.
+type dataError struct{ err error }
+
+func (e *dataError) Error() string { return e.err.Error() }
+func (e *dataError) Unwrap() error { return e.err }
+
+// typeError is a column whose type does not fit the check (the length of
+// an integer, the mean of strings): the suite is refused when the schema
+// is known, naming the argument that holds the column.
+type typeError struct {
+	column string
+	msg    string
+}
+
+func (e *typeError) Error() string { return e.msg }
 
 // column returns the index of the named column, or an error that makes
 // the check fail (a missing column is a failure, not a skip).
 func (c *compiler) column(name string) (int, arrow.Field, error) {
 	idx := c.fieldIndices(name)
 	if len(idx) == 0 {
-		return 0, arrow.Field{}, fmt.Errorf("column %q not found in the data", name)
+		return 0, arrow.Field{}, &dataError{fmt.Errorf("column %q not found in the data", name)}
 	}
 	return idx[0], c.schema.Field(idx[0]), nil
 }
@@ -176,7 +214,7 @@ func (c *compiler) schemaDigest() string {
 func (c *compiler) numericColumn(name string) (int, arrow.Field, error) {
 	i, f, err := c.column(name)
 	if err == nil && !isNumeric(f.Type) {
-		err = fmt.Errorf("column %q has type %s, not a numeric type", name, f.Type)
+		err = &typeError{column: name, msg: fmt.Sprintf("column %q has type %s, not a numeric type", name, f.Type)}
 	}
 	return i, f, err
 }
@@ -184,7 +222,7 @@ func (c *compiler) numericColumn(name string) (int, arrow.Field, error) {
 func (c *compiler) stringColumn(name string) (int, arrow.Field, error) {
 	i, f, err := c.column(name)
 	if err == nil && !isString(f.Type) {
-		err = fmt.Errorf("column %q has type %s, not a string type", name, f.Type)
+		err = &typeError{column: name, msg: fmt.Sprintf("column %q has type %s, not a string type", name, f.Type)}
 	}
 	return i, f, err
 }
@@ -230,6 +268,13 @@ func (b bounds) String() string {
 }
 
 func readBounds(k kwargs, dt arrow.DataType) (bounds, error) {
+	return readBoundsOpt(k, dt, false)
+}
+
+// readBoundsOpt reads bounds where vacuousOK allows neither bound (GX's
+// vacuously true aggregates: mean, median, stdev, unique counts and
+// proportions, row count).
+func readBoundsOpt(k kwargs, dt arrow.DataType, vacuousOK bool) (bounds, error) {
 	var b bounds
 	for _, side := range []struct {
 		key string
@@ -247,7 +292,7 @@ func readBounds(k kwargs, dt arrow.DataType) (bounds, error) {
 		}
 		*side.v, *side.has, *side.txt = f, true, raw
 	}
-	if !b.hasLo && !b.hasHi {
+	if !b.hasLo && !b.hasHi && !vacuousOK {
 		return b, fmt.Errorf("needs min_value or max_value")
 	}
 	if b.hasLo && b.hasHi && b.lo > b.hi {

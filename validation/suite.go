@@ -37,9 +37,15 @@ type Suite struct {
 	Description string `json:"description,omitempty"`
 	// SchemaDigest pins the data's Arrow schema (see SchemaDigest): data
 	// with any other schema fails the suite.
-	SchemaDigest string         `json:"schema_digest,omitempty"`
-	Checks       []Check        `json:"checks"`
-	Meta         map[string]any `json:"meta,omitempty"`
+	SchemaDigest string `json:"schema_digest,omitempty"`
+	// FailClosed refuses the places where Great Expectations passes
+	// vacuously (a between check with neither bound, a null value_set,
+	// type_list or column_list): a gate that says fail_closed: true
+	// cannot be loosened into a check that never fails. Checks on a
+	// column without non-null values fail either way.
+	FailClosed bool           `json:"fail_closed,omitempty"`
+	Checks     []Check        `json:"checks"`
+	Meta       map[string]any `json:"meta,omitempty"`
 
 	source string // the file or name it was parsed from
 	dir    string // its directory, for relative baseline files
@@ -539,6 +545,7 @@ func generateSuiteSchema() ([]byte, error) {
 			"name":          map[string]any{"type": "string", "minLength": 1},
 			"description":   map[string]any{"type": "string"},
 			"schema_digest": tSHA256,
+			"fail_closed":   map[string]any{"type": "boolean", "description": "refuse checks that would pass vacuously (no bounds, null value_set/type_list/column_list)"},
 			"meta":          map[string]any{"type": "object"},
 			"checks":        map[string]any{"type": "array", "minItems": 1, "items": map[string]any{"$ref": "#/definitions/check"}},
 		},

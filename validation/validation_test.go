@@ -252,12 +252,22 @@ func TestFailClosed(t *testing.T) {
 	require.Equal(t, "1 checks could not be evaluated", res.Reason)
 
 	// Nothing evaluable: fail.
-	s = suiteOf(t, []validation.Check{{Type: "expect_column_values_to_match_regex", Kwargs: map[string]any{"column": "age", "regex": "x"}}})
+	s = suiteOf(t, []validation.Check{{Type: "expect_column_values_to_not_be_null", Kwargs: map[string]any{"column": "nope"}}})
 	res, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
 	require.NoError(t, err)
 	require.False(t, res.Success)
 	require.Equal(t, "no check could be evaluated", res.Reason)
-	require.Contains(t, res.Checks[0].Error, "not a string type")
+
+	// A check whose column type does not fit it is a misconfigured
+	// suite, refused naming the check, the argument and the reason.
+	s = suiteOf(t, []validation.Check{{Type: "expect_column_values_to_match_regex", Kwargs: map[string]any{"column": "age", "regex": "x"}}})
+	_, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	var se *validation.SuiteError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, 0, se.Check)
+	require.Equal(t, "kwargs.column", se.Field)
+	require.Contains(t, err.Error(), `check 0 (expect_column_values_to_match_regex): kwargs.column: column "age" has type`)
+	require.Contains(t, err.Error(), "not a string type")
 
 	// No rows: fail.
 	p := filepath.Join(t.TempDir(), "empty.csv")
@@ -516,7 +526,8 @@ func TestJSONSchemaRefs(t *testing.T) {
 	// An inline schema in a suite may not refer outside itself.
 	_, err = validation.Validate(ctx, suiteOf(t, []validation.Check{{Type: "expect_column_values_to_match_json_schema",
 		Kwargs: map[string]any{"column": "payload", "json_schema": map[string]any{"$ref": "http://example.com/x.json"}}}}), open(t, "loans_clean.parquet"), nil)
-	require.NoError(t, err)
+	var se *validation.SuiteError
+	require.ErrorAs(t, err, &se) // a misconfigured check: the suite is refused
 }
 
 func TestSchemaDigestIgnoresMetadata(t *testing.T) {
@@ -570,4 +581,31 @@ func TestParallelUpdate(t *testing.T) {
 			require.Equal(t, run(1), run(4))
 		})
 	}
+}
+
+func TestFailClosedSuiteSetting(t *testing.T) {
+	checks := []validation.Check{
+		{Type: "expect_column_mean_to_be_between", Kwargs: map[string]any{"column": "age"}},
+		{Type: "expect_column_values_to_be_in_set", Kwargs: map[string]any{"column": "age", "value_set": nil}},
+	}
+	for i := range checks {
+		// GX's semantics by default: no bounds, no set, no constraint.
+		s := &validation.Suite{Name: "gx", Checks: checks[i : i+1]}
+		res, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+		require.NoError(t, err)
+		require.True(t, res.Success, checks[i].Type)
+
+		// fail_closed: the same check is refused, naming the argument.
+		s.FailClosed = true
+		_, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+		var se *validation.SuiteError
+		require.ErrorAs(t, err, &se, checks[i].Type)
+		require.Equal(t, 0, se.Check)
+		require.Contains(t, err.Error(), "the suite is fail_closed")
+	}
+	s, err := validation.ParseSuite("gate.yaml", []byte("name: g\nfail_closed: true\nchecks:\n- type: expect_table_row_count_to_be_between\n  kwargs: {}\n"))
+	require.NoError(t, err)
+	require.True(t, s.FailClosed)
+	_, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	require.ErrorContains(t, err, `validation: suite "gate.yaml": check 0 (expect_table_row_count_to_be_between): kwargs.min_value: a row count with neither bound would pass whatever the data`)
 }

@@ -140,6 +140,7 @@ func newParCSV(f *os.File, path string, comma rune, full *arrow.Schema, idx []in
 			maxF: opts.MaxFieldBytes, maxL: opts.MaxLineBytes,
 			nulls: nulls, nullLens: nullLens,
 		}
+		p.stop[p.comma], p.stop['\n'], p.stop['"'] = true, true, true
 		go s.work(p)
 	}
 	return s
@@ -354,6 +355,7 @@ type csvParser struct {
 	nullLens uint64 // bit n set: some null text has n bytes
 	scratch  []byte
 	apps     []colApp
+	stop     [256]bool // bytes that end an unquoted field's scan
 }
 
 func (p *csvParser) isNull(v []byte) bool {
@@ -411,8 +413,19 @@ func newColApp(b array.Builder) colApp {
 	return c
 }
 
+// addNull appends a null; the builder has room (see parse).
+func (c *colApp) addNull() {
+	switch c.kind {
+	case kindInt64, kindFloat64, kindBool, kindDate32:
+		c.bld.UnsafeAppendBoolToBitmap(false)
+	default:
+		c.bld.AppendNull()
+	}
+}
+
 // add appends v (not a null text); false when v does not parse as the
-// column's type.
+// column's type. The fixed-width builders have room for the row: parse
+// reserves it ahead, so the appends skip the capacity check.
 func (c *colApp) add(v []byte) bool {
 	switch c.kind {
 	case kindInt64:
@@ -420,19 +433,19 @@ func (c *colApp) add(v []byte) bool {
 		if err != nil {
 			return false
 		}
-		c.i64.Append(x)
+		c.i64.UnsafeAppend(x)
 	case kindFloat64:
 		x, err := parseFloat64(v)
 		if err != nil {
 			return false
 		}
-		c.f64.Append(x)
+		c.f64.UnsafeAppend(x)
 	case kindBool:
 		x, ok := parseBool(v)
 		if !ok {
 			return false
 		}
-		c.bl.Append(x)
+		c.bl.UnsafeAppend(x)
 	case kindDate32:
 		d, ok := parseDate32(v)
 		if !ok {
@@ -442,7 +455,7 @@ func (c *colApp) add(v []byte) bool {
 			}
 			d = int32(arrow.Date32FromTime(tm))
 		}
-		c.d32.Append(arrow.Date32(d))
+		c.d32.UnsafeAppend(arrow.Date32(d))
 	case kindString:
 		c.bin.Append(v)
 	default:
@@ -608,6 +621,7 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 	line := ch.line
 	header := ch.header
 	var rows int64
+	room := 0 // rows the builders have reserved space for
 	for pos < end {
 		switch {
 		case b[pos] == '\n':
@@ -623,6 +637,17 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 		}
 		rec, recLine := pos, line
 		convert := !header
+		if convert && room == 0 {
+			// Reserve for the rows the rest of the chunk likely holds,
+			// judged by the records so far.
+			room = 16
+			if rows > 0 {
+				room += int(int64(end-pos) * rows / int64(pos))
+			}
+			for i := range p.apps {
+				p.apps[i].bld.Reserve(room)
+			}
+		}
 		// The first cell that does not convert; reported once the record
 		// turns out to be otherwise well formed.
 		badField, badCol := -1, -1
@@ -693,11 +718,7 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 				}
 			} else {
 				k := pos
-				for k < end {
-					c := b[k]
-					if c == comma || c == '\n' || c == '"' {
-						break
-					}
+				for k < end && !p.stop[b[k]] {
 					k++
 				}
 				if k < end && b[k] == '"' {
@@ -715,8 +736,10 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 					}
 				}
 			}
-			if le := p.limitBefore(term, fs, rec, field); le != nil {
-				return limitErr(le)
+			if int64(term-fs+1) > p.maxF || int64(term-rec) > p.maxL {
+				if le := p.limitBefore(term, fs, rec, field); le != nil {
+					return limitErr(le)
+				}
 			}
 			if recDone && term == end && !ch.last {
 				return fail(recLine, 0, errors.New("internal error: record crosses a chunk boundary"))
@@ -725,7 +748,7 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 				if c := p.cols[field]; c >= 0 {
 					app := &p.apps[c]
 					if p.isNull(val) {
-						app.bld.AppendNull()
+						app.addNull()
 					} else if !app.add(val) && badField < 0 {
 						badField, badCol, badVal, badLine = field, c, string(val), fline
 					}
@@ -746,6 +769,7 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 			return synErr(recLine, 1, csv.ErrFieldCount)
 		}
 		rows++
+		room--
 		if badField >= 0 {
 			f := p.schema.Field(badCol)
 			return fail(badLine, rows, fmt.Errorf("column %q: a %d-byte value is not a valid %s: %w", f.Name, len(badVal), f.Type, cellErr(f.Type, badVal)))

@@ -25,48 +25,32 @@ var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 // division rounds correctly (Clinger's fast path, which strconv also
 // takes first). Everything else goes to strconv.
 func parseFloat64(b []byte) (float64, error) {
-	i, n := 0, len(b)
-	if n == 0 || n > 40 {
-		return strconv.ParseFloat(bstr(b), 64)
-	}
+	n, i := len(b), 0
 	neg := false
-	switch b[0] {
-	case '-':
-		neg = true
-		i++
-	case '+':
-		i++
+	if n > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		i = 1
 	}
 	var mant uint64
-	digits, exp := 0, 0
-	sawDigit, sawDot := false, false
-	for ; i < n; i++ {
-		c := b[i]
-		if c >= '0' && c <= '9' {
-			sawDigit = true
-			if mant == 0 && c == '0' {
-				if sawDot {
-					exp--
-				}
-				continue // leading zeros add no significant digit
-			}
-			if digits >= 19 {
-				return strconv.ParseFloat(bstr(b), 64)
-			}
-			mant = mant*10 + uint64(c-'0')
-			digits++
-			if sawDot {
-				exp--
-			}
-			continue
-		}
-		if c == '.' && !sawDot {
-			sawDot = true
-			continue
-		}
-		break
+	d0 := i
+	for i < n && b[i]-'0' < 10 {
+		mant = mant*10 + uint64(b[i]-'0')
+		i++
 	}
-	if !sawDigit {
+	digits := i - d0
+	exp := 0
+	if i < n && b[i] == '.' {
+		i++
+		f0 := i
+		for i < n && b[i]-'0' < 10 {
+			mant = mant*10 + uint64(b[i]-'0')
+			i++
+		}
+		digits += i - f0
+		exp = f0 - i
+	}
+	// Up to 19 digits (leading zeros included) cannot overflow uint64.
+	if digits == 0 || digits > 19 {
 		return strconv.ParseFloat(bstr(b), 64)
 	}
 	if i < n {
@@ -79,16 +63,14 @@ func parseFloat64(b []byte) (float64, error) {
 			eneg = b[i] == '-'
 			i++
 		}
-		if i == n {
-			return strconv.ParseFloat(bstr(b), 64)
-		}
+		e0 := i
 		e := 0
-		for ; i < n; i++ {
-			c := b[i]
-			if c < '0' || c > '9' || e > 1000 {
-				return strconv.ParseFloat(bstr(b), 64)
-			}
-			e = e*10 + int(c-'0')
+		for i < n && b[i]-'0' < 10 && i-e0 < 4 {
+			e = e*10 + int(b[i]-'0')
+			i++
+		}
+		if i == e0 || i < n {
+			return strconv.ParseFloat(bstr(b), 64)
 		}
 		if eneg {
 			e = -e
@@ -100,8 +82,7 @@ func parseFloat64(b []byte) (float64, error) {
 	}
 	f := float64(mant)
 	switch {
-	case mant == 0:
-	case exp == 0:
+	case mant == 0 || exp == 0:
 	case exp > 0 && exp <= 22:
 		f *= pow10[exp]
 	case exp < 0 && exp >= -22:

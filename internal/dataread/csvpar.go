@@ -79,10 +79,12 @@ type parCSV struct {
 	jobs   chan csvJob
 	done   chan struct{}
 	wg     sync.WaitGroup
-	rows   int64
-	cur    arrow.Record
-	err    error
-	closed bool
+	rows    int64
+	cur     arrow.Record
+	err     error
+	closed  bool
+	start   func() // starts the goroutines, on the first Next
+	started bool
 }
 
 var csvBufPool sync.Pool
@@ -131,17 +133,21 @@ func newParCSV(f *os.File, path string, comma rune, full *arrow.Schema, idx []in
 			nullLens |= 1 << len(n)
 		}
 	}
-	s.wg.Add(1 + workers)
-	go s.split(opts.MaxLineBytes)
-	for range workers {
-		p := &csvParser{
-			path: path, comma: byte(comma), ncols: full.NumFields(), cols: cols,
-			schema: schema, mem: opts.Allocator,
-			maxF: opts.MaxFieldBytes, maxL: opts.MaxLineBytes,
-			nulls: nulls, nullLens: nullLens,
+	// Started on the first Next, so that opening a file for its schema
+	// (ReadSchema) parses nothing.
+	s.start = func() {
+		s.wg.Add(1 + workers)
+		go s.split(opts.MaxLineBytes)
+		for range workers {
+			p := &csvParser{
+				path: path, comma: byte(comma), ncols: full.NumFields(), cols: cols,
+				schema: schema, mem: opts.Allocator,
+				maxF: opts.MaxFieldBytes, maxL: opts.MaxLineBytes,
+				nulls: nulls, nullLens: nullLens,
+			}
+			p.stop[p.comma], p.stop['\n'], p.stop['"'] = true, true, true
+			go s.work(p)
 		}
-		p.stop[p.comma], p.stop['\n'], p.stop['"'] = true, true, true
-		go s.work(p)
 	}
 	return s
 }
@@ -297,6 +303,10 @@ func (s *parCSV) Next() bool {
 	if s.err != nil || s.closed {
 		return false
 	}
+	if !s.started {
+		s.started = true
+		s.start()
+	}
 	out, ok := <-s.queue
 	if !ok {
 		return false
@@ -322,7 +332,7 @@ func (s *parCSV) Close() error {
 		s.cur.Release()
 		s.cur = nil
 	}
-	if !s.closed {
+	if !s.closed && s.started {
 		s.closed = true
 		close(s.done)
 		s.wg.Wait()
@@ -336,6 +346,7 @@ func (s *parCSV) Close() error {
 			}
 		}
 	}
+	s.closed = true
 	return s.f.Close()
 }
 

@@ -71,14 +71,14 @@ type csvJob struct {
 
 // parCSV is the source of the parallel reader.
 type parCSV struct {
-	f      *os.File
-	path   string
-	full   *arrow.Schema
-	schema *arrow.Schema
-	queue  chan chan csvResult
-	jobs   chan csvJob
-	done   chan struct{}
-	wg     sync.WaitGroup
+	f       *os.File
+	path    string
+	full    *arrow.Schema
+	schema  *arrow.Schema
+	queue   chan chan csvResult
+	jobs    chan csvJob
+	done    chan struct{}
+	wg      sync.WaitGroup
 	rows    int64
 	cur     arrow.Record
 	err     error

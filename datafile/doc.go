@@ -26,12 +26,24 @@
 // panic: Arrow IPC buffers are checked before use, and a panic inside a
 // decoder becomes an error naming the file.
 //
+// # CSV and TSV on all cores
+//
+// CSV and TSV text is cut into 1 MiB chunks on record boundaries (a
+// newline outside quotes) and the chunks are parsed in parallel straight
+// into Arrow arrays, [Options].Workers goroutines (default GOMAXPROCS);
+// records still arrive in file order, one per chunk or smaller. The
+// rules are encoding/csv's: RFC 4180 quoting, CRLF read as LF, blank
+// lines skipped. Memory stays at a few chunks and their records per
+// worker. Integers, floats (correctly rounded: the same values as
+// strconv.ParseFloat), booleans and dates take fast paths.
+//
 // # Reading only some columns
 //
 // [Options].Columns is a projection: only the named columns are read,
 // and the reader's schema holds only them. Parquet skips the other
-// columns' bytes entirely; the other formats drop them as each batch is
-// decoded. validation.Plan.Columns and drift.ProfileOptions.Columns say
+// columns' bytes entirely; CSV and TSV parse the other columns' text
+// only to find the field ends (a malformed value there is not an error);
+// the other formats drop them as each batch is decoded. validation.Plan.Columns and drift.ProfileOptions.Columns say
 // which columns a suite or a profile needs.
 //
 // # Resource limits

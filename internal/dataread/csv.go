@@ -27,7 +27,8 @@ func isNullText(s string) bool {
 	return false
 }
 
-// csvSource reads a CSV file with Arrow's CSV reader. Arrow reports a
+// csvSource reads a CSV file with Arrow's CSV reader; the parallel reader
+// (csvpar.go) replaces it, and the differential test compares the two. Arrow reports a
 // cell that does not parse without its position, so on such an error the
 // source re-reads the failed batch to name the line, row and column.
 type csvSource struct {
@@ -68,6 +69,20 @@ func openCSV(path string, comma rune, want *arrow.Schema, opts Options) (source,
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		f.Close()
 		return nil, &FileError{Path: path, Err: err}
+	}
+	if !useArrowCSV {
+		// The parallel reader converts only the projected columns, so it
+		// applies the projection itself.
+		idx, err := projection(schema, opts.Columns)
+		if err != nil {
+			f.Close()
+			return nil, &FileError{Path: path, Err: err}
+		}
+		if n := len(idx); idx != nil && int64(n) > int64(opts.MaxColumns) {
+			f.Close()
+			return nil, &FileError{Path: path, Err: &LimitError{Limit: "MaxColumns", Max: int64(opts.MaxColumns), Got: int64(n), What: "columns to read"}}
+		}
+		return newParCSV(f, path, comma, schema, idx, opts), nil
 	}
 	rdr := arrowcsv.NewReader(newCSVGuard(f, comma, opts), schema,
 		arrowcsv.WithComma(comma),

@@ -3,8 +3,9 @@
 // CSV, Parquet, Arrow IPC and JSON Lines the same way.
 //
 // A Reader yields arrow.Record batches of at most Options.BatchSize rows;
-// memory is bounded by the batch size (and, for Parquet, one row group's
-// pages), never by the file size. The schema is the file's own (Parquet,
+// memory is bounded by the batch size (for Parquet, one row group's pages;
+// for CSV and TSV, which are parsed on all cores, a few 1 MiB chunks of
+// text and their batches per worker), never by the file size. The schema is the file's own (Parquet,
 // Arrow IPC), the caller's (Options.Schema), or inferred from a bounded
 // sample of the first rows (CSV, JSON Lines).
 //
@@ -112,6 +113,9 @@ type Options struct {
 	InferRows int
 	// Allocator allocates the records (default memory.DefaultAllocator).
 	Allocator memory.Allocator
+	// Workers is how many goroutines parse CSV and TSV files (default
+	// GOMAXPROCS). Records still arrive in file order.
+	Workers int
 
 	// Columns, when not nil, is the projection: only these columns are
 	// read, in the file's order, and the Reader's schema holds only them.

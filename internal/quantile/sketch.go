@@ -114,6 +114,21 @@ func (s *Sketch) Add(x float64) {
 
 // AddSlice adds many values (none NaN); it is Add in a loop.
 func (s *Sketch) AddSlice(xs []float64) {
+	if s.k == 0 {
+		// An exact sketch's one level grows by the whole data: double
+		// its capacity, since append's gentler growth for large slices
+		// copied (and page-faulted in) the values several times over.
+		l := s.levels[0]
+		if need := len(l) + len(xs); need > cap(l) {
+			nl := make([]float64, len(l), max(need, 2*cap(l)))
+			copy(nl, l)
+			l = nl
+		}
+		s.levels[0] = append(l, xs...)
+		s.n += int64(len(xs))
+		s.sorted = nil
+		return
+	}
 	for len(xs) > 0 {
 		room := len(xs)
 		if s.k > 0 {

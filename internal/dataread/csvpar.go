@@ -1,0 +1,812 @@
+package dataread
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/memory"
+)
+
+// The parallel CSV reader.
+//
+// One goroutine (the splitter) reads the file in chunks of csvChunkBytes
+// and cuts each at its last record boundary: a newline outside quotes.
+// Whether a newline is inside a quoted field follows from the parity of
+// the quotes before it, counted from the chunk's start, which is itself
+// a record boundary; in well-formed CSV every quote opens, closes or
+// doubles inside a quoted field, so the parity is the parser's state, and
+// in malformed CSV the first stray quote is a syntax error that the
+// parser reports before any wrong cut could matter. Workers parse whole
+// chunks straight into Arrow builders, one record batch per chunk, and
+// the batches are handed out in file order.
+//
+// The parser follows encoding/csv's rules (which the Arrow reader it
+// replaces used): CRLF read as LF, blank lines skipped, a trailing CR at
+// the end of the file dropped, quotes only around whole fields, doubled
+// quotes inside them. Errors carry the same line, column and row, and the
+// limits of Options are checked at the byte where csvGuard would stop.
+//
+// Memory: at most 2×workers chunks queued plus one being parsed per
+// worker, each with its record batch; a record longer than a chunk grows
+// the splitter's buffer up to MaxLineBytes, past which it is an error.
+
+// csvChunkBytes is the input bytes per chunk, and so roughly the size of
+// the text behind one record batch. Tests shrink it to cut small files
+// into many chunks.
+var csvChunkBytes = 1 << 20
+
+// useArrowCSV switches back to Arrow's single-goroutine CSV reader; the
+// differential test compares the two.
+var useArrowCSV = false
+
+type csvChunk struct {
+	buf    *[]byte // pooled backing array, returned after parsing
+	data   []byte
+	line   int64 // line number of data[0]
+	header bool  // the first record is the header row
+	last   bool  // data runs to the end of the file
+}
+
+type csvResult struct {
+	rec  arrow.Record
+	rows int64
+	err  *FileError // Row, when set, counts from the chunk's first row
+}
+
+type csvJob struct {
+	chunk csvChunk
+	out   chan csvResult
+}
+
+// parCSV is the source of the parallel reader.
+type parCSV struct {
+	f       *os.File
+	path    string
+	full    *arrow.Schema
+	schema  *arrow.Schema
+	queue   chan chan csvResult
+	jobs    chan csvJob
+	done    chan struct{}
+	wg      sync.WaitGroup
+	rows    int64
+	cur     arrow.Record
+	err     error
+	closed  bool
+	start   func() // starts the goroutines, on the first Next
+	started bool
+}
+
+var csvBufPool sync.Pool
+
+// getBuf returns a buffer of csvChunkBytes, from the pool when it can.
+func getBuf() *[]byte {
+	if bp, ok := csvBufPool.Get().(*[]byte); ok && cap(*bp) == csvChunkBytes {
+		return bp
+	}
+	b := make([]byte, csvChunkBytes)
+	return &b
+}
+
+// newParCSV starts reading f (positioned at its start) whose header has
+// already been checked against full; idx is the projection (nil: all).
+func newParCSV(f *os.File, path string, comma rune, full *arrow.Schema, idx []int, opts Options) *parCSV {
+	schema := full
+	cols := make([]int, full.NumFields())
+	for i := range cols {
+		cols[i] = i
+	}
+	if idx != nil {
+		schema = projectSchema(full, idx)
+		for i := range cols {
+			cols[i] = -1
+		}
+		for k, j := range idx {
+			cols[j] = k
+		}
+	}
+	workers := opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	s := &parCSV{
+		f: f, path: path, full: full, schema: schema,
+		queue: make(chan chan csvResult, 2*workers),
+		jobs:  make(chan csvJob, workers),
+		done:  make(chan struct{}),
+	}
+	var nulls []string
+	var nullLens uint64
+	for _, n := range NullValues {
+		nulls = append(nulls, n)
+		if len(n) < 64 {
+			nullLens |= 1 << len(n)
+		}
+	}
+	// Started on the first Next, so that opening a file for its schema
+	// (ReadSchema) parses nothing.
+	s.start = func() {
+		s.wg.Add(1 + workers)
+		go s.split(opts.MaxLineBytes)
+		for range workers {
+			p := &csvParser{
+				path: path, comma: byte(comma), ncols: full.NumFields(), cols: cols,
+				schema: schema, mem: opts.Allocator,
+				maxF: opts.MaxFieldBytes, maxL: opts.MaxLineBytes,
+				nulls: nulls, nullLens: nullLens,
+			}
+			p.stop[p.comma], p.stop['\n'], p.stop['"'] = true, true, true
+			go s.work(p)
+		}
+	}
+	return s
+}
+
+func (s *parCSV) work(p *csvParser) {
+	defer s.wg.Done()
+	for job := range s.jobs {
+		select {
+		case <-s.done:
+			putBuf(job.chunk.buf)
+			job.out <- csvResult{}
+			continue
+		default:
+		}
+		res := p.parse(job.chunk)
+		putBuf(job.chunk.buf)
+		job.out <- res
+	}
+}
+
+func putBuf(b *[]byte) {
+	if b != nil && cap(*b) == csvChunkBytes {
+		csvBufPool.Put(b)
+	}
+}
+
+// send queues one chunk, or the splitter's own error; false once closed.
+func (s *parCSV) send(ch csvChunk, err *FileError) bool {
+	out := make(chan csvResult, 1)
+	select {
+	case s.queue <- out:
+	case <-s.done:
+		return false
+	}
+	if err != nil {
+		out <- csvResult{err: err}
+		return false
+	}
+	select {
+	case s.jobs <- csvJob{chunk: ch, out: out}:
+		return true
+	case <-s.done:
+		out <- csvResult{}
+		return false
+	}
+}
+
+func (s *parCSV) split(maxLine int64) {
+	defer s.wg.Done()
+	defer close(s.queue)
+	defer close(s.jobs)
+	var carry []byte
+	line := int64(1)
+	first, bom := true, true
+	for {
+		var bp *[]byte
+		var buf []byte
+		if need := len(carry) + csvChunkBytes/2; need <= csvChunkBytes {
+			bp = getBuf()
+			buf = (*bp)[:csvChunkBytes]
+		} else {
+			b := make([]byte, max(2*len(carry), csvChunkBytes))
+			bp, buf = &b, b
+		}
+		n := copy(buf, carry)
+		m, err := io.ReadFull(s.f, buf[n:])
+		data := buf[:n+m]
+		eof := false
+		switch {
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			eof = true
+		case err != nil:
+			s.send(csvChunk{}, &FileError{Path: s.path, Err: err})
+			return
+		}
+		if bom {
+			// Drop a byte order mark, as csvGuard does.
+			data = bytes.TrimPrefix(data, utf8BOM)
+			bom = false
+		}
+		if eof {
+			s.send(csvChunk{buf: bp, data: data, line: line, header: first, last: true}, nil)
+			return
+		}
+		cut := lastRecordEnd(data)
+		if cut < 0 {
+			if int64(len(data)) > maxLine {
+				// One record longer than MaxLineBytes: the parser
+				// reports the limit at the byte where it is crossed.
+				s.send(csvChunk{buf: bp, data: data, line: line, header: first}, nil)
+				return
+			}
+			carry = data
+			continue
+		}
+		carry = append([]byte(nil), data[cut+1:]...)
+		ch := csvChunk{buf: bp, data: data[:cut+1], line: line, header: first}
+		line += int64(bytes.Count(ch.data, []byte{'\n'}))
+		// The header is the first record: a chunk of blank lines, which
+		// the parser skips, leaves it to the next chunk.
+		first = first && blankLines(ch.data)
+		if !s.send(ch, nil) {
+			return
+		}
+	}
+}
+
+// blankLines reports whether b holds only lines that encoding/csv skips
+// as empty (LF or CRLF alone).
+func blankLines(b []byte) bool {
+	for len(b) > 0 {
+		switch {
+		case b[0] == '\n':
+			b = b[1:]
+		case len(b) > 1 && b[0] == '\r' && b[1] == '\n':
+			b = b[2:]
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// lastRecordEnd returns the index of the last newline of b that is
+// outside quotes, given that b starts at a record boundary, or -1.
+func lastRecordEnd(b []byte) int {
+	q := bytes.Count(b, []byte{'"'})
+	for i := len(b) - 1; i >= 0; i-- {
+		switch b[i] {
+		case '"':
+			q--
+		case '\n':
+			if q&1 == 0 {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+func (s *parCSV) Schema() *arrow.Schema     { return s.schema }
+func (s *parCSV) fileSchema() *arrow.Schema { return s.full }
+func (s *parCSV) Record() arrow.Record      { return s.cur }
+func (s *parCSV) Err() error                { return s.err }
+func (s *parCSV) Retain()                   {}
+func (s *parCSV) Release()                  {}
+
+func (s *parCSV) Next() bool {
+	if s.cur != nil {
+		s.cur.Release()
+		s.cur = nil
+	}
+	if s.err != nil || s.closed {
+		return false
+	}
+	if !s.started {
+		s.started = true
+		s.start()
+	}
+	out, ok := <-s.queue
+	if !ok {
+		return false
+	}
+	res := <-out
+	if res.err != nil {
+		if res.err.Row > 0 {
+			res.err.Row += s.rows
+		}
+		s.err = res.err
+		return false
+	}
+	if res.rec == nil {
+		return false
+	}
+	s.cur = res.rec
+	s.rows += res.rows
+	return true
+}
+
+func (s *parCSV) Close() error {
+	if s.cur != nil {
+		s.cur.Release()
+		s.cur = nil
+	}
+	if !s.closed && s.started {
+		s.closed = true
+		close(s.done)
+		s.wg.Wait()
+		for out := range s.queue {
+			select {
+			case r := <-out:
+				if r.rec != nil {
+					r.rec.Release()
+				}
+			default:
+			}
+		}
+	}
+	s.closed = true
+	return s.f.Close()
+}
+
+var _ array.RecordReader = (*parCSV)(nil)
+
+// csvParser parses chunks; each worker has its own.
+type csvParser struct {
+	path     string
+	comma    byte
+	ncols    int   // fields per record
+	cols     []int // file column -> output column, or -1 when not read
+	schema   *arrow.Schema
+	mem      memory.Allocator
+	maxF     int64
+	maxL     int64
+	nulls    []string
+	nullLens uint64 // bit n set: some null text has n bytes
+	scratch  []byte
+	apps     []colApp
+	stop     [256]bool // bytes that end an unquoted field's scan
+}
+
+func (p *csvParser) isNull(v []byte) bool {
+	if len(v) >= 64 || p.nullLens&(1<<len(v)) == 0 {
+		return false
+	}
+	s := bstr(v)
+	for _, n := range p.nulls {
+		if s == n {
+			return true
+		}
+	}
+	return false
+}
+
+type colKind uint8
+
+const (
+	kindGeneric colKind = iota
+	kindInt64
+	kindFloat64
+	kindBool
+	kindDate32
+	kindString
+)
+
+// colApp appends the cells of one column to its builder.
+type colApp struct {
+	kind colKind
+	dt   arrow.DataType
+	bld  array.Builder
+	i64  *array.Int64Builder
+	f64  *array.Float64Builder
+	bl   *array.BooleanBuilder
+	d32  *array.Date32Builder
+	bin  *array.BinaryBuilder
+}
+
+func newColApp(b array.Builder) colApp {
+	c := colApp{dt: b.Type(), bld: b}
+	switch b := b.(type) {
+	case *array.Int64Builder:
+		c.kind, c.i64 = kindInt64, b
+	case *array.Float64Builder:
+		c.kind, c.f64 = kindFloat64, b
+	case *array.BooleanBuilder:
+		c.kind, c.bl = kindBool, b
+	case *array.Date32Builder:
+		c.kind, c.d32 = kindDate32, b
+	case *array.StringBuilder:
+		c.kind, c.bin = kindString, b.BinaryBuilder
+	case *array.LargeStringBuilder:
+		c.kind, c.bin = kindString, b.BinaryBuilder
+	}
+	return c
+}
+
+// addNull appends a null; the builder has room (see parse).
+func (c *colApp) addNull() {
+	switch c.kind {
+	case kindInt64, kindFloat64, kindBool, kindDate32:
+		c.bld.UnsafeAppendBoolToBitmap(false)
+	default:
+		c.bld.AppendNull()
+	}
+}
+
+// add appends v (not a null text); false when v does not parse as the
+// column's type. The fixed-width builders have room for the row: parse
+// reserves it ahead, so the appends skip the capacity check.
+func (c *colApp) add(v []byte) bool {
+	switch c.kind {
+	case kindInt64:
+		x, err := parseInt64(v)
+		if err != nil {
+			return false
+		}
+		c.i64.UnsafeAppend(x)
+	case kindFloat64:
+		x, err := parseFloat64(v)
+		if err != nil {
+			return false
+		}
+		c.f64.UnsafeAppend(x)
+	case kindBool:
+		x, ok := parseBool(v)
+		if !ok {
+			return false
+		}
+		c.bl.UnsafeAppend(x)
+	case kindDate32:
+		d, ok := parseDate32(v)
+		if !ok {
+			tm, err := time.Parse(time.DateOnly, bstr(v))
+			if err != nil {
+				return false
+			}
+			d = int32(arrow.Date32FromTime(tm))
+		}
+		c.d32.UnsafeAppend(arrow.Date32(d))
+	case kindString:
+		c.bin.Append(v)
+	default:
+		return appendCell(c.bld, c.dt, bstr(v)) == nil
+	}
+	return true
+}
+
+// appendCell converts s as Arrow's CSV reader does, for the types without
+// a fast path.
+func appendCell(b array.Builder, dt arrow.DataType, s string) error {
+	switch dt := dt.(type) {
+	case *arrow.Int8Type:
+		v, err := strconv.ParseInt(s, 10, 8)
+		if err == nil {
+			b.(*array.Int8Builder).Append(int8(v))
+		}
+		return err
+	case *arrow.Int16Type:
+		v, err := strconv.ParseInt(s, 10, 16)
+		if err == nil {
+			b.(*array.Int16Builder).Append(int16(v))
+		}
+		return err
+	case *arrow.Int32Type:
+		v, err := strconv.ParseInt(s, 10, 32)
+		if err == nil {
+			b.(*array.Int32Builder).Append(int32(v))
+		}
+		return err
+	case *arrow.Uint8Type:
+		v, err := strconv.ParseUint(s, 10, 8)
+		if err == nil {
+			b.(*array.Uint8Builder).Append(uint8(v))
+		}
+		return err
+	case *arrow.Uint16Type:
+		v, err := strconv.ParseUint(s, 10, 16)
+		if err == nil {
+			b.(*array.Uint16Builder).Append(uint16(v))
+		}
+		return err
+	case *arrow.Uint32Type:
+		v, err := strconv.ParseUint(s, 10, 32)
+		if err == nil {
+			b.(*array.Uint32Builder).Append(uint32(v))
+		}
+		return err
+	case *arrow.Uint64Type:
+		v, err := strconv.ParseUint(s, 10, 64)
+		if err == nil {
+			b.(*array.Uint64Builder).Append(v)
+		}
+		return err
+	case *arrow.Float32Type:
+		v, err := strconv.ParseFloat(s, 32)
+		if err == nil {
+			b.(*array.Float32Builder).Append(float32(v))
+		}
+		return err
+	case *arrow.TimestampType:
+		v, err := arrow.TimestampFromString(s, dt.Unit)
+		if err == nil {
+			b.(*array.TimestampBuilder).Append(v)
+		}
+		return err
+	case *arrow.Date64Type:
+		tm, err := time.Parse(time.DateOnly, s)
+		if err == nil {
+			b.(*array.Date64Builder).Append(arrow.Date64FromTime(tm))
+		}
+		return err
+	case *arrow.BinaryType, *arrow.LargeBinaryType:
+		v, err := base64.StdEncoding.DecodeString(s)
+		if err == nil {
+			b.(*array.BinaryBuilder).Append(v)
+		}
+		return err
+	}
+	return fmt.Errorf("type %s cannot be read from CSV", dt)
+}
+
+// cellErr describes why v is not a valid dt, for the error message.
+func cellErr(dt arrow.DataType, v string) error {
+	if err := checkCell(dt, v); err != nil {
+		return err
+	}
+	switch dt.ID() {
+	case arrow.BINARY, arrow.LARGE_BINARY:
+		return errors.New("not standard base64")
+	}
+	return errors.New("invalid value")
+}
+
+// limitBefore returns the *LimitError csvGuard raises at a byte before
+// pos, for a record starting at rec whose current field (index field)
+// starts at fs; nil if none. csvGuard counts a field from the delimiter
+// before it and a record without its final newline.
+func (p *csvParser) limitBefore(pos, fs, rec, field int) *LimitError {
+	adj := 0
+	if field > 0 {
+		adj = 1
+	}
+	fieldAt, lineAt := int64(-1), int64(-1)
+	if int64(pos-fs+adj) > p.maxF {
+		fieldAt = int64(fs-adj) + p.maxF
+	}
+	if int64(pos-rec) > p.maxL {
+		lineAt = int64(rec) + p.maxL
+	}
+	switch {
+	case fieldAt >= 0 && (lineAt < 0 || fieldAt <= lineAt):
+		return &LimitError{Limit: "MaxFieldBytes", Max: p.maxF, What: "CSV field"}
+	case lineAt >= 0:
+		return &LimitError{Limit: "MaxLineBytes", Max: p.maxL, What: "CSV record"}
+	}
+	return nil
+}
+
+// unquote copies the inside of a quoted field, turning "" into " and
+// CRLF into LF, into the parser's scratch space.
+func (p *csvParser) unquote(v []byte) []byte {
+	out := p.scratch[:0]
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '"' && i+1 < len(v) && v[i+1] == '"':
+			i++
+		case c == '\r' && i+1 < len(v) && v[i+1] == '\n':
+			continue
+		}
+		out = append(out, c)
+	}
+	p.scratch = out
+	return out
+}
+
+// parse turns one chunk into a record batch.
+func (p *csvParser) parse(ch csvChunk) (res csvResult) {
+	bld := array.NewRecordBuilder(p.mem, p.schema)
+	defer bld.Release()
+	p.apps = p.apps[:0]
+	for i := range p.schema.NumFields() {
+		p.apps = append(p.apps, newColApp(bld.Field(i)))
+	}
+	b := ch.data
+	end := len(b)
+	if ch.last && end > 0 && b[end-1] == '\r' {
+		end-- // encoding/csv drops a CR before the end of the file
+	}
+	comma := p.comma
+	fail := func(line int64, row int64, err error) csvResult {
+		return csvResult{err: &FileError{Path: p.path, Line: line, Row: row, Err: err}}
+	}
+	synErr := func(line int64, col int, err error) csvResult {
+		return fail(line, 0, fmt.Errorf("column %d: %w", col, err))
+	}
+	limitErr := func(le *LimitError) csvResult {
+		return csvResult{err: &FileError{Path: p.path, Err: le}}
+	}
+
+	pos, lineStart := 0, 0
+	line := ch.line
+	header := ch.header
+	var rows int64
+	room := 0 // rows the builders have reserved space for
+	for pos < end {
+		switch {
+		case b[pos] == '\n':
+			pos++
+			line++
+			lineStart = pos
+			continue
+		case b[pos] == '\r' && pos+1 < end && b[pos+1] == '\n':
+			pos += 2
+			line++
+			lineStart = pos
+			continue
+		}
+		rec, recLine := pos, line
+		convert := !header
+		if convert && room == 0 {
+			// Reserve for the rows the rest of the chunk likely holds,
+			// judged by the records so far.
+			room = 16
+			if rows > 0 {
+				room += int(int64(end-pos) * rows / int64(pos))
+			}
+			for i := range p.apps {
+				p.apps[i].bld.Reserve(room)
+			}
+		}
+		// The first cell that does not convert; reported once the record
+		// turns out to be otherwise well formed.
+		badField, badCol := -1, -1
+		var badVal string
+		var badLine int64
+		field := 0
+		recDone := false
+		for !recDone {
+			fs, fline := pos, line
+			var val []byte
+			var term int // the delimiter or newline after the field, or end
+			if pos < end && b[pos] == '"' {
+				start := pos + 1
+				j := start
+				copyVal := false
+				for {
+					k := bytes.IndexByte(b[j:end], '"')
+					segEnd := end
+					if k >= 0 {
+						segEnd = j + k
+					}
+					if seg := b[j:segEnd]; len(seg) > 0 {
+						if nl := bytes.LastIndexByte(seg, '\n'); nl >= 0 {
+							line += int64(bytes.Count(seg, []byte{'\n'}))
+							lineStart = j + nl + 1
+							if bytes.Contains(seg, []byte("\r\n")) {
+								copyVal = true
+							}
+						}
+					}
+					if k < 0 {
+						// The file or the chunk ends inside the quotes.
+						if le := p.limitBefore(end, fs, rec, field); le != nil {
+							return limitErr(le)
+						}
+						if !ch.last {
+							return fail(recLine, 0, errors.New("internal error: record crosses a chunk boundary"))
+						}
+						ln, col := eofQuotePos(b, end, line)
+						return synErr(ln, col, csv.ErrQuote)
+					}
+					q := j + k
+					next := q + 1
+					switch {
+					case next < end && b[next] == '"':
+						copyVal = true
+						j = next + 1
+						continue
+					case next == end:
+						term, recDone = end, true
+					case b[next] == comma:
+						term = next
+					case b[next] == '\n':
+						term, recDone = next, true
+					case b[next] == '\r' && next+1 < end && b[next+1] == '\n':
+						term, recDone = next+1, true
+					default:
+						if le := p.limitBefore(next+1, fs, rec, field); le != nil {
+							return limitErr(le)
+						}
+						return synErr(line, q-lineStart+1, csv.ErrQuote)
+					}
+					val = b[start:q]
+					if copyVal {
+						val = p.unquote(val)
+					}
+					break
+				}
+			} else {
+				k := pos
+				for k < end && !p.stop[b[k]] {
+					k++
+				}
+				if k < end && b[k] == '"' {
+					if le := p.limitBefore(k+1, fs, rec, field); le != nil {
+						return limitErr(le)
+					}
+					return synErr(line, k-lineStart+1, csv.ErrBareQuote)
+				}
+				term = k
+				val = b[pos:k]
+				if k == end || b[k] == '\n' {
+					recDone = true
+					if k < end && k > pos && b[k-1] == '\r' {
+						val = b[pos : k-1]
+					}
+				}
+			}
+			if int64(term-fs+1) > p.maxF || int64(term-rec) > p.maxL {
+				if le := p.limitBefore(term, fs, rec, field); le != nil {
+					return limitErr(le)
+				}
+			}
+			if recDone && term == end && !ch.last {
+				return fail(recLine, 0, errors.New("internal error: record crosses a chunk boundary"))
+			}
+			if convert && field < p.ncols {
+				if c := p.cols[field]; c >= 0 {
+					app := &p.apps[c]
+					if p.isNull(val) {
+						app.addNull()
+					} else if !app.add(val) && badField < 0 {
+						badField, badCol, badVal, badLine = field, c, string(val), fline
+					}
+				}
+			}
+			field++
+			pos = term + 1
+			if recDone && term < end && b[term] == '\n' {
+				line++
+				lineStart = pos
+			}
+		}
+		if header {
+			header = false
+			continue
+		}
+		if field != p.ncols {
+			return synErr(recLine, 1, csv.ErrFieldCount)
+		}
+		rows++
+		room--
+		if badField >= 0 {
+			f := p.schema.Field(badCol)
+			return fail(badLine, rows, fmt.Errorf("column %q: a %d-byte value is not a valid %s: %w", f.Name, len(badVal), f.Type, cellErr(f.Type, badVal)))
+		}
+	}
+	rec := bld.NewRecord()
+	if rec.NumRows() != rows {
+		rec.Release()
+		return fail(ch.line, 0, errors.New("internal error: column lengths differ"))
+	}
+	return csvResult{rec: rec, rows: rows}
+}
+
+// eofQuotePos is where encoding/csv reports a quoted field left open at
+// the end of the file: the last line with content and the column after
+// it (a CRLF counting as one byte); line is the line number at end.
+func eofQuotePos(b []byte, end int, line int64) (int64, int) {
+	lineEnd := end
+	if end > 0 && b[end-1] == '\n' {
+		line--
+		lineEnd = end - 1
+	}
+	ls := bytes.LastIndexByte(b[:lineEnd], '\n') + 1
+	n := end - ls
+	if end-ls >= 2 && b[end-1] == '\n' && b[end-2] == '\r' {
+		n--
+	}
+	return line, n + 1
+}

@@ -1,0 +1,195 @@
+package dataread
+
+import (
+	"strconv"
+	"unsafe"
+)
+
+// bstr views b as a string without copying; the string must not outlive
+// b's contents (it is only handed to parsers that do not keep it).
+func bstr(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// pow10 holds the powers of ten that float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseFloat64 returns the same value and error as strconv.ParseFloat(s,
+// 64). Plain decimals whose digits fit in 2^53 and whose decimal exponent
+// is at most 22 in size are computed directly: both the mantissa and the
+// power of ten are exact in a float64, so one IEEE multiplication or
+// division rounds correctly (Clinger's fast path, which strconv also
+// takes first). Everything else goes to strconv.
+func parseFloat64(b []byte) (float64, error) {
+	n, i := len(b), 0
+	neg := false
+	if n > 0 && (b[0] == '-' || b[0] == '+') {
+		neg = b[0] == '-'
+		i = 1
+	}
+	var mant uint64
+	d0 := i
+	for i < n && b[i]-'0' < 10 {
+		mant = mant*10 + uint64(b[i]-'0')
+		i++
+	}
+	digits := i - d0
+	exp := 0
+	if i < n && b[i] == '.' {
+		i++
+		f0 := i
+		for i < n && b[i]-'0' < 10 {
+			mant = mant*10 + uint64(b[i]-'0')
+			i++
+		}
+		digits += i - f0
+		exp = f0 - i
+	}
+	// Up to 19 digits (leading zeros included) cannot overflow uint64.
+	if digits == 0 || digits > 19 {
+		return strconv.ParseFloat(bstr(b), 64)
+	}
+	if i < n {
+		if b[i] != 'e' && b[i] != 'E' {
+			return strconv.ParseFloat(bstr(b), 64)
+		}
+		i++
+		eneg := false
+		if i < n && (b[i] == '-' || b[i] == '+') {
+			eneg = b[i] == '-'
+			i++
+		}
+		e0 := i
+		e := 0
+		for i < n && b[i]-'0' < 10 && i-e0 < 4 {
+			e = e*10 + int(b[i]-'0')
+			i++
+		}
+		if i == e0 || i < n {
+			return strconv.ParseFloat(bstr(b), 64)
+		}
+		if eneg {
+			e = -e
+		}
+		exp += e
+	}
+	if mant > 1<<53 {
+		return strconv.ParseFloat(bstr(b), 64)
+	}
+	f := float64(mant)
+	switch {
+	case mant == 0 || exp == 0:
+	case exp > 0 && exp <= 22:
+		f *= pow10[exp]
+	case exp < 0 && exp >= -22:
+		f /= pow10[-exp]
+	default:
+		return strconv.ParseFloat(bstr(b), 64)
+	}
+	if neg {
+		f = -f
+	}
+	return f, nil
+}
+
+// parseInt64 returns the same value and error as strconv.ParseInt(s, 10,
+// 64); up to 18 digits cannot overflow and are summed directly.
+func parseInt64(b []byte) (int64, error) {
+	i, n := 0, len(b)
+	if n == 0 {
+		return strconv.ParseInt(bstr(b), 10, 64)
+	}
+	neg := false
+	switch b[0] {
+	case '-':
+		neg = true
+		i++
+	case '+':
+		i++
+	}
+	if i == n || n-i > 18 {
+		return strconv.ParseInt(bstr(b), 10, 64)
+	}
+	var v int64
+	for ; i < n; i++ {
+		c := b[i]
+		if c < '0' || c > '9' {
+			return strconv.ParseInt(bstr(b), 10, 64)
+		}
+		v = v*10 + int64(c-'0')
+	}
+	if neg {
+		v = -v
+	}
+	return v, nil
+}
+
+// parseBool accepts what strconv.ParseBool accepts.
+func parseBool(b []byte) (v, ok bool) {
+	switch bstr(b) {
+	case "1", "t", "T", "TRUE", "true", "True":
+		return true, true
+	case "0", "f", "F", "FALSE", "false", "False":
+		return false, true
+	}
+	return false, false
+}
+
+// parseDate32 reads a YYYY-MM-DD date as days since 1970-01-01, the
+// values time.Parse(time.DateOnly) accepts (four-digit year, two-digit
+// month and day, a day that exists in that month).
+func parseDate32(b []byte) (int32, bool) {
+	if len(b) != 10 || b[4] != '-' || b[7] != '-' {
+		return 0, false
+	}
+	var d [8]int
+	for k, j := range [8]int{0, 1, 2, 3, 5, 6, 8, 9} {
+		c := b[j]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		d[k] = int(c - '0')
+	}
+	y := d[0]*1000 + d[1]*100 + d[2]*10 + d[3]
+	m := d[4]*10 + d[5]
+	day := d[6]*10 + d[7]
+	if m < 1 || m > 12 || day < 1 || day > daysIn(m, y) {
+		return 0, false
+	}
+	return int32(daysFromCivil(y, m, day)), true
+}
+
+func daysIn(m, y int) int {
+	switch m {
+	case 2:
+		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
+			return 29
+		}
+		return 28
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// daysFromCivil counts days from 1970-01-01 to y-m-d in the proleptic
+// Gregorian calendar (the era-based algorithm from Howard Hinnant's
+// "chrono-Compatible Low-Level Date Algorithms").
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
+	}
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}

@@ -64,14 +64,16 @@ func (p *profileFlags) options() (drift.ProfileOptions, error) {
 }
 
 // profileFiles profiles data files (one dataset, read in sequence).
-func profileFiles(ctx context.Context, paths []string, opts drift.ProfileOptions) (*drift.Profile, error) {
+func profileFiles(ctx context.Context, e *env, label string, paths []string, opts drift.ProfileOptions) (*drift.Profile, error) {
 	// Read only the chosen columns: the others are never decoded.
 	r, err := datafile.OpenAll(ctx, paths, &datafile.Options{Columns: opts.Columns})
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
-	p, err := drift.ProfileReader(ctx, r, opts, nil)
+	bar := e.progress(label)
+	p, err := drift.ProfileReader(ctx, r, opts, bar.rowsFunc(r, paths))
+	bar.finish()
 	if err != nil {
 		if r.Path() != "" && !strings.Contains(err.Error(), r.Path()) {
 			return nil, fmt.Errorf("%s: %w", r.Path(), err)
@@ -99,7 +101,7 @@ func driftProfileCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 		if err != nil {
 			return err
 		}
-		p, err := profileFiles(ctx, args, opts)
+		p, err := profileFiles(ctx, e, "profiling", args, opts)
 		if err != nil {
 			return err
 		}
@@ -161,6 +163,10 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 	share := fs.Float64("drift-share", 0.5, "dataset drift when at least this share of tested columns drifted")
 	digest := fs.Bool("digest", false, "against a reference profile, also compute the current data's row digest (slower)")
 	return func(ctx context.Context, args []string) error {
+		// --json here names an output; progress stays off with it too.
+		if jsonOut != "" {
+			e.json = true
+		}
 		if *ref == "" {
 			return usageError("--reference PROFILE|DATA is required")
 		}
@@ -212,7 +218,7 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 		if isDataFile(refPaths[0]) {
 			// Raw reference: exact mode on both sides.
 			popts.Exact = true
-			if refProfile, err = profileFiles(ctx, refPaths, popts); err != nil {
+			if refProfile, err = profileFiles(ctx, e, "profiling reference", refPaths, popts); err != nil {
 				return err
 			}
 		} else {
@@ -230,7 +236,7 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 		}
 		var rep *drift.Report
 		if popts.Exact || len(popts.Columns) > 0 {
-			cur, err := profileFiles(ctx, args, popts)
+			cur, err := profileFiles(ctx, e, "profiling current", args, popts)
 			if err != nil {
 				return err
 			}
@@ -251,7 +257,9 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 			if err != nil {
 				return err
 			}
-			rep, err = drift.CompareReader(ctx, refProfile, r, opts, nil)
+			bar := e.progress("comparing")
+			rep, err = drift.CompareReader(ctx, refProfile, r, opts, bar.rowsFunc(r, args))
+			bar.finish()
 			r.Close()
 			if err != nil {
 				if !strings.Contains(err.Error(), args[0]) {

@@ -170,12 +170,17 @@ func setupSecretsScan(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 			found   int
 			errs    []error
 		)
+		bar := e.progress("scanning")
+		if bar != nil {
+			opts.Progress = func(_ string, size int64) { bar.fileDone(size) }
+		}
 		emit := func(f secrets.Finding) error {
 			found++
 			if e.json {
 				all = append(all, f)
 				return nil
 			}
+			bar.hide()
 			_, err := fmt.Fprintln(e.stdout, f)
 			return err
 		}
@@ -190,6 +195,7 @@ func setupSecretsScan(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 			for _, o := range sum.Omitted {
 				found += o.Count
 				if !e.json {
+					bar.hide()
 					fmt.Fprintf(e.stdout, "%s: %d more finding(s) not shown (limit %d per file)\n", o.Path, o.Count, *maxPerFile)
 				}
 			}
@@ -197,11 +203,13 @@ func setupSecretsScan(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 			for _, sk := range sum.Skipped {
 				// A path named on the command line is already an error.
 				if !errors.Is(err, secrets.ErrNotScanned) {
+					bar.hide()
 					fmt.Fprintln(e.stderr, sk)
 				}
 			}
 			skipped = append(skipped, sum.Skipped...)
 		}
+		bar.finish()
 		if e.json {
 			out := struct {
 				Findings []secrets.Finding `json:"findings"`

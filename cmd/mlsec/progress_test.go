@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/mlsec-dev/mlsec/secrets"
 )
 
 // fakeClock is a clock the test moves by hand.
@@ -177,6 +179,9 @@ func TestProgressCommands(t *testing.T) {
 	strict := filepath.Join(dir, "strict.yaml")
 	require.NoError(t, os.WriteFile(strict, []byte("name: strict\nchecks:\n  - type: expect_column_values_to_be_between\n    kwargs: {column: age, max_value: 10}\n"), 0o644))
 	profile := filepath.Join(dir, "p.json")
+	kek, err := secrets.GenerateInsecureKeyFile(filepath.Join(t.TempDir(), "kek.json"))
+	require.NoError(t, err)
+	enc, dec := filepath.Join(dir, "d.csv.enc"), filepath.Join(t.TempDir(), "d.csv")
 
 	runWith := func(terminal bool, args ...string) (code int, stdout, stderr string) {
 		var out, errb bytes.Buffer
@@ -197,6 +202,9 @@ func TestProgressCommands(t *testing.T) {
 		{[]string{"dataset", "version", dir}, "hashing"},
 		{[]string{"secrets", "scan", dir}, "scanning"},
 		{[]string{"scan", dir}, "scanning"},
+		{[]string{"secrets", "encrypt", "--kek", kek, data, enc}, "encrypting"},
+		{[]string{"secrets", "decrypt", "--kek", kek, enc, dec}, "decrypting"},
+		{[]string{"secrets", "rewrap", "--from", kek, "--to", kek, enc, enc}, "rewrapping"},
 	} {
 		name := strings.Join(tc.args[:2], " ")
 		code, plainOut, plainErr := runWith(false, tc.args...)
@@ -205,11 +213,7 @@ func TestProgressCommands(t *testing.T) {
 
 		code, out, errOut := runWith(true, tc.args...)
 		require.Equal(t, 0, code, name)
-		if name != "dataset version" && name != "drift profile" && name != "secrets scan" {
-			// Outputs naming times or a file written twice aside, stdout
-			// does not change on a terminal.
-			require.Equal(t, plainOut, out, name)
-		}
+		require.Equal(t, plainOut, out, "%s: stdout does not change on a terminal", name)
 		require.Contains(t, errOut, "\r"+tc.label+" ", name)
 		require.True(t, strings.HasSuffix(errOut, "\r\033[K"), "%s: the line is erased: %q", name, errOut)
 
@@ -217,6 +221,23 @@ func TestProgressCommands(t *testing.T) {
 		require.Equal(t, 0, code, name)
 		require.Empty(t, out, name)
 		require.Empty(t, errOut, name)
+	}
+
+	// --json output is the same byte for byte on a terminal, and nothing
+	// goes to stderr.
+	for _, args := range [][]string{
+		{"validate", "infer", "--json", data},
+		{"drift", "compare", "--json", "-", "--reference", profile, data},
+		{"dataset", "version", "--json", dir},
+		{"scan", "--json", dir},
+		{"secrets", "scan", "--json", dir},
+	} {
+		code, plainOut, _ := runWith(false, args...)
+		require.Equal(t, 0, code, args)
+		code, out, errOut := runWith(true, args...)
+		require.Equal(t, 0, code, args)
+		require.Equal(t, plainOut, out, args)
+		require.Empty(t, errOut, args)
 	}
 
 	// --json on a terminal: no progress.

@@ -30,7 +30,10 @@ func init() {
 				if err != nil {
 					return err
 				}
-				if err := secrets.EncryptFile(ctx, args[0], args[1], k, []byte(*aad)); err != nil {
+				bar := e.progress("encrypting")
+				err = secrets.EncryptFileWith(ctx, args[0], args[1], k, []byte(*aad), &secrets.FileOptions{Progress: bar.bytesFunc()})
+				bar.finish()
+				if err != nil {
 					return err
 				}
 				if e.json {
@@ -59,7 +62,10 @@ func init() {
 				if err != nil {
 					return err
 				}
-				return cryptoCheck(secrets.DecryptFile(ctx, args[0], args[1], []byte(*aad), ks...))
+				bar := e.progress("decrypting")
+				err = secrets.DecryptFileWith(ctx, args[0], args[1], []byte(*aad), &secrets.FileOptions{Progress: bar.bytesFunc()}, ks...)
+				bar.finish()
+				return cryptoCheck(err)
 			}
 		},
 	})
@@ -86,8 +92,12 @@ func init() {
 				if err != nil {
 					return err
 				}
-				for _, f := range args {
-					if err := secrets.Rewrap(ctx, f, toKEK, fromKEKs...); err != nil {
+				for i, f := range args {
+					bar := e.progress("rewrapping")
+					bar.setFile(i+1, len(args))
+					err := secrets.RewrapWith(ctx, f, &secrets.FileOptions{Progress: bar.bytesFunc()}, toKEK, fromKEKs...)
+					bar.finish()
+					if err != nil {
 						return cryptoCheck(err)
 					}
 					if !e.json {

@@ -278,21 +278,13 @@ func (p *progressMeter) bytesFunc() func(done, total int64) {
 // r's current file is shown as "file i/n". Nil when there is no meter.
 // The callback must run on the goroutine that reads r, as the row
 // callbacks of validation and drift do.
-func (p *progressMeter) rowsFunc(r interface{ Path() string }, paths []string) func(rows int64) {
+func (p *progressMeter) rowsFunc(r interface{ FileIndex() int }, paths []string) func(rows int64) {
 	if p == nil {
 		return nil
 	}
-	cur := 0
 	return func(rows int64) {
 		if r != nil {
-			// Files are read in order; the same path may be given twice.
-			for i := cur; i < len(paths); i++ {
-				if paths[i] == r.Path() {
-					cur = i
-					break
-				}
-			}
-			p.setFile(cur+1, len(paths))
+			p.setFile(r.FileIndex()+1, len(paths))
 		}
 		p.rows(rows)
 	}

@@ -100,7 +100,7 @@ func BenchmarkProgress(b *testing.B) {
 // batch or hashed buffer that the long steps pay.
 func BenchmarkMeterCall(b *testing.B) {
 	p := (&env{stderr: io.Discard, terminal: true}).progress("bench")
-	rows := p.rowsFunc(&fakePathReader{path: "a.csv"}, []string{"a.csv", "b.csv"})
+	rows := p.rowsFunc(&fakeFileReader{}, []string{"a.csv", "b.csv"})
 	var n int64
 	for range b.N {
 		n += 1000

@@ -66,27 +66,27 @@ func TestProgressMeterRowsAndFiles(t *testing.T) {
 	c := newFakeClock()
 	p := termEnv(&buf, c).progress("validating")
 	paths := []string{"a.csv", "b.csv", "a.csv"}
-	r := &fakePathReader{path: "a.csv"}
+	r := &fakeFileReader{}
 	rows := p.rowsFunc(r, paths)
 
 	c.add(time.Second)
 	rows(1_500_000)
 	require.Equal(t, "\rvalidating  1.5M rows  1.5M rows/s  (file 1/3)", buf.String())
 
-	r.path = "b.csv"
+	r.index = 1
 	c.add(time.Second)
 	rows(2_000_000)
 	require.Contains(t, buf.String(), "\rvalidating  2.0M rows  1.0M rows/s  (file 2/3)")
 
-	r.path = "a.csv" // the same file again is the third, not the first
+	r.index = 2
 	c.add(time.Second)
 	rows(2_400_000)
 	require.Contains(t, buf.String(), "\rvalidating  2.4M rows  800.0k rows/s  (file 3/3)")
 }
 
-type fakePathReader struct{ path string }
+type fakeFileReader struct{ index int }
 
-func (r *fakePathReader) Path() string { return r.path }
+func (r *fakeFileReader) FileIndex() int { return r.index }
 
 func TestProgressMeterPadsShorterLine(t *testing.T) {
 	var buf bytes.Buffer

@@ -20,6 +20,7 @@ import (
 type Recorder struct {
 	mu       sync.Mutex
 	now      func() time.Time
+	progress func(done, total int64)
 	st       Statement
 	started  time.Time
 	finished bool
@@ -31,6 +32,13 @@ type RecorderOption func(*Recorder)
 // WithClock sets the clock used for startedOn and finishedOn.
 func WithClock(now func() time.Time) RecorderOption {
 	return func(r *Recorder) { r.now = now }
+}
+
+// WithProgress sets a callback that the Add*Path methods call with the
+// bytes hashed so far and the total of the path being hashed, one path at
+// a time, so a caller can show progress over large inputs.
+func WithProgress(fn func(done, total int64)) RecorderOption {
+	return func(r *Recorder) { r.progress = fn }
 }
 
 // NewRecorder starts recording a step run by builderID (the platform's
@@ -149,7 +157,7 @@ func (r *Recorder) AddInput(d ResourceDescriptor) {
 // resolved dependency named name: a file by its sha256, a directory (a
 // dataset version) by the dirHash root digest of its manifest.
 func (r *Recorder) AddInputPath(ctx context.Context, name, path string) (ResourceDescriptor, error) {
-	d, err := describePath(ctx, name, path)
+	d, err := describePath(ctx, name, path, r.progress)
 	if err != nil {
 		return d, err
 	}
@@ -181,7 +189,7 @@ func (r *Recorder) AddOutput(d ResourceDescriptor) {
 // AddOutputPath hashes the file or directory at path and records it as a
 // subject named name.
 func (r *Recorder) AddOutputPath(ctx context.Context, name, path string) (ResourceDescriptor, error) {
-	d, err := describePath(ctx, name, path)
+	d, err := describePath(ctx, name, path, r.progress)
 	if err != nil {
 		return d, err
 	}
@@ -210,7 +218,7 @@ func (r *Recorder) AddByproduct(d ResourceDescriptor) {
 
 // AddByproductPath hashes a byproduct file and records it by digest.
 func (r *Recorder) AddByproductPath(ctx context.Context, name, path string) (ResourceDescriptor, error) {
-	d, err := describePath(ctx, name, path)
+	d, err := describePath(ctx, name, path, r.progress)
 	if err != nil {
 		return d, err
 	}
@@ -243,11 +251,11 @@ func (r *Recorder) Finish() (*Statement, error) {
 // DigestPath returns the digest of a file (sha256) or of a directory (the
 // dirHash root digest of its dataset manifest).
 func DigestPath(ctx context.Context, path string) (DigestSet, error) {
-	d, err := describePath(ctx, "", path)
+	d, err := describePath(ctx, "", path, nil)
 	return d.Digest, err
 }
 
-func describePath(ctx context.Context, name, path string) (ResourceDescriptor, error) {
+func describePath(ctx context.Context, name, path string, progress func(done, total int64)) (ResourceDescriptor, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return ResourceDescriptor{}, fmt.Errorf("provenance: %w", err)
@@ -256,7 +264,7 @@ func describePath(ctx context.Context, name, path string) (ResourceDescriptor, e
 		name = path
 	}
 	if fi.IsDir() {
-		m, err := BuildManifest(ctx, path, ManifestOptions{})
+		m, err := BuildManifest(ctx, path, ManifestOptions{Progress: progress})
 		if err != nil {
 			return ResourceDescriptor{}, err
 		}
@@ -266,7 +274,7 @@ func describePath(ctx context.Context, name, path string) (ResourceDescriptor, e
 	if err != nil {
 		return ResourceDescriptor{}, fmt.Errorf("provenance: %s: %w", path, err)
 	}
-	ds, err := hashing.Hash(ctx, files, hashing.Options{Algorithm: hashing.SHA256})
+	ds, err := hashing.Hash(ctx, files, hashing.Options{Algorithm: hashing.SHA256, Progress: progress})
 	if err != nil {
 		return ResourceDescriptor{}, fmt.Errorf("provenance: %s: %w", path, err)
 	}

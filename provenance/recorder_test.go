@@ -93,3 +93,26 @@ func TestRecorderRejectsBadParameters(t *testing.T) {
 	_, err = r.Finish()
 	require.ErrorContains(t, err, "no subject")
 }
+
+// TestRecorderProgress checks that the Add*Path methods report the bytes
+// hashed of each path, ending at its size, for a file and a directory.
+func TestRecorderProgress(t *testing.T) {
+	ctx := context.Background()
+	dir := writeTree(t, map[string]string{"data/a.csv": "x\n1\n", "data/b.csv": "x\n22\n", "model.bin": "weights!"})
+	var calls [][2]int64
+	rec := provenance.NewRecorder("https://ci.example.com/b", provenance.BuildTypeTraining,
+		provenance.WithProgress(func(done, total int64) { calls = append(calls, [2]int64{done, total}) }))
+
+	_, err := rec.AddInputPath(ctx, "data", filepath.Join(dir, "data"))
+	require.NoError(t, err)
+	require.NotEmpty(t, calls)
+	require.Equal(t, [2]int64{9, 9}, calls[len(calls)-1], "the directory's 4+5 bytes")
+
+	calls = nil
+	_, err = rec.AddOutputPath(ctx, "model.bin", filepath.Join(dir, "model.bin"))
+	require.NoError(t, err)
+	require.Equal(t, [2]int64{8, 8}, calls[len(calls)-1])
+	for _, c := range calls {
+		require.LessOrEqual(t, c[0], c[1])
+	}
+}

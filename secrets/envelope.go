@@ -153,14 +153,56 @@ func decrypt(ctx context.Context, name string, dst io.Writer, src io.Reader, aad
 // EncryptFile encrypts the file in to the file out (see [Encrypt]). out is
 // written atomically: it appears only when encryption succeeded.
 func EncryptFile(ctx context.Context, in, out string, kek KEK, aad []byte) error {
+	return EncryptFileWith(ctx, in, out, kek, aad, nil)
+}
+
+// FileOptions are the optional settings of the file functions
+// [EncryptFileWith], [DecryptFileWith] and [RewrapWith].
+type FileOptions struct {
+	// Progress, when set, is called as the input file is read, with the
+	// bytes read so far and the file's size, from the calling goroutine.
+	Progress func(done, total int64)
+}
+
+// progressReader counts what is read through it for FileOptions.Progress.
+type progressReader struct {
+	r           io.Reader
+	done, total int64
+	fn          func(done, total int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.done += int64(n)
+		p.fn(p.done, max(p.total, p.done))
+	}
+	return n, err
+}
+
+// input returns f, counted for opts.Progress when set.
+func (o *FileOptions) input(f *os.File) io.Reader {
+	if o == nil || o.Progress == nil {
+		return f
+	}
+	var size int64
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
+	return &progressReader{r: f, total: size, fn: o.Progress}
+}
+
+// EncryptFileWith is [EncryptFile] with options.
+func EncryptFileWith(ctx context.Context, in, out string, kek KEK, aad []byte, opts *FileOptions) error {
 	f, err := os.Open(in)
 	if err != nil {
 		return fmt.Errorf("secrets: %w", err)
 	}
 	defer f.Close()
+	src := opts.input(f)
 	return writeFileAtomic(out, 0o644, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<20)
-		if err := Encrypt(ctx, bw, f, kek, aad); err != nil {
+		if err := Encrypt(ctx, bw, src, kek, aad); err != nil {
 			return fmt.Errorf("%w (input %s)", err, in)
 		}
 		return bw.Flush()
@@ -172,14 +214,20 @@ func EncryptFile(ctx context.Context, in, out string, kek KEK, aad []byte) error
 // truncated ciphertext, wrong associated data) no plaintext is left
 // behind and an existing out is untouched.
 func DecryptFile(ctx context.Context, in, out string, aad []byte, keks ...KEK) error {
+	return DecryptFileWith(ctx, in, out, aad, nil, keks...)
+}
+
+// DecryptFileWith is [DecryptFile] with options.
+func DecryptFileWith(ctx context.Context, in, out string, aad []byte, opts *FileOptions, keks ...KEK) error {
 	f, err := os.Open(in)
 	if err != nil {
 		return fmt.Errorf("secrets: %w", err)
 	}
 	defer f.Close()
+	src := opts.input(f)
 	return writeFileAtomic(out, 0o600, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 1<<20)
-		if err := decrypt(ctx, in, bw, f, aad, keks); err != nil {
+		if err := decrypt(ctx, in, bw, src, aad, keks); err != nil {
 			return err
 		}
 		return bw.Flush()
@@ -191,6 +239,11 @@ func DecryptFile(ctx context.Context, in, out string, aad []byte, keks ...KEK) e
 // copied unchanged (not re-encrypted), and the file is replaced
 // atomically. The plaintext data key exists only in memory, briefly.
 func Rewrap(ctx context.Context, path string, to KEK, from ...KEK) error {
+	return RewrapWith(ctx, path, nil, to, from...)
+}
+
+// RewrapWith is [Rewrap] with options.
+func RewrapWith(ctx context.Context, path string, opts *FileOptions, to KEK, from ...KEK) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("secrets: %w", err)
@@ -200,8 +253,9 @@ func Rewrap(ctx context.Context, path string, to KEK, from ...KEK) error {
 	if err != nil {
 		return fmt.Errorf("secrets: %w", err)
 	}
+	src := opts.input(f)
 	return writeFileAtomic(path, fi.Mode().Perm(), func(w io.Writer) error {
-		return rewrap(ctx, path, w, f, to, from)
+		return rewrap(ctx, path, w, src, to, from)
 	})
 }
 

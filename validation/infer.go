@@ -21,6 +21,9 @@ type InferOptions struct {
 	// MaxCategories is the most distinct values for a column to get a
 	// value set and baseline proportions (default 20).
 	MaxCategories int
+	// Progress, when set, is called after each record with the rows read
+	// so far, from the goroutine that called Infer.
+	Progress func(rows int64)
 }
 
 // colProfile is what inference gathers about one column.
@@ -81,6 +84,9 @@ func Infer(ctx context.Context, rr array.RecordReader, opts *InferOptions) (*Sui
 		}
 		dups.update(&dupState, rec, rows, false)
 		rows += rec.NumRows()
+		if opts != nil && opts.Progress != nil {
+			opts.Progress(rows)
+		}
 	}
 	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) { // pqarrow ends with io.EOF
 		return nil, nil, err

@@ -10,6 +10,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Exit codes; see the package documentation.
@@ -50,6 +51,15 @@ type env struct {
 	json bool
 	// terminal reports whether stderr is a terminal (for progress bars).
 	terminal bool
+	// quiet is set by --quiet: nothing but the error line is written.
+	quiet bool
+	// forceProgress is set by --progress: progress is shown even when
+	// stderr is not a terminal (a CI log), as whole lines.
+	forceProgress bool
+	// now is the clock of progress meters (nil: time.Now).
+	now func() time.Time
+	// lastMeter is the progress meter made last, finished by run.
+	lastMeter *progressMeter
 }
 
 func newEnv() *env {
@@ -106,6 +116,8 @@ func run(ctx context.Context, args []string, e *env) int {
 	fs := flag.NewFlagSet("mlsec "+c.name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.BoolVar(&e.json, "json", false, "write machine-readable JSON to stdout")
+	fs.BoolVar(&e.quiet, "quiet", false, "write nothing but errors; the exit status tells the outcome")
+	fs.BoolVar(&e.forceProgress, "progress", false, "show progress on stderr even when it is not a terminal (e.g. in CI logs)")
 	runFn := c.setup(fs, e)
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "usage: mlsec %s [flags] %s\n\n%s\n\nflags:\n", c.name, c.args, c.summary)
@@ -119,15 +131,23 @@ func run(ctx context.Context, args []string, e *env) int {
 		// flag has already printed the error and the usage.
 		return exitBad
 	}
-	if err := runFn(ctx, pos); err != nil {
+	errOut := e.stderr
+	if e.quiet {
+		// Discarded, not skipped: a command writes as usual, and --quiet
+		// cannot be forgotten by one of them.
+		e.stdout, e.stderr = io.Discard, io.Discard
+	}
+	err = runFn(ctx, pos)
+	e.lastMeter.finish()
+	if err != nil {
 		var xe *exitError
 		code := exitBad
 		if errors.As(err, &xe) {
 			code = xe.code
 		}
-		fmt.Fprintf(e.stderr, "mlsec %s: %v\n", c.name, err)
+		fmt.Fprintf(errOut, "mlsec %s: %v\n", c.name, err)
 		if hint := limitHint(err, fs); hint != "" {
-			fmt.Fprintln(e.stderr, hint)
+			fmt.Fprintln(errOut, hint)
 		}
 		return code
 	}
@@ -185,6 +205,8 @@ commands:
 	}
 	fmt.Fprint(w, `
 Every command takes --help and --json.
+Every command takes --quiet (only errors are written) and --progress (show
+progress on stderr even when it is not a terminal; never with --json).
 Exit status: 0 the check passed, 1 the check failed, 2 bad usage or input.
 `)
 }

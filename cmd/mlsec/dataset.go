@@ -36,15 +36,10 @@ func setupDatasetVersion(fs *flag.FlagSet, e *env) func(context.Context, []strin
 			return usageError("want one DIR")
 		}
 		opts := provenance.ManifestOptions{Ignore: ignore, Workers: *workers}
-		if e.terminal && !e.json {
-			opts.Progress = func(done, total int64) {
-				fmt.Fprintf(e.stderr, "\rhashing %d/%d MB", done>>20, total>>20)
-				if done == total {
-					fmt.Fprintln(e.stderr)
-				}
-			}
-		}
+		bar := e.progress("hashing")
+		opts.Progress = bar.bytesFunc()
 		m, err := provenance.BuildManifest(ctx, args[0], opts)
+		bar.finish()
 		if err != nil {
 			return err
 		}

@@ -64,7 +64,7 @@ func (p *profileFlags) options() (drift.ProfileOptions, error) {
 }
 
 // profileFiles profiles data files (one dataset, read in sequence).
-func profileFiles(ctx context.Context, paths []string, opts drift.ProfileOptions, limits *readLimits) (*drift.Profile, error) {
+func profileFiles(ctx context.Context, e *env, label string, paths []string, opts drift.ProfileOptions, limits *readLimits) (*drift.Profile, error) {
 	// Read only the chosen columns: the others are never decoded.
 	ropts := limits.options()
 	ropts.Columns = opts.Columns
@@ -73,7 +73,9 @@ func profileFiles(ctx context.Context, paths []string, opts drift.ProfileOptions
 		return nil, err
 	}
 	defer r.Close()
-	p, err := drift.ProfileReader(ctx, r, opts, nil)
+	bar := e.progress(label)
+	p, err := drift.ProfileReader(ctx, r, opts, bar.rowsFunc(r, paths))
+	bar.finish()
 	if err != nil {
 		if r.Path() != "" && !strings.Contains(err.Error(), r.Path()) {
 			return nil, fmt.Errorf("%s: %w", r.Path(), err)
@@ -102,7 +104,7 @@ func driftProfileCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 		if err != nil {
 			return err
 		}
-		p, err := profileFiles(ctx, args, opts, limits)
+		p, err := profileFiles(ctx, e, "profiling", args, opts, limits)
 		if err != nil {
 			return err
 		}
@@ -165,6 +167,10 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 	share := fs.Float64("drift-share", 0.5, "dataset drift when at least this share of tested columns drifted")
 	digest := fs.Bool("digest", false, "against a reference profile, also compute the current data's row digest (slower)")
 	return func(ctx context.Context, args []string) error {
+		// --json here names an output; progress stays off with it too.
+		if jsonOut != "" {
+			e.json = true
+		}
 		if *ref == "" {
 			return usageError("--reference PROFILE|DATA is required")
 		}
@@ -216,7 +222,7 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 		if isDataFile(refPaths[0]) {
 			// Raw reference: exact mode on both sides.
 			popts.Exact = true
-			if refProfile, err = profileFiles(ctx, refPaths, popts, limits); err != nil {
+			if refProfile, err = profileFiles(ctx, e, "profiling reference", refPaths, popts, limits); err != nil {
 				return err
 			}
 		} else {
@@ -234,7 +240,7 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 		}
 		var rep *drift.Report
 		if popts.Exact || len(popts.Columns) > 0 {
-			cur, err := profileFiles(ctx, args, popts, limits)
+			cur, err := profileFiles(ctx, e, "profiling current", args, popts, limits)
 			if err != nil {
 				return err
 			}
@@ -255,7 +261,9 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 			if err != nil {
 				return err
 			}
-			rep, err = drift.CompareReader(ctx, refProfile, r, opts, nil)
+			bar := e.progress("comparing")
+			rep, err = drift.CompareReader(ctx, refProfile, r, opts, bar.rowsFunc(r, args))
+			bar.finish()
 			r.Close()
 			if err != nil {
 				if !strings.Contains(err.Error(), args[0]) {

@@ -60,9 +60,9 @@ func (r *registryFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&r.workers, "registry-workers", 0, "layers moved at once (default 4)")
 }
 
-func (r *registryFlags) open(ctx context.Context, ref string, e *env, what string) (*oci.Repository, *progressBar, error) {
-	bar := newProgressBar(e, what)
-	repo, err := oci.Open(ctx, ref, oci.Options{PlainHTTP: r.plainHTTP, DockerConfig: r.dockerConfig, Workers: r.workers, Progress: bar.update})
+func (r *registryFlags) open(ctx context.Context, ref string, e *env, what string) (*oci.Repository, *progressMeter, error) {
+	bar := e.progress(what)
+	repo, err := oci.Open(ctx, ref, oci.Options{PlainHTTP: r.plainHTTP, DockerConfig: r.dockerConfig, Workers: r.workers, Progress: bar.bytesFunc()})
 	if err != nil {
 		return nil, nil, usageError("%v", err)
 	}
@@ -96,7 +96,7 @@ func setupOCIPush(fs *flag.FlagSet, e *env) func(context.Context, []string) erro
 			return err
 		}
 		m, err := repo.Push(ctx, dir, oci.PushOptions{Tag: r.Reference, Name: *name, Ignore: ig})
-		bar.done()
+		bar.finish()
 		if err != nil {
 			return err
 		}
@@ -120,7 +120,7 @@ func setupOCIPull(fs *flag.FlagSet, e *env) func(context.Context, []string) erro
 			return err
 		}
 		m, err := repo.Pull(ctx, "", args[1])
-		bar.done()
+		bar.finish()
 		if err != nil {
 			return ociFailure(err)
 		}

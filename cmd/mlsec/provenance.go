@@ -74,7 +74,9 @@ func setupProvenanceRecord(fs *flag.FlagSet, e *env) func(context.Context, []str
 		if len(subjects)+len(subjectDigests) == 0 {
 			return usageError("at least one --subject or --subject-digest is required")
 		}
-		rec := provenance.NewRecorder(*builderID, bt)
+		// One meter per path hashed; the recorder reports into the current.
+		var bar *progressMeter
+		rec := provenance.NewRecorder(*builderID, bt, provenance.WithProgress(func(done, total int64) { bar.byteCount(done, total) }))
 		if *invocation != "" {
 			rec.SetInvocationID(*invocation)
 		}
@@ -106,7 +108,10 @@ func setupProvenanceRecord(fs *flag.FlagSet, e *env) func(context.Context, []str
 			if !ok || name == "" || path == "" {
 				return usageError("--input %q: want NAME=PATH", in)
 			}
-			if _, err := rec.AddInputPath(ctx, name, path); err != nil {
+			bar = e.progress("hashing input " + name)
+			_, err := rec.AddInputPath(ctx, name, path)
+			bar.finish()
+			if err != nil {
 				return err
 			}
 		}
@@ -137,7 +142,10 @@ func setupProvenanceRecord(fs *flag.FlagSet, e *env) func(context.Context, []str
 			rec.AddOutput(provenance.ResourceDescriptor{Name: name, Digest: d})
 		}
 		for _, s := range subjects {
-			if _, err := rec.AddOutputPath(ctx, filepath.ToSlash(filepath.Clean(s)), s); err != nil {
+			bar = e.progress("hashing subject " + s)
+			_, err := rec.AddOutputPath(ctx, filepath.ToSlash(filepath.Clean(s)), s)
+			bar.finish()
+			if err != nil {
 				return err
 			}
 		}

@@ -38,6 +38,17 @@ func setupScan(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		}
 		results := []*modelscan.Result{}
 		var skipped []string
+		bar := e.progress("scanning")
+		scanned := func(d iofs.DirEntry) {
+			if bar == nil {
+				return
+			}
+			var size int64
+			if fi, err := d.Info(); err == nil {
+				size = fi.Size()
+			}
+			bar.fileDone(size)
+		}
 		for _, root := range args {
 			st, err := os.Stat(root)
 			if err != nil {
@@ -48,6 +59,7 @@ func setupScan(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 				if err != nil {
 					return err
 				}
+				scanned(iofs.FileInfoToDirEntry(st))
 				results = append(results, res)
 				continue
 			}
@@ -64,6 +76,7 @@ func setupScan(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 				if err != nil {
 					return err
 				}
+				scanned(d)
 				if res.Format == "unknown" {
 					skipped = append(skipped, path)
 					return nil
@@ -75,6 +88,7 @@ func setupScan(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 				return err
 			}
 		}
+		bar.finish()
 		unsafe := 0
 		for _, r := range results {
 			if !r.Safe() {

@@ -30,7 +30,10 @@ func init() {
 				if err != nil {
 					return err
 				}
-				if err := secrets.EncryptFile(ctx, args[0], args[1], k, []byte(*aad)); err != nil {
+				bar := e.progress("encrypting")
+				err = secrets.EncryptFileWith(ctx, args[0], args[1], k, []byte(*aad), &secrets.FileOptions{Progress: bar.bytesFunc()})
+				bar.finish()
+				if err != nil {
 					return err
 				}
 				if e.json {
@@ -59,7 +62,10 @@ func init() {
 				if err != nil {
 					return err
 				}
-				return cryptoCheck(secrets.DecryptFile(ctx, args[0], args[1], []byte(*aad), ks...))
+				bar := e.progress("decrypting")
+				err = secrets.DecryptFileWith(ctx, args[0], args[1], []byte(*aad), &secrets.FileOptions{Progress: bar.bytesFunc()}, ks...)
+				bar.finish()
+				return cryptoCheck(err)
 			}
 		},
 	})
@@ -86,8 +92,12 @@ func init() {
 				if err != nil {
 					return err
 				}
-				for _, f := range args {
-					if err := secrets.Rewrap(ctx, f, toKEK, fromKEKs...); err != nil {
+				for i, f := range args {
+					bar := e.progress("rewrapping")
+					bar.setFile(i+1, len(args))
+					err := secrets.RewrapWith(ctx, f, &secrets.FileOptions{Progress: bar.bytesFunc()}, toKEK, fromKEKs...)
+					bar.finish()
+					if err != nil {
 						return cryptoCheck(err)
 					}
 					if !e.json {
@@ -196,6 +206,10 @@ func setupSecretsScan(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 
 			baselined, excluded int
 		)
+		bar := e.progress("scanning")
+		if bar != nil {
+			opts.Progress = func(_ string, size int64) { bar.fileDone(size) }
+		}
 		emit := func(f secrets.Finding) error {
 			if *writeBaseline != "" {
 				recorded = append(recorded, f)
@@ -205,6 +219,7 @@ func setupSecretsScan(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 				all = append(all, f)
 				return nil
 			}
+			bar.hide()
 			_, err := fmt.Fprintln(e.stdout, f)
 			return err
 		}
@@ -219,6 +234,7 @@ func setupSecretsScan(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 			for _, o := range sum.Omitted {
 				found += o.Count
 				if !e.json {
+					bar.hide()
 					fmt.Fprintf(e.stdout, "%s: %d more finding(s) not shown (limit %d per file)\n", o.Path, o.Count, *maxPerFile)
 				}
 			}
@@ -228,11 +244,13 @@ func setupSecretsScan(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 			for _, sk := range sum.Skipped {
 				// A path named on the command line is already an error.
 				if !errors.Is(err, secrets.ErrNotScanned) {
+					bar.hide()
 					fmt.Fprintln(e.stderr, sk)
 				}
 			}
 			skipped = append(skipped, sum.Skipped...)
 		}
+		bar.finish()
 		if e.json {
 			out := struct {
 				Findings  []secrets.Finding `json:"findings"`

@@ -135,10 +135,10 @@ func setupHash(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		bar := newProgressBar(e, "hashing")
-		o.Progress = bar.update
+		bar := e.progress("hashing")
+		o.Progress = bar.bytesFunc()
 		m, err := signing.HashModel(ctx, model, o)
-		bar.done()
+		bar.finish()
 		if err != nil {
 			return err
 		}
@@ -216,10 +216,10 @@ func setupSign(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 				return err
 			}
 		}
-		bar := newProgressBar(e, "hashing")
-		so.Progress = bar.update
+		bar := e.progress("hashing")
+		so.Progress = bar.bytesFunc()
 		b, err := signing.Sign(ctx, model, signer, so)
-		bar.done()
+		bar.finish()
 		if err != nil {
 			return err
 		}
@@ -318,10 +318,10 @@ func setupVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error
 		if err != nil {
 			return err
 		}
-		bar := newProgressBar(e, "verifying")
-		o.Progress = bar.update
+		bar := e.progress("verifying")
+		o.Progress = bar.bytesFunc()
 		res, err := signing.Verify(ctx, model, b, o)
-		bar.done()
+		bar.finish()
 		if err != nil {
 			return verifyFailure(e, err)
 		}

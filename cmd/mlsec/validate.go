@@ -53,7 +53,9 @@ func init() {
 					return err
 				}
 				defer rr.Close()
-				res, err := validation.Validate(ctx, suite, rr, &validation.Options{SuiteDigest: *pin, RawSamples: *raw})
+				bar := e.progress("validating")
+				res, err := validation.Validate(ctx, suite, rr, &validation.Options{SuiteDigest: *pin, RawSamples: *raw, Progress: bar.rowsFunc(rr, args)})
+				bar.finish()
 				if err != nil {
 					return err
 				}
@@ -103,7 +105,9 @@ func init() {
 					return err
 				}
 				defer rr.Close()
-				suite, metrics, err := validation.Infer(ctx, rr, &validation.InferOptions{Name: *name})
+				bar := e.progress("reading")
+				suite, metrics, err := validation.Infer(ctx, rr, &validation.InferOptions{Name: *name, Progress: bar.rowsFunc(rr, args)})
+				bar.finish()
 				if err != nil {
 					return err
 				}

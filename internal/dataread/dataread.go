@@ -340,6 +340,10 @@ func (r *Reader) Schema() *arrow.Schema { return r.schema }
 // Path returns the file the current record came from.
 func (r *Reader) Path() string { return r.path }
 
+// FileIndex returns the index in the paths given to OpenAll of the file
+// the current record came from (the same file named twice counts twice).
+func (r *Reader) FileIndex() int { return r.next - 1 }
+
 // Record returns the current record, valid until the next call to Next
 // unless retained.
 func (r *Reader) Record() arrow.Record { return r.cur }

@@ -263,3 +263,21 @@ func ExampleOpen() {
 	fmt.Println(r.Schema().Field(2), rows)
 	// Output: score: type=float64, nullable 10
 }
+
+// FileIndex names the file each record came from, counting a file named
+// twice twice, for progress displays.
+func TestFileIndex(t *testing.T) {
+	ctx := context.Background()
+	paths := []string{"testdata/good_people.csv", "testdata/good_people.csv", "testdata/good_people2.csv"}
+	r, err := dataread.OpenAll(ctx, paths, &dataread.Options{BatchSize: 4})
+	require.NoError(t, err)
+	defer r.Close()
+	var seen []int
+	for r.Next() {
+		if len(seen) == 0 || seen[len(seen)-1] != r.FileIndex() {
+			seen = append(seen, r.FileIndex())
+		}
+	}
+	require.NoError(t, r.Err())
+	require.Equal(t, []int{0, 1, 2}, seen)
+}

@@ -1,6 +1,7 @@
 package provenance
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"encoding/json"
@@ -49,6 +50,9 @@ func checkSignature(ctx context.Context, env *dsse.Envelope, cp *compiledPolicy)
 				pubs = append(pubs, k.public)
 			}
 		}
+	}
+	if len(verifiers) == 0 {
+		return nil, nil, &Violation{Rule: RuleSignature, Reason: "the policy trusts no key, and the envelope is not a keyless Sigstore bundle", Err: ErrSignature}, nil
 	}
 	ev, err := dsse.NewMultiEnvelopeVerifier(1, verifiers...)
 	if err != nil {
@@ -146,6 +150,8 @@ type ruleInput struct {
 	policy   *compiledPolicy
 	st       *verifiedStatement
 	signers  []crypto.PublicKey
+	// identity is the verified certificate identity of a keyless signer.
+	identity *SignerIdentity
 	subjects []DigestSet
 	now      time.Time
 }
@@ -170,8 +176,9 @@ var statementRules = []func(*ruleInput) []*Violation{
 
 // trustedSigner is the policy entry a statement was accepted under.
 type trustedSigner struct {
-	builder string
-	keyIDs  []string
+	builder  string
+	keyIDs   []string
+	identity *SignerIdentity
 }
 
 // checkBuilders is rule RuleBuilder, the roots of trust: the statement's
@@ -197,10 +204,36 @@ func checkBuilders(in *ruleInput) (trustedSigner, []*Violation) {
 				ids = append(ids, KeyID(k.public))
 			}
 		}
-		if len(ids) >= need {
-			return trustedSigner{builder: r.ID, keyIDs: ids}, nil
+		// A certificate is one signer, however many identities it matches.
+		var who *SignerIdentity
+		var mismatch string
+		if in.identity != nil {
+			for _, m := range r.identities {
+				if why := m.Mismatch(*in.identity); why != "" {
+					mismatch = cmp.Or(mismatch, why)
+					continue
+				}
+				who = in.identity
+				break
+			}
 		}
-		shortfall = append(shortfall, fmt.Sprintf("%d of %d required keys of %q signed", len(ids), need, r.ID))
+		n := len(ids)
+		if who != nil {
+			n++
+		}
+		if n >= need {
+			return trustedSigner{builder: r.ID, keyIDs: ids, identity: who}, nil
+		}
+		switch {
+		case in.identity != nil && len(r.identities) == 0:
+			shortfall = append(shortfall, fmt.Sprintf("%q trusts no keyless identity (certificate: issuer %q, san %q)", r.ID, in.identity.Issuer, in.identity.SAN))
+		case in.identity != nil && who == nil:
+			shortfall = append(shortfall, fmt.Sprintf("%s: certificate identity not trusted for %q: %s", RuleIdentity, r.ID, mismatch))
+		case len(r.identities) == 0:
+			shortfall = append(shortfall, fmt.Sprintf("%d of %d required keys of %q signed", n, need, r.ID))
+		default:
+			shortfall = append(shortfall, fmt.Sprintf("%d of %d required signers (keys and identities) of %q signed", n, need, r.ID))
+		}
 	}
 	var vs violations
 	switch {

@@ -147,9 +147,9 @@ func statementViolation(err error) *Violation {
 // ruleInput is what the rule steps after the signature see: the policy,
 // the verified statement, the keys that signed it and the caller's inputs.
 type ruleInput struct {
-	policy   *compiledPolicy
-	st       *verifiedStatement
-	signers  []crypto.PublicKey
+	policy  *compiledPolicy
+	st      *verifiedStatement
+	signers []crypto.PublicKey
 	// identity is the verified certificate identity of a keyless signer.
 	identity *SignerIdentity
 	subjects []DigestSet

@@ -114,7 +114,10 @@ func checkStatement(body []byte, predicateType string) (*verifiedStatement, *Vio
 		return nil, statementViolation(&FormatError{Input: input, Err: sentinel, Reason: fmt.Sprintf(format, a...)})
 	}
 	switch {
-	case head.Type != StatementType:
+	// Statement v0.1 has the same subject and predicateType; the in-toto
+	// spec asks consumers to accept it (SLSA v0.2 provenance, npm's
+	// before 2023, is carried in it).
+	case head.Type != StatementType && head.Type != statementTypeV01:
 		return bad(ErrStatementType, "_type %q, want %q", head.Type, StatementType)
 	case head.PredicateType != predicateType:
 		return bad(ErrPredicateType, "predicateType %q, want %q", head.PredicateType, predicateType)
@@ -131,6 +134,8 @@ func checkStatement(body []byte, predicateType string) (*verifiedStatement, *Vio
 	}
 	return &verifiedStatement{predicateType: head.PredicateType, subject: head.Subject}, nil
 }
+
+const statementTypeV01 = "https://in-toto.io/Statement/v0.1"
 
 func statementViolation(err error) *Violation {
 	var fe *FormatError

@@ -151,7 +151,9 @@ func TestVerifyKeylessRejections(t *testing.T) {
 		{name: "self-hosted runner required", bundle: good, rule: provenance.RuleBuilder, reason: `runnerEnvironment "github-hosted", want "self-hosted"`,
 			policy: withID(func(id *provenance.TrustedIdentity) { id.RunnerEnvironment = "self-hosted" })},
 		{name: "another repository", bundle: good, rule: provenance.RuleBuilder, reason: `sourceRepository "https://github.com/sigstore/sigstore-js"`,
-			policy: withID(func(id *provenance.TrustedIdentity) { id.SourceRepository = "https://github.com/sigstore/sigstore-python" })},
+			policy: withID(func(id *provenance.TrustedIdentity) {
+				id.SourceRepository = "https://github.com/sigstore/sigstore-python"
+			})},
 		{name: "san regexp is anchored", bundle: good, rule: provenance.RuleBuilder, reason: "does not match regexp",
 			policy: withID(func(id *provenance.TrustedIdentity) {
 				id.SAN, id.SANRegexp = "", `https://github\.com/sigstore/`

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -36,6 +37,13 @@ func TestScripts(t *testing.T) {
 					e.Setenv(k, v)
 				}
 			}
+			// Real keyless provenance vectors and the npm tarballs they
+			// attest (binary, so not inlined in the scripts).
+			kl, err := filepath.Abs(filepath.Join("..", "..", "provenance", "testdata", "keyless"))
+			if err != nil {
+				return err
+			}
+			e.Setenv("KEYLESS", kl)
 			return nil
 		},
 	})

@@ -320,9 +320,9 @@ type verifyResult struct {
 	PredicateType string                     `json:"predicateType,omitempty"`
 	Identity      *provenance.SignerIdentity `json:"identity,omitempty"`
 	Builder       string                     `json:"builder,omitempty"`
-	BuildType  string   `json:"buildType,omitempty"`
-	Subjects   int      `json:"subjects,omitempty"`
-	Violations []string `json:"violations,omitempty"`
+	BuildType     string                     `json:"buildType,omitempty"`
+	Subjects      int                        `json:"subjects,omitempty"`
+	Violations    []string                   `json:"violations,omitempty"`
 }
 
 func setupProvenanceVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error {

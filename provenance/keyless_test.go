@@ -160,7 +160,8 @@ func TestVerifyKeylessRejections(t *testing.T) {
 			})},
 		{name: "another artifact", bundle: good, rule: provenance.RuleSubject, reason: "no subject has digest",
 			subjects: []provenance.DigestSet{tarballDigest(t, "sigstore-1.3.0.tgz")}},
-		{name: "flipped signature byte", rule: provenance.RuleSignature, reason: "sigstore verification failed",
+		// The log entry records the signature: a flipped byte fails there first.
+		{name: "flipped signature byte", rule: provenance.RuleSignature, reason: "transparency log signature does not match",
 			bundle: editBundle(t, good, func(b map[string]any) {
 				sig := envelopeOf(b)["signatures"].([]any)[0].(map[string]any)
 				raw, err := base64.StdEncoding.DecodeString(sig["sig"].(string))
@@ -168,7 +169,7 @@ func TestVerifyKeylessRejections(t *testing.T) {
 				raw[len(raw)/2] ^= 0x01
 				sig["sig"] = base64.StdEncoding.EncodeToString(raw)
 			})},
-		{name: "changed payload", rule: provenance.RuleSignature, reason: "sigstore verification failed",
+		{name: "changed payload", rule: provenance.RuleSignature, reason: "does not match envelope payload hash",
 			bundle: editBundle(t, good, func(b map[string]any) {
 				env := envelopeOf(b)
 				raw, err := base64.StdEncoding.DecodeString(env["payload"].(string))
@@ -180,14 +181,16 @@ func TestVerifyKeylessRejections(t *testing.T) {
 				require.NoError(t, err)
 				env["payload"] = base64.StdEncoding.EncodeToString(raw)
 			})},
-		{name: "certificate from a CA the root does not trust", bundle: good, root: otherCARoot, rule: provenance.RuleSignature, reason: "sigstore verification failed"},
+		{name: "certificate from a CA the root does not trust", bundle: good, root: otherCARoot, rule: provenance.RuleSignature, reason: "leaf certificate verification failed"},
 		{name: "no certificate", rule: provenance.RuleSignature, reason: "the policy trusts no key",
 			bundle: editBundle(t, good, func(b map[string]any) {
 				vm := b["verificationMaterial"].(map[string]any)
 				delete(vm, "x509CertificateChain")
 				vm["publicKey"] = map[string]any{"hint": "attacker"}
 			})},
-		{name: "entry time outside the certificate's validity", rule: provenance.RuleSignature, reason: "sigstore verification failed",
+		// The signed entry timestamp covers integratedTime: a time moved out
+		// of the certificate's ten minutes leaves no verified log entry.
+		{name: "entry time outside the certificate's validity", rule: provenance.RuleSignature, reason: "not enough verified log entries",
 			bundle: editBundle(t, good, func(b map[string]any) {
 				e := b["verificationMaterial"].(map[string]any)["tlogEntries"].([]any)[0].(map[string]any)
 				e["integratedTime"] = "1692461135" // a day after signing

@@ -44,6 +44,15 @@
 // Trace follows verified statements from an artifact down to its sources
 // and reports gaps and breaks in the chain.
 //
+// Provenance signed keyless, as npm, PyPI and GitHub artifact attestations
+// publish it (a short-lived Fulcio certificate naming the workflow, logged
+// in Rekor), is verified offline by [VerifyBundle] or [Attestations.Verify]
+// against a Sigstore trusted root in VerifyOptions.TrustedRoot, with the
+// identities a TrustedBuilder trusts (issuer, SAN, workflow claims; see
+// [TrustedIdentity]); keys and identities count toward one threshold, and
+// Verified.Identity names who signed. [DigestFile] hashes an artifact with
+// the algorithm its statement uses (npm: sha512).
+//
 // Dataset versions are content-addressed: BuildManifest hashes every file
 // in parallel with bounded memory, and the root digest is the in-toto
 // dirHash of the files, independent of their order. DiffManifests compares
@@ -52,7 +61,7 @@
 // The JSON written uses the standards' field names exactly (`_type`,
 // `predicateType`, `buildDefinition`, ...). Envelopes are read and written
 // as a DSSE JSON envelope, as `.intoto.jsonl` lines, or inside a Sigstore
-// bundle v0.3. The buildType URIs mlsec owns, and the JSON Schemas of their
+// bundle (v0.1 to v0.3 read, v0.3 written). The buildType URIs mlsec owns, and the JSON Schemas of their
 // externalParameters, are in the buildtypes directory of this package.
 //
 // # Files
@@ -72,7 +81,10 @@
 //     verifiers).
 //   - verification: verify.go (Verify, Verified, VerificationError and the
 //     Rule names), verify_rules.go (one function per rule step),
-//     verify_set.go (Attestations: read, select and verify a store).
+//     verify_set.go (Attestations: read, select and verify a store),
+//     keyless.go (keyless bundles, TrustedIdentity; the sigstore-go step
+//     is internal/sigstorekeyless, shared with signing), digest_file.go
+//     (DigestFile, subject algorithms).
 //   - lineage: lineage.go (Trace), lineage_render.go (text and Graphviz).
 //   - errors.go: the sentinel errors and FormatError shared by all jobs.
 package provenance

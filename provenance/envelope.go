@@ -135,12 +135,36 @@ func WriteJSONL(w io.Writer, envs ...*dsse.Envelope) error {
 }
 
 // ReadJSONL reads an `.intoto.jsonl` bundle. Blank lines are skipped; a line
-// that is not a DSSE envelope is an error naming the line, since a bundle
-// silently losing an attestation would hide a gap in lineage.
+// that is not a DSSE envelope (or a Sigstore bundle, as GitHub publishes
+// attestations) is an error naming the line, since a bundle silently
+// losing an attestation would hide a gap in lineage.
 func ReadJSONL(input string, r io.Reader) ([]*dsse.Envelope, error) {
+	cs, err := readJSONL(input, r)
+	return carriedEnvelopes(cs), err
+}
+
+// carried is one envelope as read, with the Sigstore bundle that held it
+// when that bundle is signed keyless: verifying it needs the whole bundle.
+type carried struct {
+	env    *dsse.Envelope
+	bundle []byte
+}
+
+func carriedEnvelopes(cs []carried) []*dsse.Envelope {
+	if cs == nil {
+		return nil
+	}
+	envs := make([]*dsse.Envelope, len(cs))
+	for i, c := range cs {
+		envs[i] = c.env
+	}
+	return envs
+}
+
+func readJSONL(input string, r io.Reader) ([]carried, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), MaxDocumentSize+1)
-	var envs []*dsse.Envelope
+	var out []carried
 	line := 0
 	for sc.Scan() {
 		line++
@@ -148,11 +172,11 @@ func ReadJSONL(input string, r io.Reader) ([]*dsse.Envelope, error) {
 		if len(b) == 0 {
 			continue
 		}
-		env, err := parseEnvelope(fmt.Sprintf("%s:%d", input, line), b)
+		c, err := readOne(fmt.Sprintf("%s:%d", input, line), bytes.Clone(b))
 		if err != nil {
 			return nil, err
 		}
-		envs = append(envs, env)
+		out = append(out, c)
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
@@ -160,10 +184,11 @@ func ReadJSONL(input string, r io.Reader) ([]*dsse.Envelope, error) {
 		}
 		return nil, fmt.Errorf("provenance: %s: %w", input, err)
 	}
-	return envs, nil
+	return out, nil
 }
 
-// BundleMediaType is the media type of a Sigstore bundle v0.3.
+// BundleMediaType is the media type of a Sigstore bundle v0.3, the version
+// MarshalBundle writes. ParseBundle reads v0.1 and v0.2 as well.
 const BundleMediaType = intoto.BundleMediaTypeV03
 
 // MarshalBundle wraps a signed envelope in a Sigstore bundle v0.3 whose
@@ -181,34 +206,48 @@ func MarshalBundle(env *dsse.Envelope, keyHint string) ([]byte, error) {
 	return json.Marshal(b)
 }
 
-// ParseBundle reads the DSSE envelope out of a Sigstore bundle v0.3. The
-// bundle's key hint is returned for display only: trust comes from the
-// keys given to Verify, never from the bundle.
+// ParseBundle reads the DSSE envelope out of a Sigstore bundle v0.1, v0.2
+// or v0.3. The bundle's key hint is returned for display only: trust comes
+// from the keys given to Verify, never from the bundle. A keyless bundle
+// (one that carries a certificate) is verified whole, by [VerifyBundle].
 func ParseBundle(data []byte) (env *dsse.Envelope, keyHint string, err error) {
+	env, keyHint, _, err = parseBundle(data)
+	return env, keyHint, err
+}
+
+func parseBundle(data []byte) (env *dsse.Envelope, keyHint string, keyless bool, err error) {
 	const input = "sigstore bundle"
 	b, err := intoto.ParseBundle(data)
 	if err != nil {
-		return nil, "", formatError(input, err)
+		return nil, "", false, formatError(input, err)
 	}
-	if intoto.BundleVersion(b.MediaType) != "0.3" {
-		return nil, "", &FormatError{Input: input, Err: ErrMalformed, Reason: fmt.Sprintf("mediaType %q, want %q", b.MediaType, BundleMediaType)}
+	if intoto.BundleVersion(b.MediaType) == "" {
+		return nil, "", false, &FormatError{Input: input, Err: ErrMalformed, Reason: fmt.Sprintf("mediaType %q, want a Sigstore bundle v0.1, v0.2 or v0.3", b.MediaType)}
 	}
 	if b.DSSEEnvelope == nil {
-		return nil, "", &FormatError{Input: input, Err: ErrMalformed, Reason: "no dsseEnvelope (a message signature is not an attestation)"}
+		return nil, "", false, &FormatError{Input: input, Err: ErrMalformed, Reason: "no dsseEnvelope (a message signature is not an attestation)"}
 	}
 	if env, err = b.Envelope(); err != nil {
-		return nil, "", formatError(input, err)
+		return nil, "", false, formatError(input, err)
 	}
-	if vm := b.VerificationMaterial; vm != nil && vm.PublicKey != nil {
-		keyHint = vm.PublicKey.Hint
+	if vm := b.VerificationMaterial; vm != nil {
+		if vm.PublicKey != nil {
+			keyHint = vm.PublicKey.Hint
+		}
+		keyless = vm.Certificate != nil || vm.X509CertificateChain != nil
 	}
-	return env, keyHint, nil
+	return env, keyHint, keyless, nil
 }
 
 // ReadEnvelopes reads every envelope in data, whichever carrier it is: a
-// DSSE JSON envelope, a Sigstore bundle v0.3, or `.intoto.jsonl` lines.
-// input names the data in errors.
+// DSSE JSON envelope, a Sigstore bundle (v0.1 to v0.3), or JSON Lines of
+// either. input names the data in errors.
 func ReadEnvelopes(input string, data []byte) ([]*dsse.Envelope, error) {
+	cs, err := readCarriers(input, data)
+	return carriedEnvelopes(cs), err
+}
+
+func readCarriers(input string, data []byte) ([]carried, error) {
 	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		return nil, &FormatError{Input: input, Err: ErrMalformed, Reason: "empty"}
@@ -216,28 +255,41 @@ func ReadEnvelopes(input string, data []byte) ([]*dsse.Envelope, error) {
 	// Several lines that together are not one JSON document: JSONL.
 	// Otherwise (even pretty-printed over many lines) one envelope or bundle.
 	if bytes.IndexByte(trimmed, '\n') >= 0 && !json.Valid(trimmed) {
-		return ReadJSONL(input, bytes.NewReader(trimmed))
+		return readJSONL(input, bytes.NewReader(trimmed))
 	}
-	if err := checkJSON(input, trimmed); err != nil {
+	c, err := readOne(input, trimmed)
+	if err != nil {
 		return nil, err
+	}
+	return []carried{c}, nil
+}
+
+// readOne reads one JSON document: a DSSE envelope or a Sigstore bundle.
+func readOne(input string, doc []byte) (carried, error) {
+	if err := checkJSON(input, doc); err != nil {
+		return carried{}, err
 	}
 	var probe struct {
 		MediaType *string `json:"mediaType"`
 		intoto.EnvelopeFields
 	}
-	if err := unmarshal(input, trimmed, &probe); err != nil {
-		return nil, err
+	if err := unmarshal(input, doc, &probe); err != nil {
+		return carried{}, err
 	}
 	if probe.MediaType != nil {
-		env, _, err := ParseBundle(trimmed)
+		env, _, keyless, err := parseBundle(doc)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", input, err)
+			return carried{}, fmt.Errorf("%s: %w", input, err)
 		}
-		return []*dsse.Envelope{env}, nil
+		c := carried{env: env}
+		if keyless {
+			c.bundle = doc
+		}
+		return c, nil
 	}
 	env, err := probe.Envelope()
 	if err != nil {
-		return nil, formatError(input, err)
+		return carried{}, formatError(input, err)
 	}
-	return []*dsse.Envelope{env}, nil
+	return carried{env: env}, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/mlsec-dev/mlsec/internal/docread"
 	"github.com/mlsec-dev/mlsec/internal/dssesig"
 	"github.com/mlsec-dev/mlsec/internal/keyfile"
+	"github.com/mlsec-dev/mlsec/internal/sigstorekeyless"
 )
 
 // Policy says what a statement must satisfy to be accepted. It is data:
@@ -70,8 +71,13 @@ type TrustedBuilder struct {
 	// Verifiers are keys given in code: sigstore verifiers, such as those
 	// secrets.LoadVerifier returns for a key file, a KMS or an HSM key.
 	Verifiers []signature.Verifier `json:"-"`
-	// Threshold is how many distinct keys must sign (default 1); a key
-	// listed twice counts once.
+	// Identities are keyless signers trusted for this builder: a Sigstore
+	// bundle signed by a Fulcio certificate whose identity matches one of
+	// them counts as one signer (see [VerifyBundle]).
+	Identities []TrustedIdentity `json:"identities,omitempty"`
+	// Threshold is how many distinct signers must sign (default 1): keys
+	// and a keyless identity count alike; a key listed twice counts once,
+	// and a certificate once however many identities it matches.
 	Threshold int `json:"threshold,omitempty"`
 }
 
@@ -247,11 +253,23 @@ func compilePolicy(p *Policy, dir, input string) (*compiledPolicy, error) {
 		if err != nil {
 			return nil, fmt.Errorf("provenance: %s: %w", input, err)
 		}
-		if need := max(b.Threshold, 1); need > len(keys) {
-			return nil, &FormatError{Input: input, Err: ErrMalformed,
-				Reason: fmt.Sprintf("%s (%q): threshold %d but %d distinct key(s)", where, b.ID, need, len(keys))}
+		var ids []*sigstorekeyless.Matcher
+		for j, r := range b.Identities {
+			m, err := r.Compile()
+			if err != nil {
+				return nil, &FormatError{Input: input, Err: ErrMalformed, Reason: fmt.Sprintf("%s.identities[%d]: %v", where, j, err)}
+			}
+			ids = append(ids, m)
 		}
-		cp.roots = append(cp.roots, trustRoot{TrustedBuilder: *b, keys: keys})
+		signers := len(keys)
+		if len(ids) > 0 {
+			signers++
+		}
+		if need := max(b.Threshold, 1); need > signers {
+			return nil, &FormatError{Input: input, Err: ErrMalformed,
+				Reason: fmt.Sprintf("%s (%q): threshold %d but %d distinct key(s) and %d identity rule(s)", where, b.ID, need, len(keys), len(ids))}
+		}
+		cp.roots = append(cp.roots, trustRoot{TrustedBuilder: *b, keys: keys, identities: ids})
 	}
 	return cp, nil
 }
@@ -269,8 +287,8 @@ func policyProblems(p *Policy) []string {
 		if b.ID == "" {
 			bad("%s: no id", where)
 		}
-		if len(b.Keys)+len(b.Verifiers) == 0 {
-			bad("%s (%q): no key", where, b.ID)
+		if len(b.Keys)+len(b.Verifiers)+len(b.Identities) == 0 {
+			bad("%s (%q): no key or identity", where, b.ID)
 		}
 		if b.Threshold < 0 {
 			bad("%s (%q): threshold %d: want 1 or more", where, b.ID, b.Threshold)

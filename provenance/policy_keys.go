@@ -11,6 +11,7 @@ import (
 
 	"github.com/mlsec-dev/mlsec/internal/docread"
 	"github.com/mlsec-dev/mlsec/internal/dssesig"
+	"github.com/mlsec-dev/mlsec/internal/sigstorekeyless"
 )
 
 // This file holds the loading of a policy's keys: its PEM keys, its key
@@ -29,7 +30,8 @@ type trustedKey struct {
 // once, so that a key listed twice cannot count twice toward Threshold.
 type trustRoot struct {
 	TrustedBuilder
-	keys []trustedKey
+	keys       []trustedKey
+	identities []*sigstorekeyless.Matcher
 }
 
 // loadKeys loads b's keys: Keys (PEM inline, or a file relative to dir)

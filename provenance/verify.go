@@ -3,12 +3,14 @@ package provenance
 import (
 	"cmp"
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	"github.com/sigstore/sigstore-go/pkg/root"
 )
 
 // Errors a Violation wraps, one per kind of rule, for errors.Is.
@@ -90,6 +92,10 @@ type Verified struct {
 	// ids of the keys that signed for it.
 	Builder string
 	KeyIDs  []string
+	// Identity is the signer of a keyless bundle, as its verified Fulcio
+	// certificate names it (issuer, SAN, repository, ref, workflow), when
+	// it matched an identity the policy trusts; nil for key signatures.
+	Identity *SignerIdentity
 }
 
 // VerifyOptions are the inputs of a verification beyond the policy.
@@ -107,6 +113,13 @@ type VerifyOptions struct {
 	Subjects []DigestSet
 	// Now is the time maxAge is measured against (default time.Now()).
 	Now time.Time
+	// TrustedRoot is a Sigstore trusted_root.json: the Fulcio CAs,
+	// transparency logs, CT logs and timestamp authorities keyless bundles
+	// are verified against, offline. A keyless bundle fails rule
+	// RuleSignature without it. For the public-good instance, fetch it
+	// with a TUF client (`cosign trusted-root create`, sigstore-go's tuf
+	// package) and keep it with the deployment.
+	TrustedRoot []byte
 }
 
 // maxClockSkew tolerates statements stamped slightly in the future.
@@ -129,7 +142,39 @@ func Verify(ctx context.Context, env *dsse.Envelope, p *Policy, opts VerifyOptio
 	if err != nil {
 		return nil, err
 	}
-	return verifyCompiled(ctx, env, cp, opts)
+	tr, err := loadTrustedRoot(opts.TrustedRoot)
+	if err != nil {
+		return nil, err
+	}
+	return verifyCompiled(ctx, env, nil, cp, tr, opts)
+}
+
+// VerifyBundle verifies the attestation in a Sigstore bundle (v0.1, v0.2
+// or v0.3). A bundle signed keyless is verified with sigstore-go against
+// opts.TrustedRoot, offline, and its certificate's identity must match an
+// identity the policy trusts for the statement's builder; a bundle naming
+// a public key is verified as its envelope is by [Verify]. Every other rule
+// is the same.
+func VerifyBundle(ctx context.Context, bundle []byte, p *Policy, opts VerifyOptions) (*Verified, error) {
+	if p == nil {
+		p = &Policy{}
+	}
+	cp, err := compilePolicy(p, "", "policy")
+	if err != nil {
+		return nil, err
+	}
+	tr, err := loadTrustedRoot(opts.TrustedRoot)
+	if err != nil {
+		return nil, err
+	}
+	env, _, keyless, err := parseBundle(bundle)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", cmp.Or(opts.Input, "bundle"), err)
+	}
+	if !keyless {
+		bundle = nil
+	}
+	return verifyCompiled(ctx, env, bundle, cp, tr, opts)
 }
 
 // violated wraps violations of the envelope named input.
@@ -140,7 +185,7 @@ func violated(input string, vs ...*Violation) error {
 // verifyCompiled is Verify with the policy already compiled: the steps
 // that stop at the first failure (nothing after them can be trusted), then
 // every rule, each reporting its own violations.
-func verifyCompiled(ctx context.Context, env *dsse.Envelope, cp *compiledPolicy, opts VerifyOptions) (*Verified, error) {
+func verifyCompiled(ctx context.Context, env *dsse.Envelope, bundle []byte, cp *compiledPolicy, tr root.TrustedMaterial, opts VerifyOptions) (*Verified, error) {
 	if len(cp.roots) == 0 {
 		return nil, violated(opts.Input, &Violation{Rule: RuleBuilder, Reason: "the policy trusts no builder", Err: ErrUntrustedBuilder})
 	}
@@ -150,7 +195,18 @@ func verifyCompiled(ctx context.Context, env *dsse.Envelope, cp *compiledPolicy,
 	if v := checkPayloadType(env); v != nil {
 		return nil, violated(opts.Input, v)
 	}
-	signers, body, v, err := checkSignature(ctx, env, cp)
+	var (
+		signers  []crypto.PublicKey
+		body     []byte
+		identity *SignerIdentity
+		v        *Violation
+		err      error
+	)
+	if bundle != nil {
+		identity, body, v = checkKeylessSignature(env, bundle, tr)
+	} else {
+		signers, body, v, err = checkSignature(ctx, env, cp)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("provenance: %s: %w", cmp.Or(opts.Input, "envelope"), err)
 	}
@@ -165,7 +221,7 @@ func verifyCompiled(ctx context.Context, env *dsse.Envelope, cp *compiledPolicy,
 	if now.IsZero() {
 		now = time.Now()
 	}
-	in := &ruleInput{policy: cp, st: st, signers: signers, subjects: opts.Subjects, now: now}
+	in := &ruleInput{policy: cp, st: st, signers: signers, identity: identity, subjects: opts.Subjects, now: now}
 	trusted, vs := checkBuilders(in)
 	for _, rule := range statementRules {
 		vs = append(vs, rule(in)...)
@@ -174,5 +230,5 @@ func verifyCompiled(ctx context.Context, env *dsse.Envelope, cp *compiledPolicy,
 		return nil, violated(opts.Input, vs...)
 	}
 	return &Verified{Statement: st.slsa, PredicateType: st.predicateType, Subject: st.subject,
-		Payload: body, Builder: trusted.builder, KeyIDs: trusted.keyIDs}, nil
+		Payload: body, Builder: trusted.builder, KeyIDs: trusted.keyIDs, Identity: trusted.identity}, nil
 }

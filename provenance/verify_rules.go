@@ -1,6 +1,7 @@
 package provenance
 
 import (
+	"cmp"
 	"context"
 	"crypto"
 	"encoding/json"
@@ -49,6 +50,9 @@ func checkSignature(ctx context.Context, env *dsse.Envelope, cp *compiledPolicy)
 				pubs = append(pubs, k.public)
 			}
 		}
+	}
+	if len(verifiers) == 0 {
+		return nil, nil, &Violation{Rule: RuleSignature, Reason: "the policy trusts no key, and the envelope is not a keyless Sigstore bundle", Err: ErrSignature}, nil
 	}
 	ev, err := dsse.NewMultiEnvelopeVerifier(1, verifiers...)
 	if err != nil {
@@ -110,7 +114,10 @@ func checkStatement(body []byte, predicateType string) (*verifiedStatement, *Vio
 		return nil, statementViolation(&FormatError{Input: input, Err: sentinel, Reason: fmt.Sprintf(format, a...)})
 	}
 	switch {
-	case head.Type != StatementType:
+	// Statement v0.1 has the same subject and predicateType; the in-toto
+	// spec asks consumers to accept it (SLSA v0.2 provenance, npm's
+	// before 2023, is carried in it).
+	case head.Type != StatementType && head.Type != statementTypeV01:
 		return bad(ErrStatementType, "_type %q, want %q", head.Type, StatementType)
 	case head.PredicateType != predicateType:
 		return bad(ErrPredicateType, "predicateType %q, want %q", head.PredicateType, predicateType)
@@ -128,6 +135,8 @@ func checkStatement(body []byte, predicateType string) (*verifiedStatement, *Vio
 	return &verifiedStatement{predicateType: head.PredicateType, subject: head.Subject}, nil
 }
 
+const statementTypeV01 = "https://in-toto.io/Statement/v0.1"
+
 func statementViolation(err error) *Violation {
 	var fe *FormatError
 	reason := err.Error()
@@ -143,9 +152,11 @@ func statementViolation(err error) *Violation {
 // ruleInput is what the rule steps after the signature see: the policy,
 // the verified statement, the keys that signed it and the caller's inputs.
 type ruleInput struct {
-	policy   *compiledPolicy
-	st       *verifiedStatement
-	signers  []crypto.PublicKey
+	policy  *compiledPolicy
+	st      *verifiedStatement
+	signers []crypto.PublicKey
+	// identity is the verified certificate identity of a keyless signer.
+	identity *SignerIdentity
 	subjects []DigestSet
 	now      time.Time
 }
@@ -170,8 +181,9 @@ var statementRules = []func(*ruleInput) []*Violation{
 
 // trustedSigner is the policy entry a statement was accepted under.
 type trustedSigner struct {
-	builder string
-	keyIDs  []string
+	builder  string
+	keyIDs   []string
+	identity *SignerIdentity
 }
 
 // checkBuilders is rule RuleBuilder, the roots of trust: the statement's
@@ -197,10 +209,36 @@ func checkBuilders(in *ruleInput) (trustedSigner, []*Violation) {
 				ids = append(ids, KeyID(k.public))
 			}
 		}
-		if len(ids) >= need {
-			return trustedSigner{builder: r.ID, keyIDs: ids}, nil
+		// A certificate is one signer, however many identities it matches.
+		var who *SignerIdentity
+		var mismatch string
+		if in.identity != nil {
+			for _, m := range r.identities {
+				if why := m.Mismatch(*in.identity); why != "" {
+					mismatch = cmp.Or(mismatch, why)
+					continue
+				}
+				who = in.identity
+				break
+			}
 		}
-		shortfall = append(shortfall, fmt.Sprintf("%d of %d required keys of %q signed", len(ids), need, r.ID))
+		n := len(ids)
+		if who != nil {
+			n++
+		}
+		if n >= need {
+			return trustedSigner{builder: r.ID, keyIDs: ids, identity: who}, nil
+		}
+		switch {
+		case in.identity != nil && len(r.identities) == 0:
+			shortfall = append(shortfall, fmt.Sprintf("%q trusts no keyless identity (certificate: issuer %q, san %q)", r.ID, in.identity.Issuer, in.identity.SAN))
+		case in.identity != nil && who == nil:
+			shortfall = append(shortfall, fmt.Sprintf("%s: certificate identity not trusted for %q: %s", RuleIdentity, r.ID, mismatch))
+		case len(r.identities) == 0:
+			shortfall = append(shortfall, fmt.Sprintf("%d of %d required keys of %q signed", n, need, r.ID))
+		default:
+			shortfall = append(shortfall, fmt.Sprintf("%d of %d required signers (keys and identities) of %q signed", n, need, r.ID))
+		}
 	}
 	var vs violations
 	switch {

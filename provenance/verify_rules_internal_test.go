@@ -210,7 +210,10 @@ func TestRuleStatement(t *testing.T) {
 		{"SLSA provenance where a test result is wanted", slsa, testResult, ErrPredicateType},
 		{"test result", result(nil), testResult, nil},
 		{"test result where SLSA is wanted", result(nil), "", ErrPredicateType},
-		{"legacy statement type", result(func(m map[string]any) { m["_type"] = "https://in-toto.io/Statement/v0.1" }), testResult, ErrStatementType},
+		// Statement v0.1 carries SLSA v0.2 (npm provenance before 2023):
+		// read for predicate types other than SLSA v1; any other _type not.
+		{"statement v0.1", result(func(m map[string]any) { m["_type"] = "https://in-toto.io/Statement/v0.1" }), testResult, nil},
+		{"unknown statement type", result(func(m map[string]any) { m["_type"] = "https://in-toto.io/Statement/v9" }), testResult, ErrStatementType},
 		{"no subject", result(func(m map[string]any) { delete(m, "subject") }), testResult, ErrMalformed},
 		{"subject without digest", result(func(m map[string]any) { m["subject"] = []any{map[string]any{"name": "x"}} }), testResult, ErrMalformed},
 		{"subject digest of the wrong length", result(func(m map[string]any) {

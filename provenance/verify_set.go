@@ -27,6 +27,11 @@ type Attestation struct {
 	// the file holds several envelopes.
 	Source   string
 	Envelope *dsse.Envelope
+	// Bundle is the Sigstore bundle that carried Envelope when it is
+	// signed keyless (by a Fulcio certificate): verifying the signature
+	// needs the certificate and transparency log entry it holds. Nil for
+	// envelopes signed by keys.
+	Bundle []byte
 }
 
 // Attestations is a set of attestations, as a deploy gate or an auditor
@@ -99,17 +104,17 @@ func readAttestationFile(path string) (Attestations, error) {
 		}
 		return nil, fmt.Errorf("provenance: %w", err)
 	}
-	envs, err := ReadEnvelopes(path, data)
+	cs, err := readCarriers(path, data)
 	if err != nil {
 		return nil, err
 	}
-	out := make(Attestations, len(envs))
-	for i, env := range envs {
+	out := make(Attestations, len(cs))
+	for i, c := range cs {
 		src := path
-		if len(envs) > 1 {
+		if len(cs) > 1 {
 			src = fmt.Sprintf("%s[%d]", path, i)
 		}
-		out[i] = Attestation{File: path, Index: i, Source: src, Envelope: env}
+		out[i] = Attestation{File: path, Index: i, Source: src, Envelope: c.env, Bundle: c.bundle}
 	}
 	return out, nil
 }
@@ -190,6 +195,10 @@ func (a Attestations) Verify(ctx context.Context, p *Policy, opts VerifyOptions)
 	if err != nil {
 		return nil, err
 	}
+	tr, err := loadTrustedRoot(opts.TrustedRoot)
+	if err != nil {
+		return nil, err
+	}
 	out := make(AttestationResults, 0, len(a))
 	for _, att := range a {
 		if err := ctx.Err(); err != nil {
@@ -197,7 +206,7 @@ func (a Attestations) Verify(ctx context.Context, p *Policy, opts VerifyOptions)
 		}
 		o := opts
 		o.Input = att.Source
-		v, err := verifyCompiled(ctx, att.Envelope, cp, o)
+		v, err := verifyCompiled(ctx, att.Envelope, att.Bundle, cp, tr, o)
 		var ve *VerificationError
 		if err != nil && !errors.As(err, &ve) {
 			return nil, err

@@ -7,8 +7,8 @@ import (
 	"fmt"
 
 	sgbundle "github.com/sigstore/sigstore-go/pkg/bundle"
-	"github.com/sigstore/sigstore-go/pkg/root"
-	"github.com/sigstore/sigstore-go/pkg/verify"
+
+	"github.com/mlsec-dev/mlsec/internal/sigstorekeyless"
 )
 
 // Sigstore verifies keyless bundles — signed with a short-lived Fulcio
@@ -33,16 +33,17 @@ type Sigstore struct {
 // timestamps, or the envelope signature.
 const RuleSigstore Rule = "sigstore verification"
 
-// verifyKeyless checks a keyless bundle with sigstore-go and returns the
-// signing certificate. payload is the envelope payload mlsec decoded; it
-// must be the one sigstore-go verified.
+// verifyKeyless checks a keyless bundle with sigstore-go (through the
+// verifier provenance shares) and returns the signing certificate. payload
+// is the envelope payload mlsec decoded; it must be the one sigstore-go
+// verified.
 func verifyKeyless(bundleJSON, payload []byte, s *Sigstore) (*x509.Certificate, error) {
 	if s.Identity == "" || s.Issuer == "" {
 		return nil, errors.New("signing: keyless verification needs the signer's identity and issuer")
 	}
-	tr, err := root.NewTrustedRootFromJSON(s.TrustedRoot)
+	tr, err := sigstorekeyless.ParseTrustedRoot(s.TrustedRoot)
 	if err != nil {
-		return nil, fmt.Errorf("signing: trusted root: %w", err)
+		return nil, fmt.Errorf("signing: %w", err)
 	}
 	var b sgbundle.Bundle
 	if err := b.UnmarshalJSON(bundleJSON); err != nil {
@@ -52,20 +53,17 @@ func verifyKeyless(bundleJSON, payload []byte, s *Sigstore) (*x509.Certificate, 
 	if env == nil || !bytes.Equal(env.GetPayload(), payload) {
 		return nil, bundleErr(RuleMalformed, "the envelope reads differently as protobuf JSON")
 	}
-	v, err := verify.NewVerifier(tr,
-		verify.WithSignedCertificateTimestamps(1),
-		verify.WithTransparencyLog(1),
-		verify.WithObserverTimestamps(1))
-	if err != nil {
-		return nil, fmt.Errorf("signing: trusted root: %w", err)
-	}
-	id, err := verify.NewShortCertificateIdentity(s.Issuer, "", s.Identity, "")
+	m, err := sigstorekeyless.Rule{Issuer: s.Issuer, SAN: s.Identity}.Compile()
 	if err != nil {
 		return nil, fmt.Errorf("signing: identity: %w", err)
 	}
 	// The artifact is the model, which Verify re-hashes itself.
-	if _, err := v.Verify(&b, verify.NewPolicy(verify.WithoutArtifactUnsafe(), verify.WithCertificateIdentity(id))); err != nil {
+	res, err := sigstorekeyless.VerifyDSSE(bundleJSON, tr)
+	if err != nil {
 		return nil, bundleErr(RuleSigstore, "%v", err)
+	}
+	if why := m.Mismatch(res.Identity); why != "" {
+		return nil, bundleErr(RuleSigstore, "certificate identity: %s", why)
 	}
 	vc, err := b.VerificationContent()
 	if err != nil {

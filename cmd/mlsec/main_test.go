@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -48,6 +49,13 @@ func TestScripts(t *testing.T) {
 				e.Defer(srv.Close)
 				e.Setenv(name, strings.TrimPrefix(srv.URL, "http://"))
 			}
+			// Real keyless provenance vectors and the npm tarballs they
+			// attest (binary, so not inlined in the scripts).
+			kl, err := filepath.Abs(filepath.Join("..", "..", "provenance", "testdata", "keyless"))
+			if err != nil {
+				return err
+			}
+			e.Setenv("KEYLESS", kl)
 			return nil
 		},
 	})

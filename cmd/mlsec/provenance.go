@@ -211,6 +211,9 @@ type policyFlags struct {
 	policy    *string
 	builderID *string
 	threshold *int
+	// keyless: a trusted identity, as mlsec verify names its parts.
+	trustedRoot *string
+	id          provenance.TrustedIdentity
 }
 
 func addPolicyFlags(fs *flag.FlagSet) *policyFlags {
@@ -219,10 +222,34 @@ func addPolicyFlags(fs *flag.FlagSet) *policyFlags {
 	p.policy = fs.String("policy", "", "policy `FILE` (YAML or JSON)")
 	p.builderID = fs.String("builder-id", "", "accept only statements from this builder `ID`")
 	p.threshold = fs.Int("threshold", 1, "how many of the --key keys must sign")
+	p.trustedRoot = fs.String("trusted-root", "", "Sigstore trusted_root.json `FILE` for keyless bundles (verified offline)")
+	fs.StringVar(&p.id.SAN, "identity", "", "keyless: the signer's exact certificate identity (`SAN`: email or workflow URI)")
+	fs.StringVar(&p.id.SANRegexp, "identity-regexp", "", "keyless: a regular expression (`RE`, anchored) the certificate identity must match")
+	fs.StringVar(&p.id.Issuer, "identity-provider", "", "keyless: the exact OpenID Connect `ISSUER` URL of the identity")
+	fs.StringVar(&p.id.SourceRepository, "source-repository", "", "keyless: the source repository `URL` the certificate must name")
+	fs.StringVar(&p.id.SourceRef, "source-ref", "", "keyless: the source `REF` the certificate must name (refs/heads/main)")
+	fs.StringVar(&p.id.BuildSignerURI, "signer-workflow", "", "keyless: the signing workflow `URI` the certificate must name (for a reusable workflow, the reusable one)")
+	fs.StringVar(&p.id.BuildSignerDigest, "signer-digest", "", "keyless: the signing workflow's commit `SHA`")
+	fs.StringVar(&p.id.RunnerEnvironment, "runner-environment", "", "keyless: github-hosted or self-hosted (`ENV`)")
+	fs.StringVar(&p.id.BuildTrigger, "build-trigger", "", "keyless: the `EVENT` that triggered the build (push, release, ...)")
 	return p
 }
 
-func (f *policyFlags) given() bool { return len(f.keys) > 0 || *f.policy != "" }
+func (f *policyFlags) keyless() bool { return f.id != provenance.TrustedIdentity{} }
+
+func (f *policyFlags) given() bool { return len(f.keys) > 0 || *f.policy != "" || f.keyless() }
+
+// trustedRootData reads --trusted-root, nil when not given.
+func (f *policyFlags) trustedRootData() ([]byte, error) {
+	if *f.trustedRoot == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(*f.trustedRoot)
+	if err != nil {
+		return nil, fmt.Errorf("--trusted-root: %w", err)
+	}
+	return data, nil
+}
 
 // load builds the policy: the --policy file, plus the --key keys trusted
 // for --builder-id (or for any builder when there is no policy file).
@@ -255,8 +282,21 @@ func (f *policyFlags) load(ctx context.Context) (*provenance.Policy, error) {
 		}
 		p.Builders = append(p.Builders, b)
 	}
+	if f.keyless() {
+		if (f.id.SAN == "") == (f.id.SANRegexp == "") || f.id.Issuer == "" {
+			return nil, usageError("a keyless identity needs --identity-provider and one of --identity and --identity-regexp")
+		}
+		if *f.trustedRoot == "" {
+			return nil, usageError("--identity goes with --trusted-root: keyless bundles are verified against a Sigstore trusted root")
+		}
+		id := *f.builderID
+		if id == "" {
+			id = "*"
+		}
+		p.Builders = append(p.Builders, provenance.TrustedBuilder{ID: id, Identities: []provenance.TrustedIdentity{f.id}})
+	}
 	if len(p.Builders) == 0 {
-		return nil, usageError("give --key or --policy: nothing is trusted")
+		return nil, usageError("give --key, --identity or --policy: nothing is trusted")
 	}
 	if *f.builderID != "" {
 		p.RestrictToBuilder(*f.builderID)
@@ -265,54 +305,68 @@ func (f *policyFlags) load(ctx context.Context) (*provenance.Policy, error) {
 }
 
 // subjectDigest hashes the file or directory at arg, or parses ALG:HEX.
-func subjectDigest(ctx context.Context, arg string) (provenance.DigestSet, error) {
-	if _, err := os.Lstat(arg); err != nil {
+// A regular file is hashed with algs, the algorithms the statements name
+// their subjects by (sha256 when none is given).
+func subjectDigest(ctx context.Context, arg string, algs ...string) (provenance.DigestSet, error) {
+	fi, err := os.Stat(arg)
+	if err != nil {
 		if d, derr := provenance.ParseDigest(arg); derr == nil {
 			return d, nil
 		}
 		return nil, err
 	}
+	if fi.Mode().IsRegular() && len(algs) > 0 {
+		return provenance.DigestFile(ctx, arg, algs...)
+	}
 	return provenance.DigestPath(ctx, arg)
 }
 
 type verifyResult struct {
-	File       string   `json:"file"`
-	Index      int      `json:"index"`
-	OK         bool     `json:"ok"`
-	Builder    string   `json:"builder,omitempty"`
-	BuildType  string   `json:"buildType,omitempty"`
-	Subjects   int      `json:"subjects,omitempty"`
-	Violations []string `json:"violations,omitempty"`
+	File          string                     `json:"file"`
+	Index         int                        `json:"index"`
+	OK            bool                       `json:"ok"`
+	PredicateType string                     `json:"predicateType,omitempty"`
+	Identity      *provenance.SignerIdentity `json:"identity,omitempty"`
+	Builder       string                     `json:"builder,omitempty"`
+	BuildType     string                     `json:"buildType,omitempty"`
+	Subjects      int                        `json:"subjects,omitempty"`
+	Violations    []string                   `json:"violations,omitempty"`
 }
 
 func setupProvenanceVerify(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	pf := addPolicyFlags(fs)
 	var subjects stringList
-	fs.Var(&subjects, "subject", "an artifact (`PATH`, or ALG:HEX) that must be a subject (repeatable)")
+	fs.Var(&subjects, "subject", "an artifact (`PATH`, or ALG:HEX) that must be a subject (repeatable); a file is hashed with the algorithm the statements use")
+	predicateType := fs.String("predicate-type", "", "the statements' predicate type `URI` (default SLSA provenance v1; e.g. https://slsa.dev/provenance/v0.2)")
 	return func(ctx context.Context, args []string) error {
 		if len(args) != 1 {
 			return usageError("want one envelope FILE")
 		}
 		if !pf.given() {
-			return usageError("give --key or --policy: nothing is trusted")
+			return usageError("give --key, --identity or --policy: nothing is trusted")
 		}
 		policy, err := pf.load(ctx)
 		if err != nil {
 			return err
 		}
-		var want []provenance.DigestSet
-		for _, s := range subjects {
-			d, err := subjectDigest(ctx, s)
-			if err != nil {
-				return fmt.Errorf("--subject: %w", err)
-			}
-			want = append(want, d)
+		root, err := pf.trustedRootData()
+		if err != nil {
+			return err
 		}
 		atts, err := provenance.ReadAttestations(args[0])
 		if err != nil {
 			return err
 		}
-		outcomes, err := atts.Verify(ctx, policy, provenance.VerifyOptions{Subjects: want})
+		algs := atts.SubjectAlgorithms()
+		var want []provenance.DigestSet
+		for _, s := range subjects {
+			d, err := subjectDigest(ctx, s, algs...)
+			if err != nil {
+				return fmt.Errorf("--subject: %w", err)
+			}
+			want = append(want, d)
+		}
+		outcomes, err := atts.Verify(ctx, policy, provenance.VerifyOptions{Subjects: want, TrustedRoot: root, PredicateType: *predicateType})
 		if err != nil {
 			return err
 		}
@@ -323,8 +377,10 @@ func setupProvenanceVerify(fs *flag.FlagSet, e *env) func(context.Context, []str
 			var ve *provenance.VerificationError
 			switch {
 			case o.Verified != nil:
-				st := o.Verified.Statement
-				r.OK, r.Builder, r.BuildType, r.Subjects = true, st.Predicate.RunDetails.Builder.ID, st.Predicate.BuildDefinition.BuildType, len(st.Subject)
+				r.OK, r.PredicateType, r.Identity, r.Subjects = true, o.Verified.PredicateType, o.Verified.Identity, len(o.Verified.Subject)
+				if st := o.Verified.Statement; st != nil {
+					r.Builder, r.BuildType = st.Predicate.RunDetails.Builder.ID, st.Predicate.BuildDefinition.BuildType
+				}
 			case errors.As(o.Err, &ve):
 				failed++
 				for _, vi := range ve.Violations {
@@ -338,7 +394,18 @@ func setupProvenanceVerify(fs *flag.FlagSet, e *env) func(context.Context, []str
 				continue
 			}
 			if r.OK {
-				fmt.Fprintf(e.stdout, "%s: verified: builder %s, buildType %s, %d subject(s)\n", o.Source, r.Builder, r.BuildType, r.Subjects)
+				by := ""
+				if id := r.Identity; id != nil {
+					by = fmt.Sprintf(", signed by %s (%s)", id.SAN, id.Issuer)
+					if id.SourceRepository != "" {
+						by += fmt.Sprintf(" from %s at %s", id.SourceRepository, id.SourceRef)
+					}
+				}
+				if r.Builder != "" {
+					fmt.Fprintf(e.stdout, "%s: verified: builder %s, buildType %s, %d subject(s)%s\n", o.Source, r.Builder, r.BuildType, r.Subjects, by)
+				} else {
+					fmt.Fprintf(e.stdout, "%s: verified: %s, %d subject(s)%s\n", o.Source, r.PredicateType, r.Subjects, by)
+				}
 			} else {
 				fmt.Fprintf(e.stdout, "%s: FAILED\n", o.Source)
 				for _, v := range r.Violations {
@@ -372,25 +439,32 @@ func setupProvenanceTrace(fs *flag.FlagSet, e *env) func(context.Context, []stri
 		if *format != "text" && *format != "json" && *format != "dot" {
 			return usageError("--format %q: want text, json or dot", *format)
 		}
-		target, err := subjectDigest(ctx, args[0])
-		if err != nil {
-			return fmt.Errorf("%s: neither a file nor a digest (ALG:HEX): %w", args[0], err)
-		}
+		var err error
 		var policy *provenance.Policy
+		var root []byte
 		if pf.given() {
 			if policy, err = pf.load(ctx); err != nil {
 				return err
 			}
+			if root, err = pf.trustedRootData(); err != nil {
+				return err
+			}
 		} else {
-			fmt.Fprintln(e.stderr, "warning: no --key or --policy: signatures are not verified, the lineage is not evidence")
+			fmt.Fprintln(e.stderr, "warning: no --key, --identity or --policy: signatures are not verified, the lineage is not evidence")
 		}
 		atts, err := provenance.ReadAttestations(*dir)
 		if err != nil {
 			return err
 		}
+		// A file is hashed as the statements name their subjects (npm:
+		// sha512), so that keyless attestations of the ecosystem are found.
+		target, err := subjectDigest(ctx, args[0], atts.SubjectAlgorithms()...)
+		if err != nil {
+			return fmt.Errorf("%s: neither a file nor a digest (ALG:HEX): %w", args[0], err)
+		}
 		var l *provenance.Lineage
 		if policy != nil {
-			outcomes, err := atts.Verify(ctx, policy, provenance.VerifyOptions{})
+			outcomes, err := atts.Verify(ctx, policy, provenance.VerifyOptions{TrustedRoot: root})
 			if err != nil {
 				return err
 			}

@@ -13,7 +13,18 @@
 //
 // Containers are recognised by their content, never by their file name:
 // PyTorch zip checkpoints, legacy pickles, joblib (raw, zlib, gzip, bz2, xz,
-// lzma, lz4), NumPy .npy/.npz, safetensors and GGUF headers.
+// lzma, lz4), NumPy .npy/.npz, Keras .keras archives, safetensors and GGUF
+// headers.
+//
+// A Keras archive's config.json is read as strict JSON (bounded size and
+// depth, no duplicate keys) and every serialized object in it is checked:
+// Lambda layers and serialized bytecode (CVE-2024-3660), TFSMLayer
+// (CVE-2026-1462), classes from modules outside Keras' own packages
+// (custom objects; CVE-2025-1550), and function references outside Keras'
+// activation, loss, metric, initializer, regularizer and constraint modules
+// — Keras functions such as models.load_model or file_utils.get_file are
+// safe_mode bypasses too (CVE-2025-8747, CVE-2025-9906). Legacy HDF5 Keras
+// files (CVE-2025-9905) are not read: they are reported as unknown format.
 //
 // A stream that cannot be followed (truncated, malformed, unknown opcode, a
 // declared length or depth past the limits) is a finding too, never a pass:
@@ -22,7 +33,7 @@
 // Known limits, all failing closed: joblib's inline NumPy arrays (raw array
 // bytes written after a NumpyArrayWrapper, outside the pickle opcodes) and
 // xz/lzma-compressed joblib files are reported as unreadable rather than
-// read; Keras .keras configs and ONNX external data are not checked yet.
+// read; ONNX external data is not checked yet.
 //
 //	res, err := modelscan.ScanFile(ctx, "model.pt", modelscan.Options{})
 //	if err != nil { ... }          // the file could not be read

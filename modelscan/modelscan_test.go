@@ -52,6 +52,14 @@ func TestFindingsNameTheGlobal(t *testing.T) {
 		"fail_unknown_opcode.pkl":              {modelscan.RuleMalformed, ""},
 		"fail_gguf_template.gguf":              {modelscan.RuleTemplate, "cycler"},
 		"fail_safetensors_overlap.safetensors": {modelscan.RuleMalformed, ""},
+		"fail_keras_lambda_bytecode.keras":     {modelscan.RuleKerasLayer, "__lambda__"},
+		"fail_keras_lambda_load_model.keras":   {modelscan.RuleKerasObject, "keras.models.load_model"},
+		"fail_keras_module_function.keras":     {modelscan.RuleKerasObject, "subprocess.check_output"},
+		"fail_keras_get_file.keras":            {modelscan.RuleKerasObject, "keras.src.utils.file_utils.get_file"},
+		"fail_keras_tfsmlayer.keras":           {modelscan.RuleKerasLayer, "keras.layers.TFSMLayer"},
+		"fail_keras_custom_object.keras":       {modelscan.RuleKerasObject, "mypkg.layers.MyLayer"},
+		"fail_keras_duplicate_key.keras":       {modelscan.RuleMalformed, ""},
+		"fail_keras_deep.keras":                {modelscan.RuleResourceLimit, ""},
 	} {
 		t.Run(file, func(t *testing.T) {
 			res, err := modelscan.ScanFile(context.Background(), filepath.Join("testdata", file), modelscan.Options{})
@@ -76,6 +84,23 @@ func TestHiddenMemberNamesMemberAndOffset(t *testing.T) {
 	require.Len(t, res.Findings, 1)
 	require.Equal(t, "archive/extra.dat", res.Findings[0].Member)
 	require.Equal(t, int64(2), res.Findings[0].Offset) // the GLOBAL after PROTO 2
+}
+
+func TestKerasFormatAndMember(t *testing.T) {
+	res, err := modelscan.ScanFile(context.Background(), "testdata/good_keras_dense.keras", modelscan.Options{})
+	require.NoError(t, err)
+	require.Equal(t, "keras", res.Format)
+	require.True(t, res.Safe(), "%v", res.Findings)
+
+	res, err = modelscan.ScanFile(context.Background(), "testdata/fail_keras_lambda_bytecode.keras", modelscan.Options{})
+	require.NoError(t, err)
+	require.Equal(t, "keras", res.Format)
+	require.NotEmpty(t, res.Findings)
+	for _, f := range res.Findings {
+		require.Equal(t, "config.json", f.Member)
+		require.Equal(t, modelscan.SeverityCritical, f.Severity)
+		require.Contains(t, f.Detail, "$.config.layers[2]")
+	}
 }
 
 func TestOptionsAllowExtends(t *testing.T) {
@@ -158,6 +183,11 @@ func FuzzZip(f *testing.F) {
 
 func FuzzSafetensors(f *testing.F) {
 	corpusSeeds(f, "testdata/*.safetensors")
+	f.Fuzz(scanBytes)
+}
+
+func FuzzKeras(f *testing.F) {
+	corpusSeeds(f, "testdata/*.keras")
 	f.Fuzz(scanBytes)
 }
 

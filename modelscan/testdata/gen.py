@@ -208,3 +208,68 @@ w("good_model.gguf", gguf([("general.name", "tiny"), ("tokenizer.chat_template",
 w("fail_gguf_template.gguf", gguf([("tokenizer.chat_template", "{{ cycler.__init__.__globals__.os.popen('id').read() }}")]))
 w("fail_gguf_counts.gguf", b"GGUF" + struct.pack("<IQQ", 3, 1 << 60, 1 << 60))
 w("fail_unknown_format.bin", b"hello, this is not a model\n")
+
+
+# Keras .keras archives: config.json names every class and function Keras
+# imports when it rebuilds the model.
+import base64
+import json
+
+
+def klayer(cls, config, module="keras.layers", registered=None):
+    return {"module": module, "class_name": cls, "config": config, "registered_name": registered}
+
+
+def kfn(module, name):
+    return {"module": module, "class_name": "function", "config": name, "registered_name": "function"}
+
+
+def keras_model(layers):
+    return {
+        "module": "keras", "class_name": "Sequential",
+        "config": {"name": "sequential", "trainable": True,
+                   "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None},
+                   "layers": [klayer("InputLayer", {"batch_shape": [None, 4], "dtype": "float32", "sparse": False, "name": "input_layer"})] + layers},
+        "registered_name": None,
+        "build_config": {"input_shape": [None, 4]},
+        "compile_config": {"optimizer": {"module": "keras.optimizers", "class_name": "Adam", "config": {"name": "adam", "learning_rate": 0.001}, "registered_name": None},
+                           "loss": kfn("keras.src.losses.losses", "mean_squared_error"), "metrics": None},
+    }
+
+
+def keras_zip(name, config, raw_config=None):
+    with zipfile.ZipFile(os.path.join(HERE, name), "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.10.0", "date_saved": "2020-01-01@00:00:00"}))
+        z.writestr("config.json", raw_config if raw_config is not None else json.dumps(config))
+        # Not a real HDF5 file: the weights member is never read.
+        z.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n" + b"\x00" * 64)
+
+
+dense = klayer("Dense", {"name": "dense", "units": 2, "activation": "relu", "use_bias": True,
+                         "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": None}, "registered_name": None}})
+dense_fn = klayer("Dense", {"name": "dense_1", "units": 1, "activation": kfn("keras.src.activations.activations", "sigmoid")})
+keras_zip("good_keras_dense.keras", keras_model([dense, dense_fn]))
+# CVE-2024-3660: a Lambda layer whose function is marshalled bytecode (here
+# placeholder bytes, base64-encoded as Keras writes them; never loaded).
+keras_zip("fail_keras_lambda_bytecode.keras", keras_model([dense, klayer("Lambda", {
+    "name": "lambda", "function": {"class_name": "__lambda__", "config": {
+        "code": base64.b64encode(b"\xe3placeholder-bytecode").decode(), "defaults": None, "closure": None}},
+    "arguments": {}})]))
+# CVE-2025-8747 / CVE-2025-9906 shape: a Lambda calling a Keras function that
+# loads another model with safe_mode off.
+keras_zip("fail_keras_lambda_load_model.keras", keras_model([klayer("Lambda", {
+    "name": "l", "function": kfn("keras.models", "load_model"), "arguments": {"safe_mode": False}})]))
+# CVE-2025-1550 shape: a function reference naming an arbitrary module.
+keras_zip("fail_keras_module_function.keras", keras_model([klayer("Dense", {
+    "name": "d", "units": 1, "activation": kfn("subprocess", "check_output")})]))
+# A Keras function outside the tensor-math modules (writes a file).
+keras_zip("fail_keras_get_file.keras", keras_model([klayer("Dense", {
+    "name": "d", "units": 1, "activation": kfn("keras.src.utils.file_utils", "get_file")})]))
+# CVE-2026-1462: TFSMLayer loads a SavedModel from a path in the config.
+keras_zip("fail_keras_tfsmlayer.keras", keras_model([klayer("TFSMLayer", {
+    "name": "t", "filepath": "/tmp/saved_model", "call_endpoint": "serve"})]))
+# A custom object: a class from the author's own package.
+keras_zip("fail_keras_custom_object.keras", keras_model([klayer("MyLayer", {"name": "m"}, module="mypkg.layers", registered="MyPkg>MyLayer")]))
+# Duplicate keys: readers disagree on which "module" wins.
+keras_zip("fail_keras_duplicate_key.keras", None, raw_config='{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.layers", "module": "os", "class_name": "Dense", "config": {}}]}}')
+keras_zip("fail_keras_deep.keras", None, raw_config="[" * 200 + "]" * 200)

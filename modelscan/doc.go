@@ -26,6 +26,17 @@
 // safe_mode bypasses too (CVE-2025-8747, CVE-2025-9906). Legacy HDF5 Keras
 // files (CVE-2025-9905) are not read: they are reported as unknown format.
 //
+// An ONNX model is read with protobuf wire decoding, in place (tensor data
+// is skipped, never buffered): the main graph, training graphs, functions,
+// and every subgraph in node attributes, to a bounded depth. Each tensor
+// stored as external data must name a relative location inside the model
+// directory: an absolute path or a ".." step is a finding (CVE-2022-25882,
+// CVE-2024-27318), and so are offsets and lengths that overflow. [ScanFile]
+// also resolves the location on disk: a symlink leading out of the model
+// directory (CVE-2026-34447), a file with more than one hard link
+// (CVE-2026-34446), a missing file or a range past its end are findings.
+// [Scan], which sees no file system, judges the location's text only.
+//
 // A stream that cannot be followed (truncated, malformed, unknown opcode, a
 // declared length or depth past the limits) is a finding too, never a pass:
 // [Result.Safe] is true only when the scan found nothing.
@@ -33,7 +44,7 @@
 // Known limits, all failing closed: joblib's inline NumPy arrays (raw array
 // bytes written after a NumpyArrayWrapper, outside the pickle opcodes) and
 // xz/lzma-compressed joblib files are reported as unreadable rather than
-// read; ONNX external data is not checked yet.
+// read.
 //
 //	res, err := modelscan.ScanFile(ctx, "model.pt", modelscan.Options{})
 //	if err != nil { ... }          // the file could not be read

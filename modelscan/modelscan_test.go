@@ -60,6 +60,15 @@ func TestFindingsNameTheGlobal(t *testing.T) {
 		"fail_keras_custom_object.keras":       {modelscan.RuleKerasObject, "mypkg.layers.MyLayer"},
 		"fail_keras_duplicate_key.keras":       {modelscan.RuleMalformed, ""},
 		"fail_keras_deep.keras":                {modelscan.RuleResourceLimit, ""},
+		"fail_onnx_absolute.onnx":              {modelscan.RuleExternalData, "/etc/passwd"},
+		"fail_onnx_dotdot.onnx":                {modelscan.RuleExternalData, "weights/../../../etc/shadow"},
+		"fail_onnx_backslash_dotdot.onnx":      {modelscan.RuleExternalData, `..\..\secrets.txt`},
+		"fail_onnx_subgraph_dotdot.onnx":       {modelscan.RuleExternalData, "../../home/user/.ssh/id_rsa"},
+		"fail_onnx_sparse_absolute.onnx":       {modelscan.RuleExternalData, "/etc/hosts"},
+		"fail_onnx_offset_overflow.onnx":       {modelscan.RuleExternalData, "w"},
+		"fail_onnx_range_past_end.onnx":        {modelscan.RuleExternalData, "onnx_weights.bin"},
+		"fail_onnx_missing_file.onnx":          {modelscan.RuleExternalData, "no_such_weights.bin"},
+		"fail_onnx_truncated.onnx":             {modelscan.RuleMalformed, ""},
 	} {
 		t.Run(file, func(t *testing.T) {
 			res, err := modelscan.ScanFile(context.Background(), filepath.Join("testdata", file), modelscan.Options{})
@@ -100,6 +109,64 @@ func TestKerasFormatAndMember(t *testing.T) {
 		require.Equal(t, "config.json", f.Member)
 		require.Equal(t, modelscan.SeverityCritical, f.Severity)
 		require.Contains(t, f.Detail, "$.config.layers[2]")
+	}
+}
+
+// TestONNXExternalDataLinks builds the model directories a loader would be
+// fooled by: the weights file replaced by a symlink or a hardlink to a file
+// outside the directory (CVE-2026-34447, CVE-2026-34446).
+func TestONNXExternalDataLinks(t *testing.T) {
+	model, err := os.ReadFile("testdata/good_onnx_external.onnx")
+	require.NoError(t, err)
+	weights, err := os.ReadFile("testdata/onnx_weights.bin")
+	require.NoError(t, err)
+	outside := filepath.Join(t.TempDir(), "secret")
+	require.NoError(t, os.WriteFile(outside, append(weights, weights...), 0o600))
+
+	for name, tc := range map[string]struct {
+		place func(dst string) error
+		safe  bool
+		want  string
+	}{
+		"regular":  {func(dst string) error { return os.WriteFile(dst, weights, 0o600) }, true, ""},
+		"symlink":  {func(dst string) error { return os.Symlink(outside, dst) }, false, "symlink out of the model directory"},
+		"hardlink": {func(dst string) error { return os.Link(outside, dst) }, false, "2 hard links"},
+		"dir":      {func(dst string) error { return os.Mkdir(dst, 0o700) }, false, "no regular file"},
+		"inside-symlink": {func(dst string) error {
+			real := filepath.Join(filepath.Dir(dst), "real.bin")
+			if err := os.WriteFile(real, weights, 0o600); err != nil {
+				return err
+			}
+			return os.Symlink("real.bin", dst)
+		}, true, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "model.onnx")
+			require.NoError(t, os.WriteFile(path, model, 0o600))
+			require.NoError(t, tc.place(filepath.Join(dir, "onnx_weights.bin")))
+			res, err := modelscan.ScanFile(context.Background(), path, modelscan.Options{})
+			require.NoError(t, err)
+			require.Equal(t, "onnx", res.Format)
+			require.Equal(t, tc.safe, res.Safe(), "%v", res.Findings)
+			if !tc.safe {
+				require.Equal(t, modelscan.RuleExternalData, res.Findings[0].Rule)
+				require.Contains(t, res.Findings[0].Detail, tc.want)
+			}
+			// Without a directory to look at, only the location's text is judged.
+			res, err = modelscan.Scan(bytes.NewReader(model), int64(len(model)), "model.onnx", modelscan.Options{})
+			require.NoError(t, err)
+			require.True(t, res.Safe(), "%v", res.Findings)
+		})
+	}
+}
+
+func TestONNXDetection(t *testing.T) {
+	for _, b := range [][]byte{[]byte("\x08\x08hello"), []byte("\x08"), {0x08, 0x80, 0x01}, {0x08, 0x08, 0x08, 0x08}} {
+		res, err := modelscan.Scan(bytes.NewReader(b), int64(len(b)), "x", modelscan.Options{})
+		require.NoError(t, err)
+		require.NotEqual(t, "onnx", res.Format, "%q", b)
+		require.False(t, res.Safe())
 	}
 }
 
@@ -188,6 +255,11 @@ func FuzzSafetensors(f *testing.F) {
 
 func FuzzKeras(f *testing.F) {
 	corpusSeeds(f, "testdata/*.keras")
+	f.Fuzz(scanBytes)
+}
+
+func FuzzONNX(f *testing.F) {
+	corpusSeeds(f, "testdata/*.onnx")
 	f.Fuzz(scanBytes)
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/pierrec/lz4/v4"
 )
@@ -33,11 +34,17 @@ func ScanFile(ctx context.Context, path string, opts Options) (*Result, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("modelscan: %s: is a directory", path)
 	}
-	return Scan(f, st.Size(), path, opts)
+	return scan(f, st.Size(), path, filepath.Dir(path), opts)
 }
 
-// Scan scans size bytes read through ra; name labels the findings.
+// Scan scans size bytes read through ra; name labels the findings. Checks
+// that need the file system around the model (where an ONNX tensor's
+// external data resolves to) are left to [ScanFile].
 func Scan(ra io.ReaderAt, size int64, name string, opts Options) (*Result, error) {
+	return scan(ra, size, name, "", opts)
+}
+
+func scan(ra io.ReaderAt, size int64, name, dir string, opts Options) (*Result, error) {
 	opts.norm()
 	res := &Result{File: name}
 	add := func(f Finding) {
@@ -61,6 +68,9 @@ func Scan(ra io.ReaderAt, size int64, name string, opts Options) (*Result, error
 	case bytes.HasPrefix(h, []byte("\x93NUMPY")):
 		res.Format = "npy"
 		scanNPY(sr, "", &opts, add)
+	case isONNX(h):
+		res.Format = "onnx"
+		scanONNX(ra, size, dir, add)
 	case isSafetensors(h, size):
 		res.Format = "safetensors"
 		scanSafetensors(sr, size, add)

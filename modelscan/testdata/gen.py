@@ -273,3 +273,69 @@ keras_zip("fail_keras_custom_object.keras", keras_model([klayer("MyLayer", {"nam
 # Duplicate keys: readers disagree on which "module" wins.
 keras_zip("fail_keras_duplicate_key.keras", None, raw_config='{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.layers", "module": "os", "class_name": "Dense", "config": {}}]}}')
 keras_zip("fail_keras_deep.keras", None, raw_config="[" * 200 + "]" * 200)
+
+
+# ONNX: protobuf written field by field (onnx/onnx.proto3 numbers).
+def pb_varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def pb_bytes(num, b):
+    if isinstance(b, str):
+        b = b.encode()
+    return pb_varint(num << 3 | 2) + pb_varint(len(b)) + b
+
+
+def pb_int(num, v):
+    return pb_varint(num << 3) + pb_varint(v)
+
+
+def onnx_tensor(name, location=None, offset=None, length=None, raw=None):
+    t = pb_int(1, 2) + pb_int(2, 1) + pb_bytes(8, name)  # dims [2], FLOAT
+    if raw is not None:
+        t += pb_bytes(9, raw)
+    if location is not None:
+        for k, v in [("location", location), ("offset", offset), ("length", length)]:
+            if v is not None:
+                t += pb_bytes(13, pb_bytes(1, k) + pb_bytes(2, str(v)))
+        t += pb_int(14, 1)  # data_location = EXTERNAL
+    return t
+
+
+def onnx_graph(initializers=(), nodes=(), sparse=()):
+    g = b"".join(pb_bytes(1, n) for n in nodes) + pb_bytes(2, "g")
+    g += b"".join(pb_bytes(5, t) for t in initializers)
+    g += b"".join(pb_bytes(15, s) for s in sparse)
+    return g
+
+
+def onnx_model(graph):
+    return (pb_int(1, 8) + pb_bytes(2, "mlsec-gen") + pb_bytes(3, "1") + pb_bytes(7, graph)
+            + pb_bytes(8, pb_bytes(1, "") + pb_int(2, 17)))
+
+
+add_node = pb_bytes(1, "x") + pb_bytes(1, "w") + pb_bytes(2, "y") + pb_bytes(4, "Add")
+w("onnx_weights.bin", struct.pack("<4f", 1, 2, 3, 4))
+w("good_onnx_inline.onnx", onnx_model(onnx_graph([onnx_tensor("w", raw=struct.pack("<2f", 1, 2))], [add_node])))
+w("good_onnx_external.onnx", onnx_model(onnx_graph(
+    [onnx_tensor("w", "onnx_weights.bin", 0, 8), onnx_tensor("v", "./onnx_weights.bin", 8, 8)], [add_node])))
+w("fail_onnx_absolute.onnx", onnx_model(onnx_graph([onnx_tensor("w", "/etc/passwd")], [add_node])))
+w("fail_onnx_dotdot.onnx", onnx_model(onnx_graph([onnx_tensor("w", "weights/../../../etc/shadow")], [add_node])))
+w("fail_onnx_backslash_dotdot.onnx", onnx_model(onnx_graph([onnx_tensor("w", "..\\..\\secrets.txt")], [add_node])))
+# The escape hidden in an If node's then_branch subgraph (attribute g).
+if_node = (pb_bytes(1, "c") + pb_bytes(2, "y") + pb_bytes(4, "If")
+           + pb_bytes(5, pb_bytes(1, "then_branch") + pb_int(20, 5)
+                      + pb_bytes(6, onnx_graph([onnx_tensor("w", "../../home/user/.ssh/id_rsa")]))))
+w("fail_onnx_subgraph_dotdot.onnx", onnx_model(onnx_graph([], [if_node])))
+w("fail_onnx_sparse_absolute.onnx", onnx_model(onnx_graph(sparse=[pb_bytes(1, onnx_tensor("sv", "/etc/hosts")) + pb_bytes(2, onnx_tensor("si", raw=b"\x00" * 8))])))
+w("fail_onnx_offset_overflow.onnx", onnx_model(onnx_graph([onnx_tensor("w", "onnx_weights.bin", (1 << 63) - 4, 8)], [add_node])))
+w("fail_onnx_range_past_end.onnx", onnx_model(onnx_graph([onnx_tensor("w", "onnx_weights.bin", 8, 4096)], [add_node])))
+w("fail_onnx_missing_file.onnx", onnx_model(onnx_graph([onnx_tensor("w", "no_such_weights.bin")], [add_node])))
+w("fail_onnx_truncated.onnx", onnx_model(onnx_graph([onnx_tensor("w", "onnx_weights.bin")], [add_node]))[:-12])

@@ -41,10 +41,13 @@
 // declared length or depth past the limits) is a finding too, never a pass:
 // [Result.Safe] is true only when the scan found nothing.
 //
+// Compressed joblib files are decompressed as a stream, never into
+// memory; an xz or lzma header declaring a dictionary over 16 MiB (the
+// decoder would allocate it up front) is a resource-limit finding.
+//
 // Known limits, all failing closed: joblib's inline NumPy arrays (raw array
-// bytes written after a NumpyArrayWrapper, outside the pickle opcodes) and
-// xz/lzma-compressed joblib files are reported as unreadable rather than
-// read.
+// bytes written after a NumpyArrayWrapper, outside the pickle opcodes) are
+// reported as unreadable rather than read.
 //
 //	res, err := modelscan.ScanFile(ctx, "model.pt", modelscan.Options{})
 //	if err != nil { ... }          // the file could not be read

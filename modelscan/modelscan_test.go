@@ -69,6 +69,11 @@ func TestFindingsNameTheGlobal(t *testing.T) {
 		"fail_onnx_range_past_end.onnx":        {modelscan.RuleExternalData, "onnx_weights.bin"},
 		"fail_onnx_missing_file.onnx":          {modelscan.RuleExternalData, "no_such_weights.bin"},
 		"fail_onnx_truncated.onnx":             {modelscan.RuleMalformed, ""},
+		"fail_joblib_xz.joblib":                {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_joblib_lz4.joblib":               {modelscan.RuleDangerousGlobal, "subprocess.Popen"},
+		"fail_joblib_lzma.joblib":              {modelscan.RuleDangerousGlobal, "runpy.run_path"},
+		"fail_joblib_xz_dictionary.joblib":     {modelscan.RuleResourceLimit, ""},
+		"fail_joblib_lzma_dictionary.joblib":   {modelscan.RuleResourceLimit, ""},
 	} {
 		t.Run(file, func(t *testing.T) {
 			res, err := modelscan.ScanFile(context.Background(), filepath.Join("testdata", file), modelscan.Options{})
@@ -170,6 +175,20 @@ func TestONNXDetection(t *testing.T) {
 	}
 }
 
+func TestCompressedFormats(t *testing.T) {
+	for file, format := range map[string]string{
+		"good_joblib_xz.joblib":   "joblib-xz",
+		"good_joblib_lzma.joblib": "joblib-lzma",
+		"good_joblib_lz4.joblib":  "joblib-lz4",
+		"good_joblib_zlib.joblib": "joblib-zlib",
+	} {
+		res, err := modelscan.ScanFile(context.Background(), filepath.Join("testdata", file), modelscan.Options{})
+		require.NoError(t, err)
+		require.Equal(t, format, res.Format, file)
+		require.True(t, res.Safe(), "%s: %v", file, res.Findings)
+	}
+}
+
 func TestOptionsAllowExtends(t *testing.T) {
 	opts := modelscan.Options{Allow: []modelscan.Global{{Module: "mypkg.models", Name: "Config"}}}
 	res, err := modelscan.ScanFile(context.Background(), "testdata/fail_unknown_global.pkl", opts)
@@ -260,6 +279,11 @@ func FuzzKeras(f *testing.F) {
 
 func FuzzONNX(f *testing.F) {
 	corpusSeeds(f, "testdata/*.onnx")
+	f.Fuzz(scanBytes)
+}
+
+func FuzzCompressed(f *testing.F) {
+	corpusSeeds(f, "testdata/*.joblib")
 	f.Fuzz(scanBytes)
 }
 

@@ -339,3 +339,72 @@ w("fail_onnx_offset_overflow.onnx", onnx_model(onnx_graph([onnx_tensor("w", "onn
 w("fail_onnx_range_past_end.onnx", onnx_model(onnx_graph([onnx_tensor("w", "onnx_weights.bin", 8, 4096)], [add_node])))
 w("fail_onnx_missing_file.onnx", onnx_model(onnx_graph([onnx_tensor("w", "no_such_weights.bin")], [add_node])))
 w("fail_onnx_truncated.onnx", onnx_model(onnx_graph([onnx_tensor("w", "onnx_weights.bin")], [add_node]))[:-12])
+
+
+# Joblib xz and lzma (the legacy "alone" format), recognised by content.
+import lzma
+
+
+def xz_big_dictionary(data):
+    """An xz stream whose block header declares a 4 GiB dictionary."""
+    b = bytearray(lzma.compress(data, format=lzma.FORMAT_XZ, preset=3))
+    start, size = 12, (b[12] + 1) * 4
+    i = start + 2
+    assert b[start + 1] & 0xC0 == 0 and b[i] == 0x21 and b[i + 1] == 1
+    b[i + 2] = 40
+    b[start + size - 4:start + size] = struct.pack("<I", zlib.crc32(bytes(b[start:start + size - 4])))
+    return bytes(b)
+
+
+w("good_joblib_xz.joblib", lzma.compress(pickle.dumps({"coef": [0.1, 0.2]}, protocol=4), format=lzma.FORMAT_XZ, preset=3))
+w("good_joblib_lzma.joblib", lzma.compress(pickle.dumps([1, 2, 3], protocol=4), format=lzma.FORMAT_ALONE, preset=3))
+w("fail_joblib_xz.joblib", lzma.compress(reduce_call("os", "system"), format=lzma.FORMAT_XZ, preset=3))
+w("fail_joblib_lzma.joblib", lzma.compress(reduce_call("runpy", "run_path"), format=lzma.FORMAT_ALONE, preset=3))
+w("fail_joblib_xz_dictionary.joblib", xz_big_dictionary(pickle.dumps([1, 2, 3], protocol=4)))
+_alone = bytearray(lzma.compress(pickle.dumps([1, 2, 3], protocol=4), format=lzma.FORMAT_ALONE, preset=3))
+_alone[1:5] = struct.pack("<I", 1 << 30)
+w("fail_joblib_lzma_dictionary.joblib", bytes(_alone))
+
+
+def xxh32(data, seed=0):
+    P1, P2, P3, P4, P5 = 2654435761, 2246822519, 3266489917, 668265263, 374761393
+    M = 0xFFFFFFFF
+
+    def rotl(x, r):
+        return ((x << r) | (x >> (32 - r))) & M
+    n, i = len(data), 0
+    if n >= 16:
+        v = [(seed + P1 + P2) & M, (seed + P2) & M, seed, (seed - P1) & M]
+        while i + 16 <= n:
+            for j in range(4):
+                v[j] = rotl((v[j] + struct.unpack_from("<I", data, i + 4 * j)[0] * P2) & M, 13) * P1 & M
+            i += 16
+        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M
+    else:
+        h = (seed + P5) & M
+    h = (h + n) & M
+    while i + 4 <= n:
+        h = rotl((h + struct.unpack_from("<I", data, i)[0] * P3) & M, 17) * P4 & M
+        i += 4
+    while i < n:
+        h = rotl((h + data[i] * P5) & M, 11) * P1 & M
+        i += 1
+    h ^= h >> 15
+    h = h * P2 & M
+    h ^= h >> 13
+    h = h * P3 & M
+    return h ^ (h >> 16)
+
+
+def lz4_frame(data):
+    """An LZ4 frame of stored (uncompressed) blocks, as the format allows."""
+    desc = bytes([0x60, 0x40])  # version 1, independent blocks; 64 KB blocks
+    out = b"\x04\x22\x4d\x18" + desc + bytes([(xxh32(desc) >> 8) & 0xFF])
+    for k in range(0, len(data), 65536):
+        blk = data[k:k + 65536]
+        out += struct.pack("<I", len(blk) | 0x80000000) + blk
+    return out + b"\x00\x00\x00\x00"
+
+
+w("good_joblib_lz4.joblib", lz4_frame(pickle.dumps({"coef": [0.1, 0.2]}, protocol=4)))
+w("fail_joblib_lz4.joblib", lz4_frame(reduce_call("subprocess", "Popen")))

@@ -45,9 +45,13 @@
 // memory; an xz or lzma header declaring a dictionary over 16 MiB (the
 // decoder would allocate it up front) is a resource-limit finding.
 //
-// Known limits, all failing closed: joblib's inline NumPy arrays (raw array
-// bytes written after a NumpyArrayWrapper, outside the pickle opcodes) are
-// reported as unreadable rather than read.
+// joblib writes each NumPy array's raw bytes inline, right after the BUILD
+// opcode of a joblib.numpy_pickle.NumpyArrayWrapper (allowlisted). The VM
+// reads the wrapper's shape and dtype from its state, skips exactly that
+// many bytes (and joblib's alignment padding) without reading them as
+// opcodes, and goes on scanning; an object-dtype array is the nested
+// pickle joblib writes in its place, and is scanned like any other. A
+// wrapper whose shape or dtype cannot be read is a finding.
 //
 //	res, err := modelscan.ScanFile(ctx, "model.pt", modelscan.Options{})
 //	if err != nil { ... }          // the file could not be read

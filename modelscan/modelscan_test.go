@@ -38,42 +38,46 @@ func TestCorpus(t *testing.T) {
 
 func TestFindingsNameTheGlobal(t *testing.T) {
 	for file, want := range map[string]struct{ rule, global string }{
-		"fail_os_system.pkl":                   {modelscan.RuleDangerousGlobal, "os.system"},
-		"fail_stack_global_memo.pkl":           {modelscan.RuleDangerousGlobal, "os.system"},
-		"fail_inst_os_system.pkl":              {modelscan.RuleDangerousGlobal, "os.system"},
-		"fail_submodule_os_path.pkl":           {modelscan.RuleDangerousGlobal, "os.path.join"},
-		"fail_unknown_global.pkl":              {modelscan.RuleUnknownGlobal, "mypkg.models.Config"},
-		"fail_torch_hidden_member.bin":         {modelscan.RuleDangerousGlobal, "subprocess.Popen"},
-		"fail_joblib_bz2.joblib":               {modelscan.RuleDangerousGlobal, "subprocess.Popen"},
-		"fail_npz_object.npz":                  {modelscan.RuleDangerousGlobal, "os.system"},
-		"fail_zip_name_mismatch.pt":            {modelscan.RuleZipMismatch, ""},
-		"fail_zip_bad_crc.pt":                  {modelscan.RuleZipCRC, ""},
-		"fail_huge_length.pkl":                 {modelscan.RuleResourceLimit, ""},
-		"fail_unknown_opcode.pkl":              {modelscan.RuleMalformed, ""},
-		"fail_gguf_template.gguf":              {modelscan.RuleTemplate, "cycler"},
-		"fail_safetensors_overlap.safetensors": {modelscan.RuleMalformed, ""},
-		"fail_keras_lambda_bytecode.keras":     {modelscan.RuleKerasLayer, "__lambda__"},
-		"fail_keras_lambda_load_model.keras":   {modelscan.RuleKerasObject, "keras.models.load_model"},
-		"fail_keras_module_function.keras":     {modelscan.RuleKerasObject, "subprocess.check_output"},
-		"fail_keras_get_file.keras":            {modelscan.RuleKerasObject, "keras.src.utils.file_utils.get_file"},
-		"fail_keras_tfsmlayer.keras":           {modelscan.RuleKerasLayer, "keras.layers.TFSMLayer"},
-		"fail_keras_custom_object.keras":       {modelscan.RuleKerasObject, "mypkg.layers.MyLayer"},
-		"fail_keras_duplicate_key.keras":       {modelscan.RuleMalformed, ""},
-		"fail_keras_deep.keras":                {modelscan.RuleResourceLimit, ""},
-		"fail_onnx_absolute.onnx":              {modelscan.RuleExternalData, "/etc/passwd"},
-		"fail_onnx_dotdot.onnx":                {modelscan.RuleExternalData, "weights/../../../etc/shadow"},
-		"fail_onnx_backslash_dotdot.onnx":      {modelscan.RuleExternalData, `..\..\secrets.txt`},
-		"fail_onnx_subgraph_dotdot.onnx":       {modelscan.RuleExternalData, "../../home/user/.ssh/id_rsa"},
-		"fail_onnx_sparse_absolute.onnx":       {modelscan.RuleExternalData, "/etc/hosts"},
-		"fail_onnx_offset_overflow.onnx":       {modelscan.RuleExternalData, "w"},
-		"fail_onnx_range_past_end.onnx":        {modelscan.RuleExternalData, "onnx_weights.bin"},
-		"fail_onnx_missing_file.onnx":          {modelscan.RuleExternalData, "no_such_weights.bin"},
-		"fail_onnx_truncated.onnx":             {modelscan.RuleMalformed, ""},
-		"fail_joblib_xz.joblib":                {modelscan.RuleDangerousGlobal, "os.system"},
-		"fail_joblib_lz4.joblib":               {modelscan.RuleDangerousGlobal, "subprocess.Popen"},
-		"fail_joblib_lzma.joblib":              {modelscan.RuleDangerousGlobal, "runpy.run_path"},
-		"fail_joblib_xz_dictionary.joblib":     {modelscan.RuleResourceLimit, ""},
-		"fail_joblib_lzma_dictionary.joblib":   {modelscan.RuleResourceLimit, ""},
+		"fail_os_system.pkl":                    {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_stack_global_memo.pkl":            {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_inst_os_system.pkl":               {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_submodule_os_path.pkl":            {modelscan.RuleDangerousGlobal, "os.path.join"},
+		"fail_unknown_global.pkl":               {modelscan.RuleUnknownGlobal, "mypkg.models.Config"},
+		"fail_torch_hidden_member.bin":          {modelscan.RuleDangerousGlobal, "subprocess.Popen"},
+		"fail_joblib_bz2.joblib":                {modelscan.RuleDangerousGlobal, "subprocess.Popen"},
+		"fail_npz_object.npz":                   {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_zip_name_mismatch.pt":             {modelscan.RuleZipMismatch, ""},
+		"fail_zip_bad_crc.pt":                   {modelscan.RuleZipCRC, ""},
+		"fail_huge_length.pkl":                  {modelscan.RuleResourceLimit, ""},
+		"fail_unknown_opcode.pkl":               {modelscan.RuleMalformed, ""},
+		"fail_gguf_template.gguf":               {modelscan.RuleTemplate, "cycler"},
+		"fail_safetensors_overlap.safetensors":  {modelscan.RuleMalformed, ""},
+		"fail_keras_lambda_bytecode.keras":      {modelscan.RuleKerasLayer, "__lambda__"},
+		"fail_keras_lambda_load_model.keras":    {modelscan.RuleKerasObject, "keras.models.load_model"},
+		"fail_keras_module_function.keras":      {modelscan.RuleKerasObject, "subprocess.check_output"},
+		"fail_keras_get_file.keras":             {modelscan.RuleKerasObject, "keras.src.utils.file_utils.get_file"},
+		"fail_keras_tfsmlayer.keras":            {modelscan.RuleKerasLayer, "keras.layers.TFSMLayer"},
+		"fail_keras_custom_object.keras":        {modelscan.RuleKerasObject, "mypkg.layers.MyLayer"},
+		"fail_keras_duplicate_key.keras":        {modelscan.RuleMalformed, ""},
+		"fail_keras_deep.keras":                 {modelscan.RuleResourceLimit, ""},
+		"fail_onnx_absolute.onnx":               {modelscan.RuleExternalData, "/etc/passwd"},
+		"fail_onnx_dotdot.onnx":                 {modelscan.RuleExternalData, "weights/../../../etc/shadow"},
+		"fail_onnx_backslash_dotdot.onnx":       {modelscan.RuleExternalData, `..\..\secrets.txt`},
+		"fail_onnx_subgraph_dotdot.onnx":        {modelscan.RuleExternalData, "../../home/user/.ssh/id_rsa"},
+		"fail_onnx_sparse_absolute.onnx":        {modelscan.RuleExternalData, "/etc/hosts"},
+		"fail_onnx_offset_overflow.onnx":        {modelscan.RuleExternalData, "w"},
+		"fail_onnx_range_past_end.onnx":         {modelscan.RuleExternalData, "onnx_weights.bin"},
+		"fail_onnx_missing_file.onnx":           {modelscan.RuleExternalData, "no_such_weights.bin"},
+		"fail_onnx_truncated.onnx":              {modelscan.RuleMalformed, ""},
+		"fail_joblib_xz.joblib":                 {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_joblib_lz4.joblib":                {modelscan.RuleDangerousGlobal, "subprocess.Popen"},
+		"fail_joblib_array_then_payload.joblib": {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_joblib_object_array.joblib":       {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_joblib_array_truncated.joblib":    {modelscan.RuleMalformed, ""},
+		"fail_joblib_array_huge.joblib":         {modelscan.RuleResourceLimit, ""},
+		"fail_joblib_lzma.joblib":               {modelscan.RuleDangerousGlobal, "runpy.run_path"},
+		"fail_joblib_xz_dictionary.joblib":      {modelscan.RuleResourceLimit, ""},
+		"fail_joblib_lzma_dictionary.joblib":    {modelscan.RuleResourceLimit, ""},
 	} {
 		t.Run(file, func(t *testing.T) {
 			res, err := modelscan.ScanFile(context.Background(), filepath.Join("testdata", file), modelscan.Options{})
@@ -187,6 +191,17 @@ func TestCompressedFormats(t *testing.T) {
 		require.Equal(t, format, res.Format, file)
 		require.True(t, res.Safe(), "%s: %v", file, res.Findings)
 	}
+}
+
+// TestJoblibArraySkipped checks the scan resumes exactly after an inline
+// array: the payload behind it is reported at its own offset.
+func TestJoblibArraySkipped(t *testing.T) {
+	b, err := os.ReadFile("testdata/fail_joblib_array_then_payload.joblib")
+	require.NoError(t, err)
+	res, err := modelscan.ScanFile(context.Background(), "testdata/fail_joblib_array_then_payload.joblib", modelscan.Options{})
+	require.NoError(t, err)
+	require.Len(t, res.Findings, 1, "%v", res.Findings)
+	require.Equal(t, int64(bytes.Index(b, []byte("cos\nsystem\n"))), res.Findings[0].Offset)
 }
 
 func TestOptionsAllowExtends(t *testing.T) {

@@ -408,3 +408,63 @@ def lz4_frame(data):
 
 w("good_joblib_lz4.joblib", lz4_frame(pickle.dumps({"coef": [0.1, 0.2]}, protocol=4)))
 w("fail_joblib_lz4.joblib", lz4_frame(reduce_call("subprocess", "Popen")))
+
+
+# Joblib dumps with inline NumPy arrays, laid out as joblib's NumpyPickler
+# writes them: a NumpyArrayWrapper built from a state dict, then (after its
+# BUILD opcode, outside any opcode) one padding-length byte, that many
+# padding bytes to 16-byte alignment, and the raw array bytes.
+def short(s):
+    b = s.encode()
+    return b"\x8c" + bytes([len(b)]) + b + b"\x94"
+
+
+def np_dtype(descr):
+    return (sg("numpy", "dtype") + b"\x94" + short(descr) + b"\x89\x88\x87\x94R\x94"
+            + b"(K\x03" + short("<") + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00t\x94b")
+
+
+def np_shape(shape):
+    ints = b"".join(b"K" + bytes([d]) for d in shape)
+    return {0: b")", 1: ints + b"\x85", 2: ints + b"\x86", 3: ints + b"\x87"}[len(shape)] + b"\x94"
+
+
+def joblib_array(prefix, shape, descr, data, align=True):
+    """The opcodes and bytes of one array, appended to prefix (for the alignment)."""
+    out = sg("joblib.numpy_pickle", "NumpyArrayWrapper") + b"\x94)\x81\x94}\x94("
+    out += short("subclass") + sg("numpy", "ndarray") + b"\x94"
+    out += short("shape") + np_shape(shape) + short("order") + short("C")
+    out += short("dtype") + np_dtype(descr) + short("allow_mmap") + b"\x88"
+    if align:
+        out += short("numpy_array_alignment_bytes") + b"K\x10"
+    out += b"ub"
+    if align and not descr.startswith("O"):  # an object array is pickled whole, unpadded
+        pos = len(prefix) + len(out) + 1
+        pad = 16 - pos % 16
+        out += bytes([pad]) + b"\xff" * pad
+    return prefix + out + data
+
+
+def joblib_dump(entries, tail=b""):
+    """{key: array, ...} as a protocol 4 joblib pickle; tail goes before the last SETITEMS."""
+    out = b"\x80\x04}\x94("
+    for key, (shape, descr, data) in entries:
+        out = joblib_array(out + short(key), shape, descr, data)
+    return out + tail + b"u."
+
+
+weights = struct.pack("<6f", 1, 2, 3, 4, 5, 6)
+w("good_joblib_arrays.joblib", joblib_dump([("coef", ((2, 3), "f4", weights)), ("intercept", ((2,), "f8", struct.pack("<2d", 0.5, -0.5)))]))
+# Array bytes that read like opcodes naming os.system: skipped, never run as opcodes.
+w("good_joblib_array_lookalike.joblib", joblib_dump([("vocab", ((16,), "u1", b"cos\nsystem\n(S'id'"[:16]))]))
+w("good_joblib_array_scalar.joblib", joblib_dump([("t", ((), "f8", struct.pack("<d", 1.0)))]))
+w("good_joblib_array_noalign.joblib", b"\x80\x04}\x94(" + short("a") + joblib_array(b"", (2,), "i8", struct.pack("<2q", 1, 2), align=False)[0:] + b"u.")
+w("good_joblib_array_zlib.joblib", zlib.compress(joblib_dump([("coef", ((2, 3), "f4", weights))])))
+# The scan goes on after the array: a payload behind it is still found.
+w("fail_joblib_array_then_payload.joblib", joblib_dump([("coef", ((2, 3), "f4", weights))],
+                                                        tail=short("x") + glob("os", "system") + b"X\x02\x00\x00\x00id\x85R"))
+# An object array is a whole pickle in place of the data.
+w("good_joblib_object_array.joblib", joblib_dump([("names", ((2,), "O8", pickle.dumps(["a", "b"], protocol=2)))]))
+w("fail_joblib_object_array.joblib", joblib_dump([("names", ((1,), "O8", reduce_call("os", "system")))]))
+w("fail_joblib_array_truncated.joblib", joblib_dump([("coef", ((2, 3), "f4", weights))])[:-10])
+w("fail_joblib_array_huge.joblib", joblib_dump([("coef", ((255, 255, 255), "V255", b""))]).replace(b"K\xff", b"J\xff\xff\xff\x7f"))

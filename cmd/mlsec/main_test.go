@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"testing"
 
@@ -36,6 +37,12 @@ func TestScripts(t *testing.T) {
 					e.Setenv(k, v)
 				}
 			}
+			// The modelscan corpus holds binary model files a script copies.
+			corpus, err := filepath.Abs(filepath.Join("..", "..", "modelscan", "testdata"))
+			if err != nil {
+				return err
+			}
+			e.Setenv("MODELSCAN_TESTDATA", corpus)
 			return nil
 		},
 	})

@@ -167,6 +167,7 @@ type onnxScan struct {
 	dir      string
 	add      func(Finding)
 	external int
+	sizes    map[string]int64 // locations already resolved and found sound, by their size
 }
 
 func (s *onnxScan) bad(off int64, rule string, sev Severity, global, format string, a ...any) {
@@ -179,7 +180,7 @@ func (s *onnxScan) bad(off int64, rule string, sev Severity, global, format stri
 // external data.
 func scanONNX(ra io.ReaderAt, size int64, dir string, add func(Finding)) {
 	s := &onnxScan{dir: dir, add: add}
-	m := &pbMsg{ra: ra, end: size}
+	m := &pbMsg{ra: &windowReader{ra: ra, size: size, buf: make([]byte, 0, 64<<10)}, end: size}
 	for {
 		f, ok, err := m.next()
 		if err != nil {
@@ -375,6 +376,11 @@ func locationEscapes(loc string) string {
 // requires the result to be a regular file inside the model directory
 // with no other name (a hardlink shares its inode with a file elsewhere).
 func (s *onnxScan) checkOnDisk(off int64, tensor, location string, offset, length int64) {
+	// Many tensors share one data file: resolve each location once.
+	if size, ok := s.sizes[location]; ok {
+		s.checkRange(off, tensor, location, offset, length, size)
+		return
+	}
 	path := filepath.Join(s.dir, filepath.FromSlash(strings.ReplaceAll(location, `\`, "/")))
 	root, err := filepath.EvalSymlinks(s.dir)
 	if err != nil {
@@ -403,7 +409,50 @@ func (s *onnxScan) checkOnDisk(off int64, tensor, location string, offset, lengt
 		s.bad(off, RuleExternalData, SeverityCritical, location, "tensor %q: external data file has %d hard links; one may be outside the model directory", tensor, n)
 		return
 	}
-	if length > 0 && offset+length > st.Size() || offset > st.Size() {
-		s.bad(off, RuleExternalData, SeverityHigh, location, "tensor %q: external data range [%d, +%d) past the file's %d bytes", tensor, offset, length, st.Size())
+	if s.sizes == nil {
+		s.sizes = map[string]int64{}
 	}
+	if len(s.sizes) < 1024 {
+		s.sizes[location] = st.Size()
+	}
+	s.checkRange(off, tensor, location, offset, length, st.Size())
+}
+
+func (s *onnxScan) checkRange(off int64, tensor, location string, offset, length, size int64) {
+	if length > 0 && offset+length > size || offset > size {
+		s.bad(off, RuleExternalData, SeverityHigh, location, "tensor %q: external data range [%d, +%d) past the file's %d bytes", tensor, offset, length, size)
+	}
+}
+
+// windowReader serves the walk's many small reads (tags, varints, short
+// strings) from one 64 KiB window of the file instead of a system call
+// each; reads larger than the window go straight through.
+type windowReader struct {
+	ra    io.ReaderAt
+	size  int64
+	start int64
+	buf   []byte
+}
+
+func (w *windowReader) ReadAt(p []byte, off int64) (int, error) {
+	if len(p) > cap(w.buf) {
+		return w.ra.ReadAt(p, off)
+	}
+	if off < w.start || off+int64(len(p)) > w.start+int64(len(w.buf)) {
+		n := min(int64(cap(w.buf)), w.size-off)
+		if n < 0 {
+			n = 0
+		}
+		w.buf = w.buf[:n]
+		k, err := w.ra.ReadAt(w.buf, off)
+		w.buf, w.start = w.buf[:k], off
+		if k < len(p) {
+			copy(p, w.buf)
+			if err == nil {
+				err = io.EOF
+			}
+			return k, err
+		}
+	}
+	return copy(p, w.buf[off-w.start:]), nil
 }

@@ -46,6 +46,9 @@ var defaultAllow = func() map[Global]bool {
 		add(mod, "_reconstruct", "scalar")
 	}
 	add("numpy", "ndarray", "dtype")
+	// joblib's wrapper for arrays whose bytes follow inline (see joblib.go);
+	// it only tells the loader how many bytes to read.
+	add("joblib.numpy_pickle", "NumpyArrayWrapper")
 	return m
 }()
 

@@ -13,16 +13,45 @@
 //
 // Containers are recognised by their content, never by their file name:
 // PyTorch zip checkpoints, legacy pickles, joblib (raw, zlib, gzip, bz2, xz,
-// lzma, lz4), NumPy .npy/.npz, safetensors and GGUF headers.
+// lzma, lz4), NumPy .npy/.npz, Keras .keras archives, safetensors and GGUF
+// headers.
+//
+// A Keras archive's config.json is read as strict JSON (bounded size and
+// depth, no duplicate keys) and every serialized object in it is checked:
+// Lambda layers and serialized bytecode (CVE-2024-3660), TFSMLayer
+// (CVE-2026-1462), classes from modules outside Keras' own packages
+// (custom objects; CVE-2025-1550), and function references outside Keras'
+// activation, loss, metric, initializer, regularizer and constraint modules
+// — Keras functions such as models.load_model or file_utils.get_file are
+// safe_mode bypasses too (CVE-2025-8747, CVE-2025-9906). Legacy HDF5 Keras
+// files (CVE-2025-9905) are not read: they are reported as unknown format.
+//
+// An ONNX model is read with protobuf wire decoding, in place (tensor data
+// is skipped, never buffered): the main graph, training graphs, functions,
+// and every subgraph in node attributes, to a bounded depth. Each tensor
+// stored as external data must name a relative location inside the model
+// directory: an absolute path or a ".." step is a finding (CVE-2022-25882,
+// CVE-2024-27318), and so are offsets and lengths that overflow. [ScanFile]
+// also resolves the location on disk: a symlink leading out of the model
+// directory (CVE-2026-34447), a file with more than one hard link
+// (CVE-2026-34446), a missing file or a range past its end are findings.
+// [Scan], which sees no file system, judges the location's text only.
 //
 // A stream that cannot be followed (truncated, malformed, unknown opcode, a
 // declared length or depth past the limits) is a finding too, never a pass:
 // [Result.Safe] is true only when the scan found nothing.
 //
-// Known limits, all failing closed: joblib's inline NumPy arrays (raw array
-// bytes written after a NumpyArrayWrapper, outside the pickle opcodes) and
-// xz/lzma-compressed joblib files are reported as unreadable rather than
-// read; Keras .keras configs and ONNX external data are not checked yet.
+// Compressed joblib files are decompressed as a stream, never into
+// memory; an xz or lzma header declaring a dictionary over 16 MiB (the
+// decoder would allocate it up front) is a resource-limit finding.
+//
+// joblib writes each NumPy array's raw bytes inline, right after the BUILD
+// opcode of a joblib.numpy_pickle.NumpyArrayWrapper (allowlisted). The VM
+// reads the wrapper's shape and dtype from its state, skips exactly that
+// many bytes (and joblib's alignment padding) without reading them as
+// opcodes, and goes on scanning; an object-dtype array is the nested
+// pickle joblib writes in its place, and is scanned like any other. A
+// wrapper whose shape or dtype cannot be read is a finding.
 //
 //	res, err := modelscan.ScanFile(ctx, "model.pt", modelscan.Options{})
 //	if err != nil { ... }          // the file could not be read

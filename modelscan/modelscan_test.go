@@ -38,20 +38,46 @@ func TestCorpus(t *testing.T) {
 
 func TestFindingsNameTheGlobal(t *testing.T) {
 	for file, want := range map[string]struct{ rule, global string }{
-		"fail_os_system.pkl":                   {modelscan.RuleDangerousGlobal, "os.system"},
-		"fail_stack_global_memo.pkl":           {modelscan.RuleDangerousGlobal, "os.system"},
-		"fail_inst_os_system.pkl":              {modelscan.RuleDangerousGlobal, "os.system"},
-		"fail_submodule_os_path.pkl":           {modelscan.RuleDangerousGlobal, "os.path.join"},
-		"fail_unknown_global.pkl":              {modelscan.RuleUnknownGlobal, "mypkg.models.Config"},
-		"fail_torch_hidden_member.bin":         {modelscan.RuleDangerousGlobal, "subprocess.Popen"},
-		"fail_joblib_bz2.joblib":               {modelscan.RuleDangerousGlobal, "subprocess.Popen"},
-		"fail_npz_object.npz":                  {modelscan.RuleDangerousGlobal, "os.system"},
-		"fail_zip_name_mismatch.pt":            {modelscan.RuleZipMismatch, ""},
-		"fail_zip_bad_crc.pt":                  {modelscan.RuleZipCRC, ""},
-		"fail_huge_length.pkl":                 {modelscan.RuleResourceLimit, ""},
-		"fail_unknown_opcode.pkl":              {modelscan.RuleMalformed, ""},
-		"fail_gguf_template.gguf":              {modelscan.RuleTemplate, "cycler"},
-		"fail_safetensors_overlap.safetensors": {modelscan.RuleMalformed, ""},
+		"fail_os_system.pkl":                    {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_stack_global_memo.pkl":            {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_inst_os_system.pkl":               {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_submodule_os_path.pkl":            {modelscan.RuleDangerousGlobal, "os.path.join"},
+		"fail_unknown_global.pkl":               {modelscan.RuleUnknownGlobal, "mypkg.models.Config"},
+		"fail_torch_hidden_member.bin":          {modelscan.RuleDangerousGlobal, "subprocess.Popen"},
+		"fail_joblib_bz2.joblib":                {modelscan.RuleDangerousGlobal, "subprocess.Popen"},
+		"fail_npz_object.npz":                   {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_zip_name_mismatch.pt":             {modelscan.RuleZipMismatch, ""},
+		"fail_zip_bad_crc.pt":                   {modelscan.RuleZipCRC, ""},
+		"fail_huge_length.pkl":                  {modelscan.RuleResourceLimit, ""},
+		"fail_unknown_opcode.pkl":               {modelscan.RuleMalformed, ""},
+		"fail_gguf_template.gguf":               {modelscan.RuleTemplate, "cycler"},
+		"fail_safetensors_overlap.safetensors":  {modelscan.RuleMalformed, ""},
+		"fail_keras_lambda_bytecode.keras":      {modelscan.RuleKerasLayer, "__lambda__"},
+		"fail_keras_lambda_load_model.keras":    {modelscan.RuleKerasObject, "keras.models.load_model"},
+		"fail_keras_module_function.keras":      {modelscan.RuleKerasObject, "subprocess.check_output"},
+		"fail_keras_get_file.keras":             {modelscan.RuleKerasObject, "keras.src.utils.file_utils.get_file"},
+		"fail_keras_tfsmlayer.keras":            {modelscan.RuleKerasLayer, "keras.layers.TFSMLayer"},
+		"fail_keras_custom_object.keras":        {modelscan.RuleKerasObject, "mypkg.layers.MyLayer"},
+		"fail_keras_duplicate_key.keras":        {modelscan.RuleMalformed, ""},
+		"fail_keras_deep.keras":                 {modelscan.RuleResourceLimit, ""},
+		"fail_onnx_absolute.onnx":               {modelscan.RuleExternalData, "/etc/passwd"},
+		"fail_onnx_dotdot.onnx":                 {modelscan.RuleExternalData, "weights/../../../etc/shadow"},
+		"fail_onnx_backslash_dotdot.onnx":       {modelscan.RuleExternalData, `..\..\secrets.txt`},
+		"fail_onnx_subgraph_dotdot.onnx":        {modelscan.RuleExternalData, "../../home/user/.ssh/id_rsa"},
+		"fail_onnx_sparse_absolute.onnx":        {modelscan.RuleExternalData, "/etc/hosts"},
+		"fail_onnx_offset_overflow.onnx":        {modelscan.RuleExternalData, "w"},
+		"fail_onnx_range_past_end.onnx":         {modelscan.RuleExternalData, "onnx_weights.bin"},
+		"fail_onnx_missing_file.onnx":           {modelscan.RuleExternalData, "no_such_weights.bin"},
+		"fail_onnx_truncated.onnx":              {modelscan.RuleMalformed, ""},
+		"fail_joblib_xz.joblib":                 {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_joblib_lz4.joblib":                {modelscan.RuleDangerousGlobal, "subprocess.Popen"},
+		"fail_joblib_array_then_payload.joblib": {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_joblib_object_array.joblib":       {modelscan.RuleDangerousGlobal, "os.system"},
+		"fail_joblib_array_truncated.joblib":    {modelscan.RuleMalformed, ""},
+		"fail_joblib_array_huge.joblib":         {modelscan.RuleResourceLimit, ""},
+		"fail_joblib_lzma.joblib":               {modelscan.RuleDangerousGlobal, "runpy.run_path"},
+		"fail_joblib_xz_dictionary.joblib":      {modelscan.RuleResourceLimit, ""},
+		"fail_joblib_lzma_dictionary.joblib":    {modelscan.RuleResourceLimit, ""},
 	} {
 		t.Run(file, func(t *testing.T) {
 			res, err := modelscan.ScanFile(context.Background(), filepath.Join("testdata", file), modelscan.Options{})
@@ -76,6 +102,106 @@ func TestHiddenMemberNamesMemberAndOffset(t *testing.T) {
 	require.Len(t, res.Findings, 1)
 	require.Equal(t, "archive/extra.dat", res.Findings[0].Member)
 	require.Equal(t, int64(2), res.Findings[0].Offset) // the GLOBAL after PROTO 2
+}
+
+func TestKerasFormatAndMember(t *testing.T) {
+	res, err := modelscan.ScanFile(context.Background(), "testdata/good_keras_dense.keras", modelscan.Options{})
+	require.NoError(t, err)
+	require.Equal(t, "keras", res.Format)
+	require.True(t, res.Safe(), "%v", res.Findings)
+
+	res, err = modelscan.ScanFile(context.Background(), "testdata/fail_keras_lambda_bytecode.keras", modelscan.Options{})
+	require.NoError(t, err)
+	require.Equal(t, "keras", res.Format)
+	require.NotEmpty(t, res.Findings)
+	for _, f := range res.Findings {
+		require.Equal(t, "config.json", f.Member)
+		require.Equal(t, modelscan.SeverityCritical, f.Severity)
+		require.Contains(t, f.Detail, "$.config.layers[2]")
+	}
+}
+
+// TestONNXExternalDataLinks builds the model directories a loader would be
+// fooled by: the weights file replaced by a symlink or a hardlink to a file
+// outside the directory (CVE-2026-34447, CVE-2026-34446).
+func TestONNXExternalDataLinks(t *testing.T) {
+	model, err := os.ReadFile("testdata/good_onnx_external.onnx")
+	require.NoError(t, err)
+	weights, err := os.ReadFile("testdata/onnx_weights.bin")
+	require.NoError(t, err)
+	outside := filepath.Join(t.TempDir(), "secret")
+	require.NoError(t, os.WriteFile(outside, append(weights, weights...), 0o600))
+
+	for name, tc := range map[string]struct {
+		place func(dst string) error
+		safe  bool
+		want  string
+	}{
+		"regular":  {func(dst string) error { return os.WriteFile(dst, weights, 0o600) }, true, ""},
+		"symlink":  {func(dst string) error { return os.Symlink(outside, dst) }, false, "symlink out of the model directory"},
+		"hardlink": {func(dst string) error { return os.Link(outside, dst) }, false, "2 hard links"},
+		"dir":      {func(dst string) error { return os.Mkdir(dst, 0o700) }, false, "no regular file"},
+		"inside-symlink": {func(dst string) error {
+			real := filepath.Join(filepath.Dir(dst), "real.bin")
+			if err := os.WriteFile(real, weights, 0o600); err != nil {
+				return err
+			}
+			return os.Symlink("real.bin", dst)
+		}, true, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "model.onnx")
+			require.NoError(t, os.WriteFile(path, model, 0o600))
+			require.NoError(t, tc.place(filepath.Join(dir, "onnx_weights.bin")))
+			res, err := modelscan.ScanFile(context.Background(), path, modelscan.Options{})
+			require.NoError(t, err)
+			require.Equal(t, "onnx", res.Format)
+			require.Equal(t, tc.safe, res.Safe(), "%v", res.Findings)
+			if !tc.safe {
+				require.Equal(t, modelscan.RuleExternalData, res.Findings[0].Rule)
+				require.Contains(t, res.Findings[0].Detail, tc.want)
+			}
+			// Without a directory to look at, only the location's text is judged.
+			res, err = modelscan.Scan(bytes.NewReader(model), int64(len(model)), "model.onnx", modelscan.Options{})
+			require.NoError(t, err)
+			require.True(t, res.Safe(), "%v", res.Findings)
+		})
+	}
+}
+
+func TestONNXDetection(t *testing.T) {
+	for _, b := range [][]byte{[]byte("\x08\x08hello"), []byte("\x08"), {0x08, 0x80, 0x01}, {0x08, 0x08, 0x08, 0x08}} {
+		res, err := modelscan.Scan(bytes.NewReader(b), int64(len(b)), "x", modelscan.Options{})
+		require.NoError(t, err)
+		require.NotEqual(t, "onnx", res.Format, "%q", b)
+		require.False(t, res.Safe())
+	}
+}
+
+func TestCompressedFormats(t *testing.T) {
+	for file, format := range map[string]string{
+		"good_joblib_xz.joblib":   "joblib-xz",
+		"good_joblib_lzma.joblib": "joblib-lzma",
+		"good_joblib_lz4.joblib":  "joblib-lz4",
+		"good_joblib_zlib.joblib": "joblib-zlib",
+	} {
+		res, err := modelscan.ScanFile(context.Background(), filepath.Join("testdata", file), modelscan.Options{})
+		require.NoError(t, err)
+		require.Equal(t, format, res.Format, file)
+		require.True(t, res.Safe(), "%s: %v", file, res.Findings)
+	}
+}
+
+// TestJoblibArraySkipped checks the scan resumes exactly after an inline
+// array: the payload behind it is reported at its own offset.
+func TestJoblibArraySkipped(t *testing.T) {
+	b, err := os.ReadFile("testdata/fail_joblib_array_then_payload.joblib")
+	require.NoError(t, err)
+	res, err := modelscan.ScanFile(context.Background(), "testdata/fail_joblib_array_then_payload.joblib", modelscan.Options{})
+	require.NoError(t, err)
+	require.Len(t, res.Findings, 1, "%v", res.Findings)
+	require.Equal(t, int64(bytes.Index(b, []byte("cos\nsystem\n"))), res.Findings[0].Offset)
 }
 
 func TestOptionsAllowExtends(t *testing.T) {
@@ -158,6 +284,21 @@ func FuzzZip(f *testing.F) {
 
 func FuzzSafetensors(f *testing.F) {
 	corpusSeeds(f, "testdata/*.safetensors")
+	f.Fuzz(scanBytes)
+}
+
+func FuzzKeras(f *testing.F) {
+	corpusSeeds(f, "testdata/*.keras")
+	f.Fuzz(scanBytes)
+}
+
+func FuzzONNX(f *testing.F) {
+	corpusSeeds(f, "testdata/*.onnx")
+	f.Fuzz(scanBytes)
+}
+
+func FuzzCompressed(f *testing.F) {
+	corpusSeeds(f, "testdata/*.joblib")
 	f.Fuzz(scanBytes)
 }
 

@@ -59,18 +59,45 @@ const (
 	kOther kind = iota
 	kStr
 	kGlobal
+	kInt   // a small integer, in i
+	kNone  // None
+	kTuple // a tuple of scalars, in t
+	kObj   // the result of calling global g with the scalar tuple t
+	kDict  // a dict; d holds what joblib's array wrapper needs from it
 )
 
+// value is what the VM knows of a stack or memo entry. Only what the scan
+// needs is kept: strings and globals (to resolve callables), and the small
+// integers, scalar tuples and dict entries that describe a joblib inline
+// array (to skip its bytes).
 type value struct {
 	k kind
-	s string // kStr: the string; kGlobal: unused
-	g Global
+	i int64  // kInt
+	s string // kStr: the string
+	g Global // kGlobal, kObj
+	x *extra // kTuple, kObj: the elements; kDict: what joblib needs
+}
+
+// extra holds the rarely needed parts of a value, so the common value
+// stays small (the stack and the memo hold millions of them).
+type extra struct {
+	t []value
+	d wrapperState
+}
+
+func (v value) elems() []value {
+	if v.x == nil {
+		return nil
+	}
+	return v.x.t
 }
 
 // errStop ends a stream after a finding that makes the rest unreadable.
 var errStop = errors.New("stop")
 
 type vm struct {
+	tracked int // tuple elements kept so far, bounded by maxTracked
+	nested  int // depth of object-array pickles inside joblib arrays
 	r       *bufio.Reader
 	pos     int64
 	opts    *Options
@@ -201,6 +228,31 @@ func (m *vm) push(v value) error {
 	return nil
 }
 
+// tuple keeps the elements of the only tuples a joblib array needs, while
+// the budget allows: shapes (all integers) and a dtype's reduce arguments
+// (a string and two flags). Any other tuple is just "some object".
+func (m *vm) tuple(items []value) value {
+	if len(items) == 0 {
+		return value{k: kTuple}
+	}
+	if len(items) > maxTupleTrack || m.tracked+len(items) > maxTracked {
+		return value{}
+	}
+	if !(len(items) == 3 && items[0].k == kStr) {
+		for _, it := range items {
+			if it.k != kInt {
+				return value{}
+			}
+		}
+	}
+	m.tracked += len(items)
+	t := make([]value, len(items))
+	for i, it := range items {
+		t[i] = value{k: it.k, i: it.i, s: it.s}
+	}
+	return value{k: kTuple, x: &extra{t: t}}
+}
+
 func (m *vm) pop() (value, error) {
 	if len(m.stack) == 0 || (len(m.marks) > 0 && len(m.stack) <= m.marks[len(m.marks)-1]) {
 		return value{}, m.malformed("stack underflow")
@@ -263,11 +315,15 @@ func (m *vm) memoGet(key uint64) error {
 
 // call checks the callable of REDUCE, NEWOBJ, NEWOBJ_EX and OBJ: anything
 // but a resolved global is a call through a value the scan cannot name.
-func (m *vm) call(fn value, op string) error {
+func (m *vm) call(fn, args value, op string) error {
 	if fn.k != kGlobal {
 		m.find(RuleIndirectCall, SeverityHigh, nil, "%s calls a value that is not an imported global", op)
+		return m.push(value{})
 	}
-	return m.push(value{})
+	if args.x == nil {
+		return m.push(value{k: kObj, g: fn.g})
+	}
+	return m.push(value{k: kObj, g: fn.g, x: &extra{t: args.x.t}})
 }
 
 // run executes one pickle up to its STOP.
@@ -371,11 +427,20 @@ func (m *vm) step(op byte) error {
 		case 'G':
 			n = 8
 		}
-		if _, err := m.read(n); err != nil {
+		u, err := m.uint(n)
+		if err != nil {
 			return err
 		}
-		return m.push(value{})
-	case 'N', 0x88, 0x89: // NONE, NEWTRUE, NEWFALSE
+		switch op {
+		case 'G':
+			return m.push(value{})
+		case 'J':
+			return m.push(value{k: kInt, i: int64(int32(uint32(u)))})
+		}
+		return m.push(value{k: kInt, i: int64(u)})
+	case 'N': // NONE
+		return m.push(value{k: kNone})
+	case 0x88, 0x89: // NEWTRUE, NEWFALSE
 		return m.push(value{})
 	case 'T', 'X', 'B': // BINSTRING, BINUNICODE, BINBYTES: 4-byte length
 		n, err := m.uint(4)
@@ -422,11 +487,25 @@ func (m *vm) step(op byte) error {
 		if op == 0x8b && n >= 1<<31 {
 			return m.malformed("negative LONG4 length")
 		}
-		if _, err := m.payload(n); err != nil {
+		v, err := m.payload(n)
+		if err != nil {
 			return err
 		}
+		if n >= 1 && n <= 8 {
+			// Little-endian two's complement, as pickle writes it.
+			var u uint64
+			for i := int(n) - 1; i >= 0; i-- {
+				u = u<<8 | uint64(v.s[i])
+			}
+			shift := 64 - 8*n
+			return m.push(value{k: kInt, i: int64(u<<shift) >> shift})
+		}
 		return m.push(value{})
-	case ']', '}', ')', 0x8f: // EMPTY_LIST, EMPTY_DICT, EMPTY_TUPLE, EMPTY_SET
+	case '}': // EMPTY_DICT
+		return m.push(value{k: kDict})
+	case ')': // EMPTY_TUPLE
+		return m.push(value{k: kTuple})
+	case ']', 0x8f: // EMPTY_LIST, EMPTY_SET
 		return m.push(value{})
 	case 'a': // APPEND
 		if _, err := m.pop(); err != nil {
@@ -442,33 +521,54 @@ func (m *vm) step(op byte) error {
 		if op == 'u' && len(items)%2 != 0 {
 			return m.malformed("SETITEMS with an odd number of items")
 		}
-		_, err = m.top()
-		return err
+		target, err := m.top()
+		if err != nil {
+			return err
+		}
+		if op == 'u' {
+			setItems(target, items)
+		}
+		return nil
 	case 's': // SETITEM
-		if _, err := m.pop(); err != nil {
+		v, err := m.pop()
+		if err != nil {
 			return err
 		}
-		if _, err := m.pop(); err != nil {
+		k, err := m.pop()
+		if err != nil {
 			return err
 		}
-		_, err := m.top()
-		return err
+		target, err := m.top()
+		if err != nil {
+			return err
+		}
+		setItems(target, []value{k, v})
+		return nil
 	case 'l', 't', 'd', 0x91: // LIST, TUPLE, DICT, FROZENSET
 		items, err := m.popMark()
 		if err != nil {
 			return err
 		}
-		if op == 'd' && len(items)%2 != 0 {
-			return m.malformed("DICT with an odd number of items")
+		switch op {
+		case 'd':
+			if len(items)%2 != 0 {
+				return m.malformed("DICT with an odd number of items")
+			}
+			d := value{k: kDict}
+			setItems(&d, items)
+			return m.push(d)
+		case 't':
+			return m.push(m.tuple(items))
 		}
 		return m.push(value{})
 	case 0x85, 0x86, 0x87: // TUPLE1, TUPLE2, TUPLE3
-		for i := 0; i < int(op-0x84); i++ {
-			if _, err := m.pop(); err != nil {
-				return err
-			}
+		n := int(op - 0x84)
+		if len(m.stack) < n || (len(m.marks) > 0 && len(m.stack)-n < m.marks[len(m.marks)-1]) {
+			return m.malformed("stack underflow")
 		}
-		return m.push(value{})
+		t := m.tuple(m.stack[len(m.stack)-n:])
+		m.stack = m.stack[:len(m.stack)-n]
+		return m.push(t)
 	case 'c', 'i': // GLOBAL, INST
 		mod, err := m.line()
 		if err != nil {
@@ -508,9 +608,10 @@ func (m *vm) step(op byte) error {
 		if len(items) == 0 {
 			return m.malformed("OBJ without a class")
 		}
-		return m.call(items[0], "OBJ")
+		return m.call(items[0], value{}, "OBJ")
 	case 'R', 0x81: // REDUCE, NEWOBJ
-		if _, err := m.pop(); err != nil {
+		args, err := m.pop()
+		if err != nil {
 			return err
 		}
 		fn, err := m.pop()
@@ -521,7 +622,7 @@ func (m *vm) step(op byte) error {
 		if op == 0x81 {
 			name = "NEWOBJ"
 		}
-		return m.call(fn, name)
+		return m.call(fn, args, name)
 	case 0x92: // NEWOBJ_EX
 		for i := 0; i < 2; i++ {
 			if _, err := m.pop(); err != nil {
@@ -532,13 +633,22 @@ func (m *vm) step(op byte) error {
 		if err != nil {
 			return err
 		}
-		return m.call(fn, "NEWOBJ_EX")
+		return m.call(fn, value{}, "NEWOBJ_EX")
 	case 'b': // BUILD: the object's own __setstate__ runs; its class was checked when imported
-		if _, err := m.pop(); err != nil {
+		state, err := m.pop()
+		if err != nil {
 			return err
 		}
-		_, err := m.top()
-		return err
+		obj, err := m.top()
+		if err != nil {
+			return err
+		}
+		if obj.k == kObj && obj.g == joblibWrapper {
+			// joblib's unpickler reads the array's bytes right here.
+			*obj = value{}
+			return m.joblibArray(state)
+		}
+		return nil
 	case 0x82, 0x83, 0x84: // EXT1, EXT2, EXT4
 		w := 1 << (op - 0x82)
 		code, err := m.uint(w)

@@ -7,9 +7,12 @@ import (
 	"compress/gzip"
 	"compress/zlib"
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 
 	"github.com/pierrec/lz4/v4"
 )
@@ -33,11 +36,17 @@ func ScanFile(ctx context.Context, path string, opts Options) (*Result, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("modelscan: %s: is a directory", path)
 	}
-	return Scan(f, st.Size(), path, opts)
+	return scan(f, st.Size(), path, filepath.Dir(path), opts)
 }
 
-// Scan scans size bytes read through ra; name labels the findings.
+// Scan scans size bytes read through ra; name labels the findings. Checks
+// that need the file system around the model (where an ONNX tensor's
+// external data resolves to) are left to [ScanFile].
 func Scan(ra io.ReaderAt, size int64, name string, opts Options) (*Result, error) {
+	return scan(ra, size, name, "", opts)
+}
+
+func scan(ra io.ReaderAt, size int64, name, dir string, opts Options) (*Result, error) {
 	opts.norm()
 	res := &Result{File: name}
 	add := func(f Finding) {
@@ -61,13 +70,20 @@ func Scan(ra io.ReaderAt, size int64, name string, opts Options) (*Result, error
 	case bytes.HasPrefix(h, []byte("\x93NUMPY")):
 		res.Format = "npy"
 		scanNPY(sr, "", &opts, add)
+	case isONNX(h):
+		res.Format = "onnx"
+		scanONNX(ra, size, dir, add)
 	case isSafetensors(h, size):
 		res.Format = "safetensors"
 		scanSafetensors(sr, size, add)
 	default:
-		format, r, err := decompressor(h, sr)
+		format, r, err := decompressor(h, ra, size, sr)
 		if err != nil {
-			add(Finding{Rule: RuleMalformed, Severity: SeverityHigh, Detail: err.Error()})
+			rule := RuleMalformed
+			if errors.Is(err, errDictionary) {
+				rule = RuleResourceLimit
+			}
+			add(Finding{Rule: rule, Severity: SeverityHigh, Detail: err.Error()})
 			res.Format = format
 			return res, nil
 		}
@@ -104,7 +120,7 @@ func looksLikePickle(h []byte) bool {
 
 // decompressor recognises the compressions joblib writes; it returns a nil
 // reader for content that is not compressed.
-func decompressor(h []byte, r io.Reader) (string, io.Reader, error) {
+func decompressor(h []byte, ra io.ReaderAt, size int64, r io.Reader) (string, io.Reader, error) {
 	switch {
 	case len(h) >= 2 && h[0] == 0x1f && h[1] == 0x8b:
 		zr, err := gzip.NewReader(r)
@@ -116,8 +132,18 @@ func decompressor(h []byte, r io.Reader) (string, io.Reader, error) {
 		return "joblib-bz2", bzip2.NewReader(r), nil
 	case bytes.HasPrefix(h, []byte{0x04, 0x22, 0x4d, 0x18}):
 		return "joblib-lz4", lz4.NewReader(r), nil
-	case bytes.HasPrefix(h, []byte{0xfd, '7', 'z', 'X', 'Z', 0}):
-		return "joblib-xz", nil, fmt.Errorf("xz-compressed content is not read; cannot show it safe")
+	case bytes.HasPrefix(h, xzMagic):
+		xr, err := newXZReader(ra, size, r)
+		return "joblib-xz", xr, err
+	case len(h) >= 13 && h[0] == 0x5d && h[1] == 0:
+		// joblib's "lzma" is the legacy .lzma format: properties 0x5d (the
+		// only ones Python writes), then the dictionary size. "]\x00" starts
+		// no pickle: 0x00 is no opcode.
+		if d := binary.LittleEndian.Uint32(h[1:]); d > maxDictionary {
+			return "joblib-lzma", nil, fmt.Errorf("lzma: %w: dictionary of %d bytes over %d", errDictionary, d, maxDictionary)
+		}
+		lr, err := newLZMAReader(r)
+		return "joblib-lzma", lr, err
 	}
 	return "pickle", nil, nil
 }

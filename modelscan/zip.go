@@ -32,7 +32,7 @@ func scanZip(ra io.ReaderAt, size int64, opts *Options, add func(Finding), res *
 		bad("", 0, RuleMalformed, SeverityHigh, "zip: %v", err)
 		return
 	}
-	pickles, npys := 0, 0
+	pickles, npys, keras := 0, 0, 0
 	for _, e := range entries {
 		if e.offset > uint64(size) || size-int64(e.offset) < 30 {
 			bad(e.name, int64(e.offset), RuleMalformed, SeverityHigh, "zip: local header offset past the end")
@@ -89,6 +89,16 @@ func scanZip(ra io.ReaderAt, size int64, opts *Options, add func(Finding), res *
 		case bytes.HasPrefix(peek, []byte("\x93NUMPY")):
 			npys++
 			scanNPY(br, e.name, opts, add)
+		case e.name == "config.json":
+			// A .keras archive: the config names every class and function
+			// Keras imports when it rebuilds the model.
+			keras++
+			data, err := io.ReadAll(io.LimitReader(br, maxKerasConfig+1))
+			if err != nil {
+				bad(e.name, int64(e.offset), RuleMalformed, SeverityHigh, "zip: member data: %v", err)
+				continue
+			}
+			scanKerasConfig(data, e.name, add)
 		}
 		// Read the rest so the CRC covers the whole member.
 		if _, err := io.Copy(io.Discard, br); err != nil {
@@ -103,6 +113,8 @@ func scanZip(ra io.ReaderAt, size int64, opts *Options, add func(Finding), res *
 		}
 	}
 	switch {
+	case keras > 0:
+		res.Format = "keras"
 	case pickles > 0:
 		res.Format = "pytorch-zip"
 	case npys > 0:

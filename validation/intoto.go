@@ -1,11 +1,7 @@
 package validation
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -18,16 +14,12 @@ import (
 // it with any DSSE signer.
 const (
 	StatementType         = intoto.StatementType
-	TestResultPredicateV1 = "https://in-toto.io/attestation/test-result/v0.1"
+	TestResultPredicateV1 = intoto.TestResultPredicateV1
 )
 
-// Statement is an in-toto Statement v1 carrying a test result.
-type Statement struct {
-	Type          string               `json:"_type"`
-	Subject       []ResourceDescriptor `json:"subject"`
-	PredicateType string               `json:"predicateType"`
-	Predicate     TestResult           `json:"predicate"`
-}
+// Statement is an in-toto Statement v1 carrying a test result (the codec
+// modelscan uses too, so both write the same JSON).
+type Statement = intoto.TestResultStatement
 
 // ResourceDescriptor is an in-toto ResourceDescriptor v1: fields Name, URI
 // and Digest (algorithm to lowercase hex) are the ones used here; Content,
@@ -37,22 +29,14 @@ type Statement struct {
 type ResourceDescriptor = intoto.ResourceDescriptor[map[string]string]
 
 // TestResult is the test-result v0.1 predicate.
-type TestResult struct {
-	Result        string               `json:"result"`
-	Configuration []ResourceDescriptor `json:"configuration"`
-	URL           string               `json:"url,omitempty"`
-	PassedTests   []string             `json:"passedTests"`
-	WarnedTests   []string             `json:"warnedTests"`
-	FailedTests   []string             `json:"failedTests"`
-}
+type TestResult = intoto.TestResult
 
 // Statement exports the result as an in-toto test-result statement about
 // subjects (the data files; see FileSubjects). The configuration is the
 // suite, identified by its digest. Errored checks are failed tests.
 func (r *Result) Statement(subjects []ResourceDescriptor) *Statement {
 	cfg := ResourceDescriptor{Name: r.Suite, Digest: map[string]string{"sha256": strings.TrimPrefix(r.SuiteDigest, "sha256:")}}
-	tr := TestResult{Result: string(r.Status), Configuration: []ResourceDescriptor{cfg},
-		PassedTests: []string{}, WarnedTests: []string{}, FailedTests: []string{}}
+	tr := TestResult{Result: string(r.Status), Configuration: []ResourceDescriptor{cfg}}
 	for i := range r.Checks {
 		c := &r.Checks[i]
 		switch c.Status {
@@ -64,27 +48,18 @@ func (r *Result) Statement(subjects []ResourceDescriptor) *Statement {
 			tr.FailedTests = append(tr.FailedTests, c.Name())
 		}
 	}
-	if subjects == nil {
-		subjects = []ResourceDescriptor{}
-	}
-	return &Statement{Type: StatementType, Subject: subjects, PredicateType: TestResultPredicateV1, Predicate: tr}
+	return intoto.NewTestResultStatement(subjects, tr)
 }
 
 // FileSubjects describes files by name and SHA-256, as statement subjects.
 func FileSubjects(paths ...string) ([]ResourceDescriptor, error) {
 	var out []ResourceDescriptor
 	for _, p := range paths {
-		f, err := os.Open(p)
+		d, err := intoto.FileSubject(p, filepath.Base(p))
 		if err != nil {
 			return nil, fmt.Errorf("validation: %w", err)
 		}
-		h := sha256.New()
-		_, err = io.Copy(h, f)
-		f.Close()
-		if err != nil {
-			return nil, fmt.Errorf("validation: %s: %w", p, err)
-		}
-		out = append(out, ResourceDescriptor{Name: filepath.Base(p), Digest: map[string]string{"sha256": hex.EncodeToString(h.Sum(nil))}})
+		out = append(out, d)
 	}
 	return out, nil
 }

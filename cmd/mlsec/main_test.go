@@ -56,6 +56,12 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			e.Setenv("KEYLESS", kl)
+			// The modelscan corpus holds binary model files a script copies.
+			corpus, err := filepath.Abs(filepath.Join("..", "..", "modelscan", "testdata"))
+			if err != nil {
+				return err
+			}
+			e.Setenv("MODELSCAN_TESTDATA", corpus)
 			return nil
 		},
 	})

@@ -24,6 +24,7 @@ func init() {
 func setupScan(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	var allow stringList
 	fs.Var(&allow, "allow", "also allow this pickle global, as module.name (repeatable)")
+	attest := fs.String("attest", "", "also write the verdict to `FILE` as an unsigned in-toto test-result statement about the scanned files")
 	return func(ctx context.Context, args []string) error {
 		if len(args) == 0 {
 			return usageError("want PATH...")
@@ -93,6 +94,19 @@ func setupScan(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		for _, r := range results {
 			if !r.Safe() {
 				unsafe++
+			}
+		}
+		if *attest != "" {
+			paths := make([]string, len(results))
+			for i, r := range results {
+				paths[i] = r.File
+			}
+			subj, err := modelscan.FileSubjects(paths...)
+			if err != nil {
+				return err
+			}
+			if err := writeJSONAtomic(*attest, modelscan.NewStatement(results, subj, opts)); err != nil {
+				return err
 			}
 		}
 		if e.json {

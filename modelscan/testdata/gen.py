@@ -208,3 +208,263 @@ w("good_model.gguf", gguf([("general.name", "tiny"), ("tokenizer.chat_template",
 w("fail_gguf_template.gguf", gguf([("tokenizer.chat_template", "{{ cycler.__init__.__globals__.os.popen('id').read() }}")]))
 w("fail_gguf_counts.gguf", b"GGUF" + struct.pack("<IQQ", 3, 1 << 60, 1 << 60))
 w("fail_unknown_format.bin", b"hello, this is not a model\n")
+
+
+# Keras .keras archives: config.json names every class and function Keras
+# imports when it rebuilds the model.
+import base64
+import json
+
+
+def klayer(cls, config, module="keras.layers", registered=None):
+    return {"module": module, "class_name": cls, "config": config, "registered_name": registered}
+
+
+def kfn(module, name):
+    return {"module": module, "class_name": "function", "config": name, "registered_name": "function"}
+
+
+def keras_model(layers):
+    return {
+        "module": "keras", "class_name": "Sequential",
+        "config": {"name": "sequential", "trainable": True,
+                   "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None},
+                   "layers": [klayer("InputLayer", {"batch_shape": [None, 4], "dtype": "float32", "sparse": False, "name": "input_layer"})] + layers},
+        "registered_name": None,
+        "build_config": {"input_shape": [None, 4]},
+        "compile_config": {"optimizer": {"module": "keras.optimizers", "class_name": "Adam", "config": {"name": "adam", "learning_rate": 0.001}, "registered_name": None},
+                           "loss": kfn("keras.src.losses.losses", "mean_squared_error"), "metrics": None},
+    }
+
+
+def keras_zip(name, config, raw_config=None):
+    with zipfile.ZipFile(os.path.join(HERE, name), "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("metadata.json", json.dumps({"keras_version": "3.10.0", "date_saved": "2020-01-01@00:00:00"}))
+        z.writestr("config.json", raw_config if raw_config is not None else json.dumps(config))
+        # Not a real HDF5 file: the weights member is never read.
+        z.writestr("model.weights.h5", b"\x89HDF\r\n\x1a\n" + b"\x00" * 64)
+
+
+dense = klayer("Dense", {"name": "dense", "units": 2, "activation": "relu", "use_bias": True,
+                         "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": None}, "registered_name": None}})
+dense_fn = klayer("Dense", {"name": "dense_1", "units": 1, "activation": kfn("keras.src.activations.activations", "sigmoid")})
+keras_zip("good_keras_dense.keras", keras_model([dense, dense_fn]))
+# CVE-2024-3660: a Lambda layer whose function is marshalled bytecode (here
+# placeholder bytes, base64-encoded as Keras writes them; never loaded).
+keras_zip("fail_keras_lambda_bytecode.keras", keras_model([dense, klayer("Lambda", {
+    "name": "lambda", "function": {"class_name": "__lambda__", "config": {
+        "code": base64.b64encode(b"\xe3placeholder-bytecode").decode(), "defaults": None, "closure": None}},
+    "arguments": {}})]))
+# CVE-2025-8747 / CVE-2025-9906 shape: a Lambda calling a Keras function that
+# loads another model with safe_mode off.
+keras_zip("fail_keras_lambda_load_model.keras", keras_model([klayer("Lambda", {
+    "name": "l", "function": kfn("keras.models", "load_model"), "arguments": {"safe_mode": False}})]))
+# CVE-2025-1550 shape: a function reference naming an arbitrary module.
+keras_zip("fail_keras_module_function.keras", keras_model([klayer("Dense", {
+    "name": "d", "units": 1, "activation": kfn("subprocess", "check_output")})]))
+# A Keras function outside the tensor-math modules (writes a file).
+keras_zip("fail_keras_get_file.keras", keras_model([klayer("Dense", {
+    "name": "d", "units": 1, "activation": kfn("keras.src.utils.file_utils", "get_file")})]))
+# CVE-2026-1462: TFSMLayer loads a SavedModel from a path in the config.
+keras_zip("fail_keras_tfsmlayer.keras", keras_model([klayer("TFSMLayer", {
+    "name": "t", "filepath": "/tmp/saved_model", "call_endpoint": "serve"})]))
+# A custom object: a class from the author's own package.
+keras_zip("fail_keras_custom_object.keras", keras_model([klayer("MyLayer", {"name": "m"}, module="mypkg.layers", registered="MyPkg>MyLayer")]))
+# Duplicate keys: readers disagree on which "module" wins.
+keras_zip("fail_keras_duplicate_key.keras", None, raw_config='{"module": "keras", "class_name": "Sequential", "config": {"layers": [{"module": "keras.layers", "module": "os", "class_name": "Dense", "config": {}}]}}')
+keras_zip("fail_keras_deep.keras", None, raw_config="[" * 200 + "]" * 200)
+
+
+# ONNX: protobuf written field by field (onnx/onnx.proto3 numbers).
+def pb_varint(n):
+    out = b""
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def pb_bytes(num, b):
+    if isinstance(b, str):
+        b = b.encode()
+    return pb_varint(num << 3 | 2) + pb_varint(len(b)) + b
+
+
+def pb_int(num, v):
+    return pb_varint(num << 3) + pb_varint(v)
+
+
+def onnx_tensor(name, location=None, offset=None, length=None, raw=None):
+    t = pb_int(1, 2) + pb_int(2, 1) + pb_bytes(8, name)  # dims [2], FLOAT
+    if raw is not None:
+        t += pb_bytes(9, raw)
+    if location is not None:
+        for k, v in [("location", location), ("offset", offset), ("length", length)]:
+            if v is not None:
+                t += pb_bytes(13, pb_bytes(1, k) + pb_bytes(2, str(v)))
+        t += pb_int(14, 1)  # data_location = EXTERNAL
+    return t
+
+
+def onnx_graph(initializers=(), nodes=(), sparse=()):
+    g = b"".join(pb_bytes(1, n) for n in nodes) + pb_bytes(2, "g")
+    g += b"".join(pb_bytes(5, t) for t in initializers)
+    g += b"".join(pb_bytes(15, s) for s in sparse)
+    return g
+
+
+def onnx_model(graph):
+    return (pb_int(1, 8) + pb_bytes(2, "mlsec-gen") + pb_bytes(3, "1") + pb_bytes(7, graph)
+            + pb_bytes(8, pb_bytes(1, "") + pb_int(2, 17)))
+
+
+add_node = pb_bytes(1, "x") + pb_bytes(1, "w") + pb_bytes(2, "y") + pb_bytes(4, "Add")
+w("onnx_weights.bin", struct.pack("<4f", 1, 2, 3, 4))
+w("good_onnx_inline.onnx", onnx_model(onnx_graph([onnx_tensor("w", raw=struct.pack("<2f", 1, 2))], [add_node])))
+w("good_onnx_external.onnx", onnx_model(onnx_graph(
+    [onnx_tensor("w", "onnx_weights.bin", 0, 8), onnx_tensor("v", "./onnx_weights.bin", 8, 8)], [add_node])))
+w("fail_onnx_absolute.onnx", onnx_model(onnx_graph([onnx_tensor("w", "/etc/passwd")], [add_node])))
+w("fail_onnx_dotdot.onnx", onnx_model(onnx_graph([onnx_tensor("w", "weights/../../../etc/shadow")], [add_node])))
+w("fail_onnx_backslash_dotdot.onnx", onnx_model(onnx_graph([onnx_tensor("w", "..\\..\\secrets.txt")], [add_node])))
+# The escape hidden in an If node's then_branch subgraph (attribute g).
+if_node = (pb_bytes(1, "c") + pb_bytes(2, "y") + pb_bytes(4, "If")
+           + pb_bytes(5, pb_bytes(1, "then_branch") + pb_int(20, 5)
+                      + pb_bytes(6, onnx_graph([onnx_tensor("w", "../../home/user/.ssh/id_rsa")]))))
+w("fail_onnx_subgraph_dotdot.onnx", onnx_model(onnx_graph([], [if_node])))
+w("fail_onnx_sparse_absolute.onnx", onnx_model(onnx_graph(sparse=[pb_bytes(1, onnx_tensor("sv", "/etc/hosts")) + pb_bytes(2, onnx_tensor("si", raw=b"\x00" * 8))])))
+w("fail_onnx_offset_overflow.onnx", onnx_model(onnx_graph([onnx_tensor("w", "onnx_weights.bin", (1 << 63) - 4, 8)], [add_node])))
+w("fail_onnx_range_past_end.onnx", onnx_model(onnx_graph([onnx_tensor("w", "onnx_weights.bin", 8, 4096)], [add_node])))
+w("fail_onnx_missing_file.onnx", onnx_model(onnx_graph([onnx_tensor("w", "no_such_weights.bin")], [add_node])))
+w("fail_onnx_truncated.onnx", onnx_model(onnx_graph([onnx_tensor("w", "onnx_weights.bin")], [add_node]))[:-12])
+
+
+# Joblib xz and lzma (the legacy "alone" format), recognised by content.
+import lzma
+
+
+def xz_big_dictionary(data):
+    """An xz stream whose block header declares a 4 GiB dictionary."""
+    b = bytearray(lzma.compress(data, format=lzma.FORMAT_XZ, preset=3))
+    start, size = 12, (b[12] + 1) * 4
+    i = start + 2
+    assert b[start + 1] & 0xC0 == 0 and b[i] == 0x21 and b[i + 1] == 1
+    b[i + 2] = 40
+    b[start + size - 4:start + size] = struct.pack("<I", zlib.crc32(bytes(b[start:start + size - 4])))
+    return bytes(b)
+
+
+w("good_joblib_xz.joblib", lzma.compress(pickle.dumps({"coef": [0.1, 0.2]}, protocol=4), format=lzma.FORMAT_XZ, preset=3))
+w("good_joblib_lzma.joblib", lzma.compress(pickle.dumps([1, 2, 3], protocol=4), format=lzma.FORMAT_ALONE, preset=3))
+w("fail_joblib_xz.joblib", lzma.compress(reduce_call("os", "system"), format=lzma.FORMAT_XZ, preset=3))
+w("fail_joblib_lzma.joblib", lzma.compress(reduce_call("runpy", "run_path"), format=lzma.FORMAT_ALONE, preset=3))
+w("fail_joblib_xz_dictionary.joblib", xz_big_dictionary(pickle.dumps([1, 2, 3], protocol=4)))
+_alone = bytearray(lzma.compress(pickle.dumps([1, 2, 3], protocol=4), format=lzma.FORMAT_ALONE, preset=3))
+_alone[1:5] = struct.pack("<I", 1 << 30)
+w("fail_joblib_lzma_dictionary.joblib", bytes(_alone))
+
+
+def xxh32(data, seed=0):
+    P1, P2, P3, P4, P5 = 2654435761, 2246822519, 3266489917, 668265263, 374761393
+    M = 0xFFFFFFFF
+
+    def rotl(x, r):
+        return ((x << r) | (x >> (32 - r))) & M
+    n, i = len(data), 0
+    if n >= 16:
+        v = [(seed + P1 + P2) & M, (seed + P2) & M, seed, (seed - P1) & M]
+        while i + 16 <= n:
+            for j in range(4):
+                v[j] = rotl((v[j] + struct.unpack_from("<I", data, i + 4 * j)[0] * P2) & M, 13) * P1 & M
+            i += 16
+        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M
+    else:
+        h = (seed + P5) & M
+    h = (h + n) & M
+    while i + 4 <= n:
+        h = rotl((h + struct.unpack_from("<I", data, i)[0] * P3) & M, 17) * P4 & M
+        i += 4
+    while i < n:
+        h = rotl((h + data[i] * P5) & M, 11) * P1 & M
+        i += 1
+    h ^= h >> 15
+    h = h * P2 & M
+    h ^= h >> 13
+    h = h * P3 & M
+    return h ^ (h >> 16)
+
+
+def lz4_frame(data):
+    """An LZ4 frame of stored (uncompressed) blocks, as the format allows."""
+    desc = bytes([0x60, 0x40])  # version 1, independent blocks; 64 KB blocks
+    out = b"\x04\x22\x4d\x18" + desc + bytes([(xxh32(desc) >> 8) & 0xFF])
+    for k in range(0, len(data), 65536):
+        blk = data[k:k + 65536]
+        out += struct.pack("<I", len(blk) | 0x80000000) + blk
+    return out + b"\x00\x00\x00\x00"
+
+
+w("good_joblib_lz4.joblib", lz4_frame(pickle.dumps({"coef": [0.1, 0.2]}, protocol=4)))
+w("fail_joblib_lz4.joblib", lz4_frame(reduce_call("subprocess", "Popen")))
+
+
+# Joblib dumps with inline NumPy arrays, laid out as joblib's NumpyPickler
+# writes them: a NumpyArrayWrapper built from a state dict, then (after its
+# BUILD opcode, outside any opcode) one padding-length byte, that many
+# padding bytes to 16-byte alignment, and the raw array bytes.
+def short(s):
+    b = s.encode()
+    return b"\x8c" + bytes([len(b)]) + b + b"\x94"
+
+
+def np_dtype(descr):
+    return (sg("numpy", "dtype") + b"\x94" + short(descr) + b"\x89\x88\x87\x94R\x94"
+            + b"(K\x03" + short("<") + b"NNNJ\xff\xff\xff\xffJ\xff\xff\xff\xffK\x00t\x94b")
+
+
+def np_shape(shape):
+    ints = b"".join(b"K" + bytes([d]) for d in shape)
+    return {0: b")", 1: ints + b"\x85", 2: ints + b"\x86", 3: ints + b"\x87"}[len(shape)] + b"\x94"
+
+
+def joblib_array(prefix, shape, descr, data, align=True):
+    """The opcodes and bytes of one array, appended to prefix (for the alignment)."""
+    out = sg("joblib.numpy_pickle", "NumpyArrayWrapper") + b"\x94)\x81\x94}\x94("
+    out += short("subclass") + sg("numpy", "ndarray") + b"\x94"
+    out += short("shape") + np_shape(shape) + short("order") + short("C")
+    out += short("dtype") + np_dtype(descr) + short("allow_mmap") + b"\x88"
+    if align:
+        out += short("numpy_array_alignment_bytes") + b"K\x10"
+    out += b"ub"
+    if align and not descr.startswith("O"):  # an object array is pickled whole, unpadded
+        pos = len(prefix) + len(out) + 1
+        pad = 16 - pos % 16
+        out += bytes([pad]) + b"\xff" * pad
+    return prefix + out + data
+
+
+def joblib_dump(entries, tail=b""):
+    """{key: array, ...} as a protocol 4 joblib pickle; tail goes before the last SETITEMS."""
+    out = b"\x80\x04}\x94("
+    for key, (shape, descr, data) in entries:
+        out = joblib_array(out + short(key), shape, descr, data)
+    return out + tail + b"u."
+
+
+weights = struct.pack("<6f", 1, 2, 3, 4, 5, 6)
+w("good_joblib_arrays.joblib", joblib_dump([("coef", ((2, 3), "f4", weights)), ("intercept", ((2,), "f8", struct.pack("<2d", 0.5, -0.5)))]))
+# Array bytes that read like opcodes naming os.system: skipped, never run as opcodes.
+w("good_joblib_array_lookalike.joblib", joblib_dump([("vocab", ((16,), "u1", b"cos\nsystem\n(S'id'"[:16]))]))
+w("good_joblib_array_scalar.joblib", joblib_dump([("t", ((), "f8", struct.pack("<d", 1.0)))]))
+w("good_joblib_array_noalign.joblib", b"\x80\x04}\x94(" + short("a") + joblib_array(b"", (2,), "i8", struct.pack("<2q", 1, 2), align=False)[0:] + b"u.")
+w("good_joblib_array_zlib.joblib", zlib.compress(joblib_dump([("coef", ((2, 3), "f4", weights))])))
+# The scan goes on after the array: a payload behind it is still found.
+w("fail_joblib_array_then_payload.joblib", joblib_dump([("coef", ((2, 3), "f4", weights))],
+                                                        tail=short("x") + glob("os", "system") + b"X\x02\x00\x00\x00id\x85R"))
+# An object array is a whole pickle in place of the data.
+w("good_joblib_object_array.joblib", joblib_dump([("names", ((2,), "O8", pickle.dumps(["a", "b"], protocol=2)))]))
+w("fail_joblib_object_array.joblib", joblib_dump([("names", ((1,), "O8", reduce_call("os", "system")))]))
+w("fail_joblib_array_truncated.joblib", joblib_dump([("coef", ((2, 3), "f4", weights))])[:-10])
+w("fail_joblib_array_huge.joblib", joblib_dump([("coef", ((255, 255, 255), "V255", b""))]).replace(b"K\xff", b"J\xff\xff\xff\x7f"))

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -154,6 +155,47 @@ func TestIndependentPackagesImportNoSibling(t *testing.T) {
 				t.Errorf("%s imports %s: independent packages never import a sibling", f.path, imp)
 			}
 		}
+	}
+}
+
+// composition lists the packages one layer up: they may import the
+// independent packages, and only the CLI, examples and the Beam module may
+// import them.
+var composition = []string{"gate"}
+
+// TestCompositionLayer checks that the composition packages point down
+// only, and that no independent or internal package reaches up to them.
+func TestCompositionLayer(t *testing.T) {
+	comp := map[string]bool{}
+	for _, p := range composition {
+		comp[p] = true
+	}
+	for _, f := range repoFiles(t) {
+		from := topDir(f.path)
+		for _, imp := range f.imports {
+			if !strings.HasPrefix(imp, modulePath+"/") || !comp[topDir(imp)] {
+				continue
+			}
+			switch {
+			case from == topDir(imp):
+			case from == "cmd" || from == "examples" || from == "beam" || from == "integration":
+			case f.test && comp[from]:
+			default:
+				t.Errorf("%s imports %s: only the CLI, examples and the Beam module sit above the composition layer", f.path, imp)
+			}
+		}
+		if comp[from] && !f.test {
+			for _, imp := range f.imports {
+				if strings.HasPrefix(imp, modulePath+"/") && !isInternal(imp) && !comp[topDir(imp)] &&
+					!slices.Contains(independent, topDir(imp)) {
+					t.Errorf("%s imports %s: a composition package imports only independent and internal packages", f.path, imp)
+				}
+			}
+		}
+	}
+	for _, p := range composition {
+		_, err := os.Stat(filepath.Join(p, "doc.go"))
+		require.NoError(t, err, "composition package %s has no doc.go", p)
 	}
 }
 

@@ -26,10 +26,10 @@ const modulePath = "github.com/mlsec-dev/mlsec"
 // is importable on its own.
 var independent = []string{"datafile", "drift", "modelscan", "provenance", "secrets", "signing", "validation"}
 
-// composition lists the packages above the independent ones: they may
-// import independent packages; no independent package or internal/ may
-// import them.
-var composition = []string{"mlbom", "oci"}
+// composition lists the packages one layer up: they may import the
+// independent packages (and one another), and only the CLI, examples, the
+// Beam module and the integration tests may import them.
+var composition = []string{"gate", "mlbom", "oci"}
 
 // testHelpers are the internal packages a test (never an Example) may use to
 // find or start a real component, or to write hostile fixture files.
@@ -168,8 +168,44 @@ func TestIndependentPackagesImportNoSibling(t *testing.T) {
 	}
 }
 
+// TestCompositionLayer checks that the composition packages point down
+// only, and that no independent or internal package reaches up to them.
+func TestCompositionLayer(t *testing.T) {
+	comp := map[string]bool{}
+	for _, p := range composition {
+		comp[p] = true
+	}
+	for _, f := range repoFiles(t) {
+		from := topDir(f.path)
+		for _, imp := range f.imports {
+			if !strings.HasPrefix(imp, modulePath+"/") || !comp[topDir(imp)] {
+				continue
+			}
+			switch {
+			case from == topDir(imp):
+			case from == "cmd" || from == "examples" || from == "beam" || from == "integration":
+			case f.test && comp[from]:
+			default:
+				t.Errorf("%s imports %s: only the CLI, examples and the Beam module sit above the composition layer", f.path, imp)
+			}
+		}
+		if comp[from] && !f.test {
+			for _, imp := range f.imports {
+				if strings.HasPrefix(imp, modulePath+"/") && !isInternal(imp) && !comp[topDir(imp)] &&
+					!slices.Contains(independent, topDir(imp)) {
+					t.Errorf("%s imports %s: a composition package imports only independent and internal packages", f.path, imp)
+				}
+			}
+		}
+	}
+	for _, p := range composition {
+		_, err := os.Stat(filepath.Join(p, "doc.go"))
+		require.NoError(t, err, "composition package %s has no doc.go", p)
+	}
+}
+
 func TestIndependentPackagesExist(t *testing.T) {
-	for _, p := range append(slices.Clone(independent), composition...) {
+	for _, p := range independent {
 		_, err := os.Stat(filepath.Join(p, "doc.go"))
 		require.NoError(t, err, "independent package %s has no doc.go", p)
 	}

@@ -1,0 +1,283 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/sigstore/sigstore/pkg/signature"
+
+	"github.com/mlsec-dev/mlsec/gate"
+	"github.com/mlsec-dev/mlsec/provenance"
+	"github.com/mlsec-dev/mlsec/signing"
+
+	"github.com/mlsec-dev/mlsec/internal/atomicfile"
+)
+
+const defaultGateID = "https://mlsec-dev.github.io/mlsec/gate"
+
+func init() {
+	register(&command{
+		name:    "gate",
+		args:    "[MODEL]",
+		summary: "decide whether a model may deploy: verify all its evidence, apply a data or Rego policy, optionally sign a VSA (exit 1 = denied)",
+		setup:   setupGate,
+	})
+	register(&command{
+		name:    "gate verify-vsa",
+		args:    "VSA",
+		summary: "check a verification summary (VSA) the gate signed: trusted key, the model's digest, PASSED",
+		setup:   setupGateVerifyVSA,
+	})
+}
+
+func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	policy := fs.String("policy", "", "the policy `FILE`: Rego (.rego) or a provenance policy (YAML/JSON) (required)")
+	policyDigest := fs.String("policy-digest", "", "refuse a Rego policy whose digest is not `sha256:HEX`")
+	cosign := fs.Bool("cosign", false, "evaluate the Rego policy as cosign verify-attestation --policy does (data.signature.allow per attestation)")
+	predType := fs.String("predicate-type", "", "with --cosign, evaluate only attestations of this predicate type `URI`")
+	provPolicy := fs.String("provenance-policy", "", "with a Rego policy, the provenance policy `FILE` that says which builders and keys to trust")
+	var keys stringList
+	fs.Var(&keys, "key", "trusted public key `PEM`: verifies the OMS signature, and attestations when no policy names builders (repeatable)")
+	atts := fs.String("attestations", "", "the attestation store: a `DIR` (or file) of DSSE envelopes")
+	sigPath := fs.String("signature", "", "the model's OMS signature `FILE` (default MODEL.sig)")
+	subject := fs.String("subject", "", "the model's digest `ALG:HEX`, when no MODEL is given")
+	allowGaps := fs.Bool("allow-gaps", false, "accept chain inputs with no provenance")
+	allowUnsigned := fs.Bool("allow-unsigned", false, "do not require an OMS signature (data policy)")
+	var datasets stringList
+	fs.Var(&datasets, "dataset", "an input `NAME` of the model's provenance that must have a PASSED test result (repeatable)")
+	evOut := fs.String("evidence-out", "", "write the evidence document to `FILE`")
+	vsaKey := fs.String("vsa-key", "", "sign a VSA of the decision with this private key `PEM`")
+	vsaOut := fs.String("vsa-out", "", "write the VSA envelope to `FILE` (with --vsa-key)")
+	verifierID := fs.String("verifier-id", defaultGateID, "the gate's identity `URI` in the VSA")
+	return func(ctx context.Context, args []string) error {
+		if *policy == "" {
+			return usageError("--policy is required")
+		}
+		if len(args) > 1 {
+			return usageError("want at most one MODEL, got %d arguments", len(args))
+		}
+		if (*vsaKey == "") != (*vsaOut == "") {
+			return usageError("--vsa-key and --vsa-out go together")
+		}
+		if *atts == "" && len(args) == 0 {
+			return usageError("give --attestations DIR, a MODEL, or both")
+		}
+		var verifiers []signature.Verifier
+		for _, k := range keys {
+			v, err := loadVerifier(ctx, k)
+			if err != nil {
+				return err
+			}
+			verifiers = append(verifiers, v)
+		}
+		rego := strings.HasSuffix(*policy, ".rego")
+		var decider gate.Decider
+		trustFile := *policy
+		if rego {
+			src, err := os.ReadFile(*policy)
+			if err != nil {
+				return err
+			}
+			opts := gate.RegoOptions{Cosign: *cosign, PredicateType: *predType}
+			if *policyDigest != "" {
+				if opts.Digest, err = provenance.ParseDigest(*policyDigest); err != nil {
+					return usageError("--policy-digest: %v", err)
+				}
+			}
+			if decider, err = gate.NewRegoPolicy(ctx, *policy, src, opts); err != nil {
+				return err
+			}
+			trustFile = *provPolicy
+		} else {
+			if *cosign || *policyDigest != "" || *provPolicy != "" {
+				return usageError("--cosign, --policy-digest and --provenance-policy are for a Rego policy")
+			}
+			decider = gate.DataPolicy{AllowGaps: *allowGaps, AllowUnsigned: *allowUnsigned, Datasets: datasets, URI: *policy}
+		}
+		trust := gate.Trust{Provenance: &provenance.Policy{}}
+		if trustFile != "" {
+			p, err := provenance.LoadPolicy(trustFile)
+			if err != nil {
+				return err
+			}
+			trust.Provenance = p
+		}
+		if len(trust.Provenance.Builders) == 0 {
+			if len(verifiers) == 0 {
+				return usageError("nothing is trusted: give --key, or a policy that names builders")
+			}
+			trust.Provenance.Builders = []provenance.TrustedBuilder{{ID: "*", Verifiers: verifiers}}
+		}
+		if len(verifiers) > 0 {
+			trust.Model.Key = verifiers[0]
+		}
+
+		src := gate.Sources{}
+		if *subject != "" {
+			d, err := provenance.ParseDigest(*subject)
+			if err != nil {
+				return usageError("--subject: %v", err)
+			}
+			src.Subject = d
+		}
+		if *atts != "" {
+			a, err := provenance.ReadAttestations(*atts)
+			if err != nil {
+				return err
+			}
+			src.Attestations = a
+		}
+		if len(args) == 1 {
+			src.Model = args[0]
+			path := *sigPath
+			if path == "" {
+				path = strings.TrimSuffix(args[0], "/") + ".sig"
+			}
+			if _, err := os.Stat(path); err == nil || *sigPath != "" {
+				sig, err := signing.ReadSignature(ctx, path)
+				if err != nil {
+					return err
+				}
+				src.ModelSignature, src.SignatureSource = sig, path
+			}
+		}
+		ev, err := gate.Collect(ctx, src, trust)
+		if err != nil {
+			return err
+		}
+		d := decider.Decide(ctx, ev)
+		if *evOut != "" {
+			b, err := json.MarshalIndent(ev, "", "  ")
+			if err != nil {
+				return err
+			}
+			if err := atomicfile.WriteFile(*evOut, append(b, '\n'), 0o644); err != nil {
+				return err
+			}
+		}
+		if *vsaKey != "" {
+			signer, err := loadSigner(ctx, *vsaKey)
+			if err != nil {
+				return err
+			}
+			env, err := gate.SignVSA(ctx, d, ev, gate.VSAOptions{Verifier: *verifierID}, signer)
+			if err != nil {
+				return err
+			}
+			b, err := provenance.MarshalEnvelope(env)
+			if err != nil {
+				return err
+			}
+			if err := atomicfile.WriteFile(*vsaOut, b, 0o644); err != nil {
+				return err
+			}
+		}
+		if e.json {
+			if err := e.printJSON(d); err != nil {
+				return err
+			}
+		} else {
+			verdict := "ALLOWED"
+			if !d.Allowed {
+				verdict = "DENIED"
+			}
+			fmt.Fprintf(e.stdout, "%s %s (%s): %d attestation(s) verified, %d rejected; policy %s sha256:%.16s\n",
+				verdict, ev.Subject.Name, digestString(ev.Subject.Digest), len(ev.Attestations), len(ev.Rejected),
+				d.Policy.URI, d.Policy.Digest["sha256"])
+			for _, v := range d.Violations {
+				fmt.Fprintf(e.stdout, "  %s\n", v)
+			}
+			if *vsaOut != "" {
+				fmt.Fprintf(e.stdout, "VSA written to %s\n", *vsaOut)
+			}
+		}
+		if !d.Allowed {
+			return checkFailed(fmt.Errorf("denied: %d violation(s)", len(d.Violations)))
+		}
+		return nil
+	}
+}
+
+func digestString(d provenance.DigestSet) string {
+	for _, alg := range []string{"sha256", "sha384", "sha512", "dirHash"} {
+		if v, ok := d[alg]; ok {
+			return alg + ":" + v
+		}
+	}
+	for alg, v := range d {
+		return alg + ":" + v
+	}
+	return ""
+}
+
+func setupGateVerifyVSA(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	var keys stringList
+	fs.Var(&keys, "key", "trusted gate public key `PEM` (repeatable, required)")
+	subject := fs.String("subject", "", "the model: a `DIR` (its OMS root digest) or ALG:HEX (required)")
+	verifierID := fs.String("verifier-id", "", "require this verifier `URI`")
+	policyDigest := fs.String("policy-digest", "", "require this policy digest `sha256:HEX`")
+	maxAge := fs.Duration("max-age", 0, "refuse a VSA older than this `DURATION`")
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 1 {
+			return usageError("want one VSA file")
+		}
+		if len(keys) == 0 || *subject == "" {
+			return usageError("--key and --subject are required")
+		}
+		opts := gate.VerifyVSAOptions{Verifier: *verifierID, MaxAge: *maxAge}
+		for _, k := range keys {
+			v, err := loadVerifier(ctx, k)
+			if err != nil {
+				return err
+			}
+			opts.Keys = append(opts.Keys, v)
+		}
+		if st, err := os.Stat(*subject); err == nil && (st.IsDir() || st.Mode().IsRegular()) {
+			m, err := signing.HashModel(ctx, *subject, signing.Options{})
+			if err != nil {
+				return err
+			}
+			r := m.RootDigest()
+			opts.Subject = provenance.DigestSet{r.Algorithm: r.Hex()}
+		} else if opts.Subject, err = provenance.ParseDigest(*subject); err != nil {
+			return usageError("--subject %q: neither a model path nor ALG:HEX", *subject)
+		}
+		if *policyDigest != "" {
+			d, err := provenance.ParseDigest(*policyDigest)
+			if err != nil {
+				return usageError("--policy-digest: %v", err)
+			}
+			opts.Policy = d
+		}
+		b, err := os.ReadFile(args[0])
+		if err != nil {
+			return err
+		}
+		env, err := gate.ParseVSA(b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", args[0], err)
+		}
+		st, err := gate.VerifyVSA(ctx, env, opts)
+		var ve *gate.VSAError
+		if errors.As(err, &ve) {
+			return checkFailed(fmt.Errorf("%s: %w", args[0], err))
+		}
+		if err != nil {
+			return err
+		}
+		if e.json {
+			return e.printJSON(st)
+		}
+		p := st.Predicate
+		fmt.Fprintf(e.stdout, "%s: %s by %s at %s, policy %s sha256:%.16s, %d input attestation(s)\n",
+			args[0], p.VerificationResult, p.Verifier.ID, p.TimeVerified.Format(time.RFC3339),
+			p.Policy.URI, p.Policy.Digest["sha256"], len(p.InputAttestations))
+		return nil
+	}
+}

@@ -103,6 +103,12 @@ func TestDemo(t *testing.T) {
 		"reports/lineage.txt", "reports/lineage.dot", "reports/validation-loans-v1.json"} {
 		require.FileExists(t, filepath.Join(out, f))
 	}
+	bom := byName["bill of materials"]
+	require.Equal(t, Pass, bom.Verdict, bom.Detail)
+	require.Contains(t, bom.Detail, "1 dataset(s), 1 training run(s)")
+	for _, f := range []string{"reports/loan-default.cdx.json", "reports/loan-default.spdx.json"} {
+		require.FileExists(t, filepath.Join(out, f))
+	}
 	lin := byName["lineage of the deployed model"]
 	require.Equal(t, Pass, lin.Verdict, lin.Detail)
 	require.Contains(t, strings.Join(lin.Notes, "\n"), "loans dirHash:")

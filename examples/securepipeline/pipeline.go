@@ -164,7 +164,10 @@ func (p *pipeline) cleanPath(ctx context.Context) error {
 	if p.deployed == "" {
 		return nil
 	}
-	return r.do("lineage of the deployed model", func(l *stepLog) (string, error) { return p.lineage(ctx, c, l) })
+	if err := r.do("lineage of the deployed model", func(l *stepLog) (string, error) { return p.lineage(ctx, c, l) }); err != nil {
+		return err
+	}
+	return r.do("bill of materials", func(*stepLog) (string, error) { return p.writeBOMs(ctx, c) })
 }
 
 func reasons(cs []checkResult) []string {

@@ -74,7 +74,7 @@ func (c *common) checker(ctx context.Context) (*checker, error) {
 		}
 		vs = append(vs, v)
 	}
-	return newChecker(c.vsaDir, vs, c.maxAge, c.policyDigest), nil
+	return newChecker(c.vsaDir, vs, c.maxAge, c.policyDigest)
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -27,6 +27,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/mlsec-dev/mlsec/gate"
 	"github.com/mlsec-dev/mlsec/provenance"
 )
 
@@ -55,7 +56,7 @@ func writeVSA(t *testing.T, dir string, key signature.SignerVerifier, digest, re
 	st := map[string]any{
 		"_type":         "https://in-toto.io/Statement/v1",
 		"subject":       []any{map[string]any{"name": "models.example.com/loan-default", "digest": map[string]string{alg: hex}}},
-		"predicateType": PredicateVSA,
+		"predicateType": gate.PredicateVSA,
 		"predicate": map[string]any{
 			"verifier":           map[string]any{"id": "https://mlsec.dev/gate"},
 			"timeVerified":       verified.Format(time.RFC3339),
@@ -88,8 +89,10 @@ func newSetup(t *testing.T) *setup {
 	writeVSA(t, s.dir, s.gate, digestB, "FAILED", now.Add(-time.Hour))
 	writeVSA(t, s.dir, s.gate, digestC, "PASSED", now.Add(-30*24*time.Hour))
 	writeVSA(t, s.dir, newKey(t), digestD, "PASSED", now.Add(-time.Hour))
-	s.ck = newChecker(s.dir, []signature.Verifier{s.gate}, 7*24*time.Hour, "")
-	s.ck.now = func() time.Time { return now }
+	ck, err := newChecker(s.dir, []signature.Verifier{s.gate}, 7*24*time.Hour, "")
+	require.NoError(t, err)
+	ck.now = func() time.Time { return now }
+	s.ck = ck
 	return s
 }
 
@@ -161,8 +164,8 @@ func TestWebhook(t *testing.T) {
 		{"verified model", pod(nil, "models.example.com/loan-default@"+digestA), true, nil},
 		{"no model at all", pod(nil), true, nil},
 		{"failed verdict", pod(nil, "models.example.com/a@"+digestA, "models.example.com/b@"+digestB), false,
-			[]string{"model " + digestB, `verificationResult "FAILED"`}},
-		{"stale verdict", pod(nil, "m@"+digestC), false, []string{"more than 168h0m0s"}},
+			[]string{"model " + digestB, `verificationResult is "FAILED"`}},
+		{"stale verdict", pod(nil, "m@"+digestC), false, []string{"older than 168h0m0s"}},
 		{"untrusted signer", pod(map[string]string{ModelAnnotation: digestD}), false, []string{"no signature by a key the policy trusts"}},
 		{"no VSA", pod(map[string]string{ModelAnnotation: digestNone}), false, []string{"no verification summary (VSA) about it"}},
 		{"tag, not digest", pod(nil, "models.example.com/loan-default:latest"), false, []string{"not pinned by digest"}},

@@ -18,7 +18,7 @@ import (
 // instead of hanging it.
 func runBounded(t *testing.T, args ...string) (int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	done := make(chan int, 1)
@@ -29,7 +29,7 @@ func runBounded(t *testing.T, args ...string) (int, string) {
 	case code := <-done:
 		return code, stderr.String()
 	case <-ctx.Done():
-		t.Fatalf("mlsec %s: still running after 20s (blocked on input?)", strings.Join(args, " "))
+		t.Fatalf("mlsec %s: still running after 2 minutes (blocked on input?)", strings.Join(args, " "))
 		return 0, ""
 	}
 }

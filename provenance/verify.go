@@ -135,14 +135,7 @@ const maxClockSkew = 5 * time.Minute
 // rule it checks. To verify many envelopes, use [Attestations.Verify],
 // which checks the policy and loads its keys once.
 func Verify(ctx context.Context, env *dsse.Envelope, p *Policy, opts VerifyOptions) (*Verified, error) {
-	if p == nil {
-		p = &Policy{}
-	}
-	cp, err := compilePolicy(p, "", "policy")
-	if err != nil {
-		return nil, err
-	}
-	tr, err := loadTrustedRoot(opts.TrustedRoot)
+	cp, tr, err := prepareVerify(p, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -156,14 +149,7 @@ func Verify(ctx context.Context, env *dsse.Envelope, p *Policy, opts VerifyOptio
 // a public key is verified as its envelope is by [Verify]. Every other rule
 // is the same.
 func VerifyBundle(ctx context.Context, bundle []byte, p *Policy, opts VerifyOptions) (*Verified, error) {
-	if p == nil {
-		p = &Policy{}
-	}
-	cp, err := compilePolicy(p, "", "policy")
-	if err != nil {
-		return nil, err
-	}
-	tr, err := loadTrustedRoot(opts.TrustedRoot)
+	cp, tr, err := prepareVerify(p, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -231,4 +217,22 @@ func verifyCompiled(ctx context.Context, env *dsse.Envelope, bundle []byte, cp *
 	}
 	return &Verified{Statement: st.slsa, PredicateType: st.predicateType, Subject: st.subject,
 		Payload: body, Builder: trusted.builder, KeyIDs: trusted.keyIDs, Identity: trusted.identity}, nil
+}
+
+// prepareVerify is what every verification entry point does first: check
+// the policy and load its keys, and read the trusted root when one is
+// given (nil p trusts nothing).
+func prepareVerify(p *Policy, opts VerifyOptions) (*compiledPolicy, root.TrustedMaterial, error) {
+	if p == nil {
+		p = &Policy{}
+	}
+	cp, err := compilePolicy(p, "", "policy")
+	if err != nil {
+		return nil, nil, err
+	}
+	tr, err := loadTrustedRoot(opts.TrustedRoot)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cp, tr, nil
 }

@@ -188,14 +188,7 @@ type AttestationResults []AttestationResult
 // every verification: a policy that is wrong, a verifier that fails, a
 // cancelled ctx.
 func (a Attestations) Verify(ctx context.Context, p *Policy, opts VerifyOptions) (AttestationResults, error) {
-	if p == nil {
-		p = &Policy{}
-	}
-	cp, err := compilePolicy(p, "", "policy")
-	if err != nil {
-		return nil, err
-	}
-	tr, err := loadTrustedRoot(opts.TrustedRoot)
+	cp, tr, err := prepareVerify(p, opts)
 	if err != nil {
 		return nil, err
 	}

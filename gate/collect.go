@@ -178,6 +178,7 @@ func collectModel(ctx context.Context, src Sources, trust Trust, ev *Evidence) e
 		sigEv.Verified = true
 		sigEv.Files = len(res.Manifest.Resources)
 		sigEv.Signer = signerOf(trust.Model, res.Certificate)
+		ev.manifest = res.Manifest
 		d := res.Manifest.RootDigest()
 		root = provenance.DigestSet{d.Algorithm: d.Hex()}
 	}
@@ -195,6 +196,7 @@ func collectModel(ctx context.Context, src Sources, trust Trust, ev *Evidence) e
 		// The directory on disk is not the subject asked about: its
 		// signature says nothing about that subject.
 		sigEv.Verified = false
+		ev.manifest = nil
 		sigEv.Error = fmt.Sprintf("model directory digest %s is not the subject %s", fmtDigest(root), fmtDigest(ev.Subject.Digest))
 	}
 	return scanModel(ctx, src.Model, trust.Scan, ev)
@@ -301,7 +303,7 @@ type collector struct {
 	seen  map[string]bool // attestation sources already referenced
 }
 
-func (c *collector) ref(a provenance.Attestation, predicateType string, payload []byte) {
+func (c *collector) ref(a provenance.Attestation, predicateType string, v *provenance.Verified) {
 	if c.seen[a.Source] {
 		return
 	}
@@ -309,7 +311,7 @@ func (c *collector) ref(a provenance.Attestation, predicateType string, payload 
 	c.ev.Attestations = append(c.ev.Attestations, AttestationRef{
 		Source: a.Source, PredicateType: predicateType, Digest: envelopeDigest(a),
 	})
-	c.ev.verified = append(c.ev.verified, verifiedStatement{source: a.Source, predicateType: predicateType, payload: payload})
+	c.ev.verified = append(c.ev.verified, verifiedStatement{source: a.Source, predicateType: predicateType, payload: v.Payload, v: v})
 }
 
 func (c *collector) reject(r provenance.AttestationResult, kind string) {
@@ -347,7 +349,7 @@ func (c *collector) provenance(model, up *provenance.Policy) error {
 		}
 		it := provenanceItem(r)
 		c.ev.Provenance.Statements = append(c.ev.Provenance.Statements, it)
-		c.ref(r.Attestation, provenance.PredicateSLSAProvenance, r.Verified.Payload)
+		c.ref(r.Attestation, provenance.PredicateSLSAProvenance, r.Verified)
 		statements = append(statements, r.Verified.Statement)
 		for _, in := range it.Inputs {
 			frontier = append(frontier, in.Digest)
@@ -376,7 +378,7 @@ func (c *collector) provenance(model, up *provenance.Policy) error {
 				}
 				it := provenanceItem(r)
 				c.ev.Provenance.Upstream = append(c.ev.Provenance.Upstream, it)
-				c.ref(r.Attestation, provenance.PredicateSLSAProvenance, r.Verified.Payload)
+				c.ref(r.Attestation, provenance.PredicateSLSAProvenance, r.Verified)
 				statements = append(statements, r.Verified.Statement)
 				for _, in := range it.Inputs {
 					next = append(next, in.Digest)
@@ -471,7 +473,7 @@ func (c *collector) validation(p *provenance.Policy) error {
 				it.Suites = append(it.Suites, Artifact{Name: s.Name, Digest: s.Digest})
 			}
 			c.ev.Validation = append(c.ev.Validation, it)
-			c.ref(r.Attestation, validation.TestResultPredicateV1, r.Verified.Payload)
+			c.ref(r.Attestation, validation.TestResultPredicateV1, r.Verified)
 		}
 	}
 	return nil

@@ -101,18 +101,3 @@ func (p *pipeline) checkDrift(ctx context.Context, batch, name string) (*drift.R
 	}
 	return rep, html, nil
 }
-
-// driftedColumns lists the drifted columns with their statistics.
-func driftedColumns(rep *drift.Report) []string {
-	var out []string
-	for _, c := range rep.Columns {
-		switch {
-		case !c.Drifted:
-		case c.ThresholdKind == "p_value" && c.PValue != nil:
-			out = append(out, fmt.Sprintf("%s (%s p=%.2g < %.2g)", c.Column, c.Test, *c.PValue, c.Threshold))
-		default:
-			out = append(out, fmt.Sprintf("%s (%s %.2f >= %.2f)", c.Column, c.Test, c.Statistic, c.Threshold))
-		}
-	}
-	return out
-}

@@ -67,7 +67,7 @@ func profileCSV(ctx context.Context, path string) (*drift.Profile, error) {
 	defer f.Close()
 	r := csv.NewReader(f, servingSchema, csv.WithHeader(true), csv.WithChunk(4096))
 	defer r.Release()
-	prof, err := drift.ProfileReader(ctx, r, drift.ProfileOptions{Columns: featureColumns}, nil)
+	prof, err := drift.ProfileReader(ctx, r, drift.ProfileOptions{Columns: featureColumns})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -86,13 +86,13 @@ checks:
 	// Job 2: profile the training data, compare the serving batch.
 	rr, err = datafile.Open(ctx, train, nil)
 	require.NoError(t, err)
-	ref, err := drift.ProfileReader(ctx, rr, drift.ProfileOptions{}, nil)
+	ref, err := drift.ProfileReader(ctx, rr, drift.ProfileOptions{})
 	rr.Release()
 	require.NoError(t, err)
 	require.EqualValues(t, 4000, ref.Rows())
 	rr, err = datafile.Open(ctx, serving, nil)
 	require.NoError(t, err)
-	report, err := drift.CompareReader(ctx, ref, rr, drift.CompareOptions{}, nil)
+	report, err := drift.CompareReader(ctx, ref, rr, drift.CompareOptions{})
 	rr.Release()
 	require.NoError(t, err)
 	drifted := map[string]bool{}

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/sigstore/sigstore/pkg/signature"
-
 	"github.com/mlsec-dev/mlsec/gate"
 	"github.com/mlsec-dev/mlsec/provenance"
 	"github.com/mlsec-dev/mlsec/signing"
@@ -292,49 +290,6 @@ func shortBuilder(id string) string {
 		}
 	}
 	return id
-}
-
-// deploy is the serving side: it trusts nothing but the gate's public key.
-// It checks the VSA against the model it is handed (one signature, no
-// re-evaluation), then copies the model, its signature and the VSA into
-// the serving folder through a temporary folder and a rename, so a server
-// never sees half a model.
-func (p *pipeline) deploy(ctx context.Context, c *candidate, vsa string) (string, error) {
-	b, err := os.ReadFile(vsa)
-	if err != nil {
-		return "", err
-	}
-	env, err := gate.ParseVSA(b)
-	if err != nil {
-		return "", fmt.Errorf("%s: %w", p.rel(vsa), err)
-	}
-	md, err := p.modelDigest(ctx, c.dir)
-	if err != nil {
-		return "", err
-	}
-	if _, err := gate.VerifyVSA(ctx, env, gate.VerifyVSAOptions{Keys: []signature.Verifier{p.gateKey}, Subject: md, Verifier: gateID}); err != nil {
-		return "", fmt.Errorf("%s: %w", p.rel(vsa), err)
-	}
-	dst := p.path("serving", c.name)
-	tmp := dst + ".tmp"
-	if err := os.RemoveAll(tmp); err != nil {
-		return "", err
-	}
-	if err := copyDir(c.dir, tmp); err != nil {
-		return "", err
-	}
-	for from, to := range map[string]string{c.signature: dst + ".sig", vsa: dst + ".vsa.json"} {
-		if from == "" {
-			continue
-		}
-		if err := copyFile(from, to); err != nil {
-			return "", err
-		}
-	}
-	if err := os.Rename(tmp, dst); err != nil {
-		return "", err
-	}
-	return dst, nil
 }
 
 func copyDir(src, dst string) error {

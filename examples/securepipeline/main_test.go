@@ -87,10 +87,14 @@ func TestDemo(t *testing.T) {
 	// The clean model passed every gate check and is in the serving folder
 	// with its signature, which still verifies there, and the gate's VSA,
 	// which names the model's digest and every attestation it rested on.
-	deploy := byName["deploy gate"]
+	decided := byName["deploy gate"]
+	require.Equal(t, Pass, decided.Verdict, decided.Detail)
+	require.Contains(t, decided.Detail, "all 5 checks passed")
+	require.Contains(t, decided.Detail, "VSA signed -> attestations/vsa-loan-default.intoto.json")
+	published := byName["publish to the registry"]
+	require.Equal(t, Pass, published.Verdict, published.Detail)
+	deploy := byName["deploy from the registry"]
 	require.Equal(t, Deployed, deploy.Verdict, deploy.Detail)
-	require.Contains(t, deploy.Detail, "all 5 checks passed")
-	require.Contains(t, deploy.Detail, "VSA signed -> attestations/vsa-loan-default.intoto.json")
 	require.Contains(t, stdout.String(), "with its signed VSA attestations/vsa-loan-default.intoto.json")
 	serving := filepath.Join(out, "serving", "loan-default")
 	require.FileExists(t, filepath.Join(serving, "model.json"))
@@ -104,7 +108,7 @@ func TestDemo(t *testing.T) {
 	require.NoError(t, err)
 	res, err := signing.Verify(context.Background(), serving, sig, signing.VerifyOptions{Key: v})
 	require.NoError(t, err)
-	vsaBytes, err := os.ReadFile(serving + ".vsa.json")
+	vsaBytes, err := os.ReadFile(filepath.Join(out, "attestations", "vsa-loan-default.intoto.json"))
 	require.NoError(t, err)
 	env, err := gate.ParseVSA(vsaBytes)
 	require.NoError(t, err)
@@ -141,7 +145,7 @@ func TestDemo(t *testing.T) {
 	// Nothing was deployed but the clean model.
 	entries, err := os.ReadDir(filepath.Join(out, "serving"))
 	require.NoError(t, err)
-	require.Len(t, entries, 3, "serving holds loan-default, its signature and its VSA only")
+	require.Len(t, entries, 2, "serving holds loan-default and its signature only")
 
 	// The planted credentials never reach the output.
 	for name, secret := range fakeCredentials(42) {

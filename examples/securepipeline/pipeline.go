@@ -34,6 +34,8 @@ type pipeline struct {
 	// gateKey signs the gate's verification summaries (VSAs); serving
 	// trusts its public half and nothing else.
 	gateKey signature.SignerVerifier
+	// registry is the host:port of the model registry.
+	registry string
 
 	approved *dataset   // the dataset the data owner approved for training
 	clean    *candidate // the model the clean path produced
@@ -62,6 +64,12 @@ func (p *pipeline) run(ctx context.Context) error {
 	fmt.Fprintf(p.w, "mlsec secure pipeline demo: loan-default model, seed %d, %d training rows\n", p.cfg.seed, p.cfg.rows)
 	fmt.Fprintf(p.w, "output folder: %s\n", p.cfg.out)
 
+	host, stop, err := startRegistry()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	p.registry = host
 	if err := p.cleanPath(ctx); err != nil {
 		fmt.Fprintf(p.w, "\nthe clean path stopped: %v\n", err)
 	} else {
@@ -172,13 +180,30 @@ func (p *pipeline) cleanPath(ctx context.Context) error {
 		}
 		l.note("%-10s %-4s PASSED under %s sha256:%.12s…, over %d attestations, signed by the gate key -> %s", "verdict", "VSA",
 			d.verdict.Policy.URI, d.verdict.Policy.Digest["sha256"], len(d.evidence.Attestations), p.rel(vsa))
-		dst, err := p.deploy(ctx, c, vsa)
+		p.vsa = vsa
+		return Pass, fmt.Sprintf("all %d checks passed; VSA signed -> %s", len(d.checks), p.rel(vsa))
+	})
+	if p.vsa == "" {
+		return nil
+	}
+	if err := r.do("publish to the registry", func(*stepLog) (string, error) {
+		digest, err := p.publish(ctx, c, p.vsa)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("ModelPack artifact %s/models/%s:v1 (%s…), one raw layer per file; OMS signature, training provenance and VSA attached as OCI 1.1 referrers",
+			p.registry, c.name, digest[:19]), nil
+	}); err != nil {
+		return err
+	}
+	r.step("deploy from the registry", func(l *stepLog) (Verdict, string) {
+		dst, err := p.deploy(ctx, c)
 		if err != nil {
 			return Blocked, err.Error()
 		}
-		p.deployed, p.vsa = dst, vsa
-		return Deployed, fmt.Sprintf("all %d checks passed; VSA signed -> %s; serving checked it and copied the model to %s",
-			len(d.checks), p.rel(vsa), p.rel(dst))
+		p.deployed = dst
+		return Deployed, fmt.Sprintf("signature verified in the registry and the gate's VSA found for the digest, before any weights were read; pulled by digest to %s and verified again",
+			p.rel(dst))
 	})
 	if p.deployed == "" {
 		return nil

@@ -34,12 +34,14 @@ func syntheticPickle(n int) []byte {
 // BenchmarkPickleVM measures the VM's throughput. MLSEC_BENCH_PICKLE names a
 // pickle file to use instead of the synthetic one (scripts/bench.d).
 func BenchmarkPickleVM(b *testing.B) {
-	data := syntheticPickle(200000)
+	var data []byte
 	if p := os.Getenv("MLSEC_BENCH_PICKLE"); p != "" {
 		var err error
 		if data, err = os.ReadFile(p); err != nil {
 			b.Fatal(err)
 		}
+	} else {
+		data = syntheticPickle(200000)
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()

@@ -60,7 +60,7 @@ func setItems(target *value, items []value) {
 			d.shape, d.hasShape = v.elems(), v.k == kTuple
 		case "dtype":
 			d.dtype = ""
-			if t := v.elems(); v.k == kObj && v.g == numpyDtype && len(t) > 0 && t[0].k == kStr {
+			if t := v.elems(); v.k == kObj && *v.g == numpyDtype && len(t) > 0 && t[0].k == kStr {
 				d.dtype = t[0].s
 			}
 		case "numpy_array_alignment_bytes":
@@ -103,7 +103,7 @@ func (m *vm) joblibArray(state value) error {
 			return errStop
 		}
 		stack, marks, memo := m.stack, m.marks, m.memo
-		m.stack, m.marks, m.memo = nil, nil, map[uint64]value{}
+		m.stack, m.marks, m.memo = nil, nil, memoTable{}
 		m.nested++
 		err := m.run()
 		m.nested--

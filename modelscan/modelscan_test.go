@@ -306,3 +306,68 @@ func FuzzGGUF(f *testing.F) {
 	corpusSeeds(f, "testdata/*.gguf")
 	f.Fuzz(scanBytes)
 }
+
+// The memo resolves globals through any key a pickle uses: dense MEMOIZE
+// numbers, BINPUT keys with gaps, a key far past the end, and a key
+// written twice (the last value counts).
+func TestMemoKeys(t *testing.T) {
+	pickle := func(body string) []byte { return []byte("\x80\x04" + body + "(tR.") }
+	for _, tc := range []struct {
+		name, body string
+		global     string // the finding's global, "" when safe
+	}{
+		{"dense memoize", "\x8c\x05posix\x94\x8c\x06system\x94h\x00h\x01\x93", "posix.system"},
+		{"binput with a gap", "\x8c\x05posixr\x90\x01\x00\x00\x8c\x06systemq\x07j\x90\x01\x00\x00h\x07\x93", "posix.system"},
+		{"key far past the end", "\x8c\x05posixr\xff\xff\xff\xff\x8c\x06systemq\x01j\xff\xff\xff\xffh\x01\x93", "posix.system"},
+		{"rewritten key", "\x8c\x05posixq\x00\x8c\x0bcollectionsq\x00\x8c\x0bOrderedDictq\x01h\x00h\x01\x93", ""},
+		{"rewritten to dangerous", "\x8c\x0bcollectionsq\x00\x8c\x08builtinsq\x00\x8c\x04evalq\x01h\x00h\x01\x93", "builtins.eval"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fs := modelscan.ScanPickle(bytes.NewReader(pickle(tc.body)), "x", "", modelscan.Options{})
+			if tc.global == "" {
+				for _, f := range fs {
+					require.NotEqual(t, modelscan.RuleDangerousGlobal, f.Rule, "%v", fs)
+					require.NotEqual(t, modelscan.RuleUnknownGlobal, f.Rule, "%v", fs)
+				}
+				return
+			}
+			require.NotEmpty(t, fs)
+			require.Equal(t, tc.global, fs[0].Global, "%v", fs)
+		})
+	}
+}
+
+// Bytes are never taken for the strings of a global: STACK_GLOBAL of two
+// bytes objects is reported as unresolved, not resolved or passed.
+func TestBytesAreNotNames(t *testing.T) {
+	p := []byte("\x80\x04C\x05posix\x94C\x06system\x94\x93)R.")
+	fs := modelscan.ScanPickle(bytes.NewReader(p), "x", "", modelscan.Options{})
+	require.NotEmpty(t, fs)
+	require.Equal(t, modelscan.RuleDynamicGlobal, fs[0].Rule)
+}
+
+// Past the budget of kept strings (16 MiB), strings are not kept: a global
+// named by strings that come after it is reported as unresolved, never
+// resolved to something allowed or passed.
+func TestStringBudget(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("\x80\x04")
+	filler := bytes.Repeat([]byte("a"), 1024)
+	for i := 0; i < 16*1024; i++ {
+		b.WriteByte('X')                  // BINUNICODE
+		b.Write([]byte{0x00, 0x04, 0, 0}) // of 1024 bytes
+		b.Write(filler)
+		b.WriteByte(0x94) // MEMOIZE
+	}
+	b.WriteString("\x8c\x0bcollections\x8c\x0bOrderedDict\x93)R.")
+	fs := modelscan.ScanPickle(bytes.NewReader(b.Bytes()), "x", "", modelscan.Options{MaxMemo: 1 << 20})
+	var rules []string
+	for _, f := range fs {
+		rules = append(rules, f.Rule)
+	}
+	require.Contains(t, rules, modelscan.RuleDynamicGlobal, "%v", fs)
+
+	// Within the budget the same global resolves and is allowed.
+	fs = modelscan.ScanPickle(strings.NewReader("\x80\x04\x8c\x0bcollections\x8c\x0bOrderedDict\x93)R."), "x", "", modelscan.Options{})
+	require.Empty(t, fs)
+}

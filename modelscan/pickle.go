@@ -72,10 +72,10 @@ const (
 // array (to skip its bytes).
 type value struct {
 	k kind
-	i int64  // kInt
-	s string // kStr: the string
-	g Global // kGlobal, kObj
-	x *extra // kTuple, kObj: the elements; kDict: what joblib needs
+	i int64   // kInt
+	s string  // kStr: the string
+	g *Global // kGlobal, kObj (a pointer: most values are not globals)
+	x *extra  // kTuple, kObj: the elements; kDict: what joblib needs
 }
 
 // extra holds the rarely needed parts of a value, so the common value
@@ -97,13 +97,14 @@ var errStop = errors.New("stop")
 
 type vm struct {
 	tracked int // tuple elements kept so far, bounded by maxTracked
+	kept    int // string bytes kept so far, bounded by maxKeptStrings
 	nested  int // depth of object-array pickles inside joblib arrays
 	r       *bufio.Reader
 	pos     int64
 	opts    *Options
 	stack   []value
 	marks   []int
-	memo    map[uint64]value
+	memo    memoTable
 	add     func(Finding)
 	opStart int64
 	scratch [8]byte
@@ -134,7 +135,7 @@ func scanPickles(r io.Reader, opts *Options, add func(Finding)) {
 			}
 		}
 		m.stack, m.marks = m.stack[:0], m.marks[:0]
-		m.memo = map[uint64]value{}
+		m.memo.reset()
 		if err := m.run(); err != nil {
 			return
 		}
@@ -194,6 +195,46 @@ func (m *vm) line() (string, error) {
 	return strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), nil
 }
 
+// maxKeptStrings bounds the bytes of strings one stream keeps (on the
+// stack and in the memo) to resolve globals: a stream of millions of
+// memoized strings cannot grow memory past it. A string past the budget is
+// an unknown value, so a global built from it is reported as unresolved,
+// never passed.
+const maxKeptStrings = 16 << 20
+
+// str keeps a short string, within the pickle's budget.
+func (m *vm) str(b []byte) value {
+	if m.kept+len(b) > maxKeptStrings {
+		return value{}
+	}
+	m.kept += len(b)
+	return value{k: kStr, s: string(b)}
+}
+
+// pushPayload reads a length-prefixed string or bytes argument and pushes
+// it. Bytes are skipped, not kept: nothing the scan resolves is bytes (a
+// STACK_GLOBAL of bytes is a TypeError in Python 3), and a state dict holds
+// many small ones.
+func (m *vm) pushPayload(n uint64, isBytes bool) error {
+	if isBytes {
+		if n > uint64(m.opts.MaxLength) {
+			m.find(RuleResourceLimit, SeverityHigh, nil, "declared length %d over the limit %d", n, m.opts.MaxLength)
+			return errStop
+		}
+		got, err := m.r.Discard(int(min(n, 1<<62)))
+		m.pos += int64(got)
+		if err != nil {
+			return m.malformed("truncated pickle: declared length %d runs past the end", n)
+		}
+		return m.push(value{})
+	}
+	v, err := m.payload(n)
+	if err != nil {
+		return err
+	}
+	return m.push(v)
+}
+
 // payload reads a length-prefixed argument: kept as a string when short,
 // skipped without buffering when long.
 func (m *vm) payload(n uint64) (value, error) {
@@ -206,7 +247,7 @@ func (m *vm) payload(n uint64) (value, error) {
 		if err != nil {
 			return value{}, m.malformed("truncated pickle: declared length %d runs past the end", n)
 		}
-		v := value{k: kStr, s: string(buf)}
+		v := m.str(buf)
 		m.r.Discard(int(n))
 		m.pos += int64(n)
 		return v, nil
@@ -289,7 +330,7 @@ func (m *vm) global(g Global) value {
 	default:
 		m.find(RuleUnknownGlobal, SeverityHigh, &g, "imports a callable that is not on the allowlist")
 	}
-	return value{k: kGlobal, g: g}
+	return value{k: kGlobal, g: &g}
 }
 
 func (m *vm) memoPut(key uint64) error {
@@ -297,16 +338,16 @@ func (m *vm) memoPut(key uint64) error {
 	if err != nil {
 		return err
 	}
-	if _, ok := m.memo[key]; !ok && len(m.memo) >= m.opts.MaxMemo {
+	if !m.memo.has(key) && m.memo.n >= m.opts.MaxMemo {
 		m.find(RuleResourceLimit, SeverityHigh, nil, "more than %d memo entries", m.opts.MaxMemo)
 		return errStop
 	}
-	m.memo[key] = *v
+	m.memo.put(key, *v)
 	return nil
 }
 
 func (m *vm) memoGet(key uint64) error {
-	v, ok := m.memo[key]
+	v, ok := m.memo.get(key)
 	if !ok {
 		return m.malformed("memo key %d read before it was written", key)
 	}
@@ -400,13 +441,13 @@ func (m *vm) step(op byte) error {
 		if err != nil {
 			u = s[1 : len(s)-1]
 		}
-		return m.push(value{k: kStr, s: u})
+		return m.push(m.str([]byte(u)))
 	case 'V': // UNICODE raw-unicode-escape
 		s, err := m.line()
 		if err != nil {
 			return err
 		}
-		return m.push(value{k: kStr, s: s})
+		return m.push(m.str([]byte(s)))
 	case 'P': // PERSID
 		if _, err := m.line(); err != nil {
 			return err
@@ -450,31 +491,19 @@ func (m *vm) step(op byte) error {
 		if op == 'T' && n >= 1<<31 {
 			return m.malformed("negative BINSTRING length")
 		}
-		v, err := m.payload(n)
-		if err != nil {
-			return err
-		}
-		return m.push(v)
+		return m.pushPayload(n, op == 'B')
 	case 'U', 'C', 0x8c: // SHORT_BINSTRING, SHORT_BINBYTES, SHORT_BINUNICODE
 		n, err := m.uint(1)
 		if err != nil {
 			return err
 		}
-		v, err := m.payload(n)
-		if err != nil {
-			return err
-		}
-		return m.push(v)
+		return m.pushPayload(n, op == 'C')
 	case 0x8d, 0x8e, 0x96: // BINUNICODE8, BINBYTES8, BYTEARRAY8
 		n, err := m.uint(8)
 		if err != nil {
 			return err
 		}
-		v, err := m.payload(n)
-		if err != nil {
-			return err
-		}
-		return m.push(v)
+		return m.pushPayload(n, op != 0x8d)
 	case 0x8a, 0x8b: // LONG1, LONG4
 		w := 1
 		if op == 0x8b {
@@ -643,7 +672,7 @@ func (m *vm) step(op byte) error {
 		if err != nil {
 			return err
 		}
-		if obj.k == kObj && obj.g == joblibWrapper {
+		if obj.k == kObj && *obj.g == joblibWrapper {
 			// joblib's unpickler reads the array's bytes right here.
 			*obj = value{}
 			return m.joblibArray(state)
@@ -658,7 +687,7 @@ func (m *vm) step(op byte) error {
 		// The copyreg extension registry is empty in a stock Python; a
 		// code names a global the scan cannot see, so it is never allowed.
 		m.find(RuleExtension, SeverityHigh, nil, "imports the global registered as extension code %d", code)
-		return m.push(value{k: kGlobal, g: Global{"copyreg", fmt.Sprintf("extension[%d]", code)}})
+		return m.push(value{k: kGlobal, g: &Global{"copyreg", fmt.Sprintf("extension[%d]", code)}})
 	case 'p': // PUT
 		s, err := m.line()
 		if err != nil {
@@ -676,7 +705,7 @@ func (m *vm) step(op byte) error {
 		}
 		return m.memoPut(k)
 	case 0x94: // MEMOIZE
-		return m.memoPut(uint64(len(m.memo)))
+		return m.memoPut(uint64(m.memo.n))
 	case 'g': // GET
 		s, err := m.line()
 		if err != nil {

@@ -167,7 +167,7 @@ func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
 		if !ok {
 			err = fmt.Errorf("unknown check type %q", ch.Type)
 		} else {
-			ev, err = ct.build(c, kwargs(ch.Kwargs))
+			ev, err = c.withCondition(ct, kwargs(ch.Kwargs))
 		}
 		if err != nil {
 			var de *dataError

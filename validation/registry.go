@@ -62,6 +62,10 @@ func register(ct *checkType) {
 	if _, dup := registry[ct.name]; dup {
 		panic("validation: check type registered twice: " + ct.name)
 	}
+	if ct.kind != KindSchema {
+		// Every check that looks at rows may be restricted to some.
+		ct.params = append(ct.params, conditionParams...)
+	}
 	registry[ct.name] = ct
 }
 

@@ -113,8 +113,12 @@ func moments(vals []float64, valid func(int) bool) (n int64, sum, lo, hi, m2 flo
 // foldColumn adds a batch of one column to the state parts.
 func foldColumn(cs *CheckState, arr arrow.Array, p parts) {
 	cs.Elements += int64(arr.Len())
-	cs.Nulls += int64(arr.NullN())
-	nulls := arr.NullN() > 0
+	nullN := nullCount(arr)
+	cs.Nulls += int64(nullN)
+	if isNullType(arr) {
+		return // only nulls: nothing to aggregate
+	}
+	nulls := nullN > 0
 	if p.moments || p.sketch {
 		vals, done := floats(arr)
 		valid := validity(arr)
@@ -144,14 +148,14 @@ func foldColumn(cs *CheckState, arr arrow.Array, p parts) {
 		hs := make([]uint64, arr.Len())
 		hashInto(arr, hs)
 		for i, h := range hs {
-			if !(nulls && arr.IsNull(i)) {
+			if !(nulls && isNull(arr, i)) {
 				cs.Hashes[h]++
 			}
 		}
 	}
 	if p.counts && !cs.Overflow {
 		for i := 0; i < arr.Len(); i++ {
-			if nulls && arr.IsNull(i) {
+			if nulls && isNull(arr, i) {
 				continue
 			}
 			v := valueText(arr, i)
@@ -218,7 +222,7 @@ func aggCheck(name, label, summary string, pt parts, metric func(cs *CheckState,
 			if name == "expect_column_mean_to_be_between" {
 				// GX coerces booleans: the mean is the share of true.
 				i, f, err = c.column(k.str("column"))
-				if err == nil && f.Type.ID() != arrow.BOOL && !isNumeric(f.Type) {
+				if err == nil && f.Type.ID() != arrow.BOOL && !isNumeric(f.Type) && f.Type.ID() != arrow.NULL {
 					err = &typeError{column: f.Name, msg: fmt.Sprintf("column %q has type %s, not a numeric or boolean type", f.Name, f.Type)}
 				}
 				if err == nil && f.Type.ID() == arrow.BOOL {

@@ -45,7 +45,7 @@ func (e *rowHashEval) update(cs *CheckState, rec arrow.Record, _ int64, _ bool) 
 
 func anyNull(rec arrow.Record, cols []int, i int) bool {
 	for _, c := range cols {
-		if rec.Column(c).IsNull(i) {
+		if isNull(rec.Column(c), i) {
 			return true
 		}
 	}
@@ -99,6 +99,9 @@ func (e *orderEval) update(cs *CheckState, rec arrow.Record, offset int64, raw b
 	arr := rec.Column(e.col)
 	cs.Elements += int64(arr.Len())
 	cs.Nulls += int64(arr.NullN())
+	if isNullType(arr) {
+		return // only nulls, which order checks skip
+	}
 	vals, done := floats(arr)
 	defer done()
 	sg := Segment{Start: offset, End: offset + int64(arr.Len())}
@@ -254,6 +257,9 @@ func (e *outlierEval) update(cs *CheckState, rec arrow.Record, offset int64, raw
 	}
 	cs.Elements += int64(arr.Len())
 	cs.Nulls += int64(arr.NullN())
+	if isNullType(arr) {
+		return
+	}
 	cs.Unexpected += scanBetween(arr, e.lo, e.hi, func(i int) {
 		if len(cs.Samples) < maxSamples {
 			cs.Samples = append(cs.Samples, Sample{Row: offset + int64(i), Value: sampleText(valueText(arr, i), raw)})

@@ -853,8 +853,7 @@ func (e *condEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 
 // filterRecord keeps the rows of rec where sel is true.
 func filterRecord(rec arrow.Record, sel []bool) arrow.Record {
-	type run struct{ from, to int64 }
-	var runs []run
+	var runs [][2]int64
 	var n int64
 	for i := 0; i < len(sel); {
 		if !sel[i] {
@@ -865,21 +864,17 @@ func filterRecord(rec arrow.Record, sel []bool) arrow.Record {
 		for j < len(sel) && sel[j] {
 			j++
 		}
-		runs = append(runs, run{int64(i), int64(j)})
+		runs = append(runs, [2]int64{int64(i), int64(j)})
 		n += int64(j - i)
 		i = j
 	}
 	cols := make([]arrow.Array, rec.NumCols())
 	for c, arr := range rec.Columns() {
-		parts := make([]arrow.Array, len(runs))
-		for k, r := range runs {
-			parts[k] = array.NewSlice(arr, r.from, r.to)
-		}
-		out, err := array.Concatenate(parts, memory.DefaultAllocator)
-		for _, p := range parts {
-			p.Release()
-		}
+		out, err := filterArray(arr, runs)
 		if err != nil {
+			for _, done := range cols[:c] {
+				done.Release()
+			}
 			panic(fmt.Sprintf("selecting rows of column %q: %v", rec.ColumnName(c), err))
 		}
 		cols[c] = out
@@ -889,4 +884,66 @@ func filterRecord(rec arrow.Record, sel []bool) arrow.Record {
 		c.Release()
 	}
 	return sub
+}
+
+// filterArray keeps the rows of arr in runs ([from, to) ranges).
+// Arrow's Concatenate does not take unions: a dense union keeps its
+// children and selects type ids and offsets, a sparse one selects all.
+func filterArray(arr arrow.Array, runs [][2]int64) (arrow.Array, error) {
+	concat := func(a arrow.Array) (arrow.Array, error) {
+		parts := make([]arrow.Array, len(runs))
+		for k, r := range runs {
+			parts[k] = array.NewSlice(a, r[0], r[1])
+		}
+		defer func() {
+			for _, p := range parts {
+				p.Release()
+			}
+		}()
+		return array.Concatenate(parts, memory.DefaultAllocator)
+	}
+	u, ok := arr.(array.Union)
+	if !ok {
+		return concat(arr)
+	}
+	ut := u.UnionType()
+	names := make([]string, len(ut.Fields()))
+	for i, f := range ut.Fields() {
+		names[i] = f.Name
+	}
+	ids := array.NewInt8Builder(memory.DefaultAllocator)
+	defer ids.Release()
+	for _, r := range runs {
+		for i := r[0]; i < r[1]; i++ {
+			ids.Append(int8(u.TypeCode(int(i))))
+		}
+	}
+	typeIDs := ids.NewArray()
+	defer typeIDs.Release()
+	if d, ok := arr.(*array.DenseUnion); ok {
+		offs := array.NewInt32Builder(memory.DefaultAllocator)
+		defer offs.Release()
+		for _, r := range runs {
+			for i := r[0]; i < r[1]; i++ {
+				offs.Append(d.ValueOffset(int(i)))
+			}
+		}
+		offsets := offs.NewArray()
+		defer offsets.Release()
+		kids := make([]arrow.Array, u.NumFields())
+		for j := range kids {
+			kids[j] = u.Field(j)
+		}
+		return array.NewDenseUnionFromArraysWithFieldCodes(typeIDs, offsets, kids, names, ut.TypeCodes())
+	}
+	kids := make([]arrow.Array, u.NumFields())
+	for j := range kids {
+		k, err := filterArray(u.Field(j), runs)
+		if err != nil {
+			return nil, err
+		}
+		defer k.Release()
+		kids[j] = k
+	}
+	return array.NewSparseUnionFromArraysWithFieldCodes(typeIDs, kids, names, ut.TypeCodes())
 }

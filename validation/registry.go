@@ -217,7 +217,7 @@ func (c *compiler) schemaDigest() string {
 
 func (c *compiler) numericColumn(name string) (int, arrow.Field, error) {
 	i, f, err := c.column(name)
-	if err == nil && !isNumeric(f.Type) {
+	if err == nil && !isNumeric(f.Type) && f.Type.ID() != arrow.NULL {
 		err = &typeError{column: name, msg: fmt.Sprintf("column %q has type %s, not a numeric type", name, f.Type)}
 	}
 	return i, f, err
@@ -225,7 +225,7 @@ func (c *compiler) numericColumn(name string) (int, arrow.Field, error) {
 
 func (c *compiler) stringColumn(name string) (int, arrow.Field, error) {
 	i, f, err := c.column(name)
-	if err == nil && !isString(f.Type) {
+	if err == nil && !isString(f.Type) && f.Type.ID() != arrow.NULL {
 		err = &typeError{column: name, msg: fmt.Sprintf("column %q has type %s, not a string type", name, f.Type)}
 	}
 	return i, f, err

@@ -144,6 +144,8 @@ type compiler struct {
 	all  bool
 	// failClosed is Suite.FailClosed: vacuous checks are refused.
 	failClosed bool
+	// raw is Options.RawSamples: data values may appear unredacted.
+	raw bool
 }
 
 // vacuous is called where GX's semantics make a check pass whatever the

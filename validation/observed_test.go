@@ -65,3 +65,37 @@ func TestObservedValueShapes(t *testing.T) {
 	}
 	require.NotContains(t, redacted[1].UnexpectedSample, "b")
 }
+
+// TestZScoreBoundary: GX expects |z| < threshold, so a value exactly
+// threshold standard deviations from the mean is an outlier, with the
+// reference from the data and pinned alike.
+func TestZScoreBoundary(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{{Name: "v", Type: arrow.PrimitiveTypes.Float64, Nullable: true}}, nil)
+	rec, _, err := array.RecordFromJSON(memory.DefaultAllocator, schema, strings.NewReader(
+		`[{"v": -1}, {"v": 0}, {"v": 1}, {"v": null}, {"v": null}]`))
+	require.NoError(t, err)
+	defer rec.Release()
+	for _, tc := range []struct {
+		name       string
+		kwargs     map[string]any
+		unexpected int64
+	}{
+		{"fail_from_data", map[string]any{"column": "v", "threshold": 1.0}, 2}, // mean 0, sample std 1
+		{"fail_pinned", map[string]any{"column": "v", "threshold": 1.0, "mean": 0.0, "std": 1.0}, 2},
+		{"fail_one_sided", map[string]any{"column": "v", "threshold": 1.0, "double_sided": false}, 1},
+		{"good_wider", map[string]any{"column": "v", "threshold": 1.01}, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rr, err := array.NewRecordReader(schema, []arrow.Record{rec})
+			require.NoError(t, err)
+			defer rr.Release()
+			s := suiteOf(t, []validation.Check{{Type: "expect_column_value_z_scores_to_be_less_than", Kwargs: tc.kwargs}})
+			res, err := validation.Validate(ctx, s, rr, nil)
+			require.NoError(t, err)
+			r := res.Checks[0]
+			require.Empty(t, r.Error)
+			require.Equal(t, tc.unexpected, r.UnexpectedCount)
+			require.Equal(t, tc.unexpected == 0, r.Success)
+		})
+	}
+}

@@ -111,7 +111,7 @@ func init() {
 				return nil, err
 			}
 			want := k.str("type_")
-			return &schemaEval{ok: typeMatches(f.Type, want), observed: typeName(f.Type), msg: fmt.Sprintf("column %q has type %s, want %s", f.Name, typeName(f.Type), want)}, nil
+			return &schemaEval{ok: typeMatches(f.Type, want), observed: observedTypeName(f.Type, []string{want}), msg: fmt.Sprintf("column %q has type %s, want %s", f.Name, typeName(f.Type), want)}, nil
 		},
 	})
 	register(&checkType{
@@ -131,7 +131,7 @@ func init() {
 				// GX: no list is no constraint (a placeholder).
 				return &schemaEval{ok: true, observed: typeName(f.Type)}, nil
 			}
-			return &schemaEval{ok: slices.ContainsFunc(list, func(n string) bool { return typeMatches(f.Type, n) }), observed: typeName(f.Type), msg: fmt.Sprintf("column %q has type %s, want one of %s", f.Name, typeName(f.Type), strings.Join(list, ", "))}, nil
+			return &schemaEval{ok: slices.ContainsFunc(list, func(n string) bool { return typeMatches(f.Type, n) }), observed: observedTypeName(f.Type, list), msg: fmt.Sprintf("column %q has type %s, want one of %s", f.Name, typeName(f.Type), strings.Join(list, ", "))}, nil
 		},
 	})
 	register(&checkType{

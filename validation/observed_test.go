@@ -99,3 +99,55 @@ func TestZScoreBoundary(t *testing.T) {
 		})
 	}
 }
+
+// TestTypeCheckObservedVocabulary: a type check reports the column type
+// in the vocabulary of the suite's names: GX's pandas names when the
+// suite used only those, else Arrow's.
+func TestTypeCheckObservedVocabulary(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{
+		{Name: "s", Type: arrow.BinaryTypes.String},
+		{Name: "i", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "b", Type: arrow.FixedWidthTypes.Boolean},
+		{Name: "ts", Type: &arrow.TimestampType{Unit: arrow.Microsecond}},
+		{Name: "tz", Type: &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}},
+	}, nil)
+	for _, tc := range []struct {
+		column string
+		names  []string
+		want   string
+	}{
+		{"s", []string{"object"}, "object_"},
+		{"s", []string{"O"}, "object_"},
+		{"s", []string{"str", "np.int64"}, "object_"},
+		{"s", []string{"utf8"}, "utf8"},
+		{"s", []string{"str", "utf8"}, "utf8"},
+		{"i", []string{"int"}, "int32"},
+		{"b", []string{"bool"}, "bool"}, // also Arrow's name for the type
+		{"b", []string{"bool_"}, "bool_"},
+		{"ts", []string{"datetime64"}, "datetime64"},
+		{"tz", []string{"Timestamp"}, "Timestamp"},
+		{"tz", []string{"timestamp[us, tz=UTC]"}, "timestamp[us, tz=UTC]"},
+	} {
+		for _, typ := range []string{"expect_column_values_to_be_of_type", "expect_column_values_to_be_in_type_list"} {
+			if typ == "expect_column_values_to_be_of_type" && len(tc.names) > 1 {
+				continue
+			}
+			k := map[string]any{"column": tc.column, "type_list": toAny(tc.names)}
+			if typ == "expect_column_values_to_be_of_type" {
+				k = map[string]any{"column": tc.column, "type_": tc.names[0]}
+			}
+			p, err := validation.NewPlan(suiteOf(t, []validation.Check{{Type: typ, Kwargs: k}}), schema, nil)
+			require.NoError(t, err)
+			r := p.Finalize(p.NewState(0)).Checks[0]
+			require.Equal(t, tc.want, r.Observed, "%s %v", typ, tc.names)
+		}
+	}
+}
+
+func toAny(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}

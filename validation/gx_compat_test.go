@@ -23,6 +23,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -488,6 +489,28 @@ func gxDetailMismatch(c gxCase, o gxOutcome) string {
 			if n == 0 || fmt.Sprint(got[:n]) != fmt.Sprint(want[:n]) {
 				return fmt.Sprintf("unexpected indices %v, GX %v", got, want)
 			}
+		}
+	}
+	// The counts GX's result gives (COMPLETE and SUMMARY formats).
+	if res, isMap := out["result"].(map[string]any); isMap {
+		for _, f := range []struct {
+			key string
+			got float64
+		}{
+			{"element_count", float64(o.res.ElementCount)},
+			{"missing_count", float64(o.res.MissingCount)},
+			{"unexpected_count", float64(o.res.UnexpectedCount)},
+			{"unexpected_percent", o.res.UnexpectedPercent},
+		} {
+			if w, ok := res[f.key].(float64); ok && !gxSameValue(w, f.got, 1e-6) {
+				return fmt.Sprintf("%s %v, GX %v", f.key, f.got, w)
+			}
+		}
+	}
+	if l, ok := out["observed_value_list"].([]any); ok && c.test.Out["success"] != nil {
+		// GX gives the names several pandas versions report: any will do.
+		if !slices.ContainsFunc(l, func(w any) bool { return gxSameValue(w, o.res.Observed, 1e-6) }) {
+			return fmt.Sprintf("observed_value %v, GX one of %v", o.res.Observed, l)
 		}
 	}
 	ov, ok := out["observed_value"]

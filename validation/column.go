@@ -198,6 +198,12 @@ func valueText(arr arrow.Array, i int) string {
 	if f, ok := arr.(*array.Float64); ok {
 		return strconv.FormatFloat(f.Value(i), 'g', -1, 64)
 	}
+	switch u := arr.(type) { // a mixed column: the value's own text
+	case *array.DenseUnion:
+		return valueText(u.Field(u.ChildID(i)), int(u.ValueOffset(i)))
+	case *array.SparseUnion:
+		return valueText(u.Field(u.ChildID(i)), i)
+	}
 	return arr.ValueStr(i)
 }
 

@@ -120,3 +120,31 @@ func TestMixedColumn(t *testing.T) {
 	require.Equal(t, validation.CheckError, c[5].Status, "pandas refuses to order strings and numbers")
 	require.Contains(t, c[5].Error, "cannot order a string and a number")
 }
+
+// TestTypeOfEachValue: GX checks each value's type in object columns. A
+// mixed column passes when every value's type is named; a text column
+// whose type is not named fails, counting each of its values.
+func TestTypeOfEachValue(t *testing.T) {
+	res := runObject(t, []validation.Check{
+		{Type: "expect_column_values_to_be_in_type_list", Kwargs: map[string]any{"column": "m", "type_list": []any{"int", "str"}}},
+		{Type: "expect_column_values_to_be_in_type_list", Kwargs: map[string]any{"column": "m", "type_list": []any{"int"}}},
+		{Type: "expect_column_values_to_be_of_type", Kwargs: map[string]any{"column": "m", "type_": "str"}},
+	})
+	c := res.Checks
+	require.True(t, c[0].Success, "%+v", c[0])
+	require.False(t, c[1].Success)
+	require.Equal(t, []int64{1, 4, 5}, c[1].UnexpectedIndices, "the strings")
+	require.Equal(t, []string{"1", "b", "b"}, c[1].UnexpectedSample)
+	require.False(t, c[2].Success)
+	require.Equal(t, []int64{0, 2}, c[2].UnexpectedIndices, "the integers")
+
+	text, err := runCond(t, suiteOf(t, []validation.Check{
+		{Type: "expect_column_values_to_be_in_type_list", Kwargs: map[string]any{"column": "s", "type_list": []any{"bool"}}},
+		{Type: "expect_column_values_to_be_in_type_list", Kwargs: map[string]any{"column": "s", "type_list": []any{"str"}}},
+	}))
+	require.NoError(t, err)
+	require.False(t, text.Checks[0].Success)
+	require.Equal(t, int64(5), text.Checks[0].UnexpectedCount, "every non-null value")
+	require.Equal(t, "object_", text.Checks[0].Observed)
+	require.True(t, text.Checks[1].Success)
+}

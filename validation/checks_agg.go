@@ -5,7 +5,9 @@ import (
 	"math"
 	"math/bits"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/bitutil"
@@ -27,6 +29,9 @@ type aggEval struct {
 	metric func(cs *CheckState, rows int64) (float64, error)
 	b      bounds
 	label  string // "mean", for messages
+	// temporal is the column type when the value is a date or time (the
+	// min, max or median of one): observed as ISO 8601 text, as in GX.
+	temporal arrow.DataType
 }
 
 func (e *aggEval) init(cs *CheckState) { initParts(cs, e.parts) }
@@ -113,8 +118,12 @@ func moments(vals []float64, valid func(int) bool) (n int64, sum, lo, hi, m2 flo
 // foldColumn adds a batch of one column to the state parts.
 func foldColumn(cs *CheckState, arr arrow.Array, p parts) {
 	cs.Elements += int64(arr.Len())
-	cs.Nulls += int64(arr.NullN())
-	nulls := arr.NullN() > 0
+	nullN := nullCount(arr)
+	cs.Nulls += int64(nullN)
+	if isNullType(arr) {
+		return // only nulls: nothing to aggregate
+	}
+	nulls := nullN > 0
 	if p.moments || p.sketch {
 		vals, done := floats(arr)
 		valid := validity(arr)
@@ -144,14 +153,14 @@ func foldColumn(cs *CheckState, arr arrow.Array, p parts) {
 		hs := make([]uint64, arr.Len())
 		hashInto(arr, hs)
 		for i, h := range hs {
-			if !(nulls && arr.IsNull(i)) {
+			if !(nulls && isNull(arr, i)) {
 				cs.Hashes[h]++
 			}
 		}
 	}
 	if p.counts && !cs.Overflow {
 		for i := 0; i < arr.Len(); i++ {
-			if nulls && arr.IsNull(i) {
+			if nulls && isNull(arr, i) {
 				continue
 			}
 			v := valueText(arr, i)
@@ -179,6 +188,9 @@ func (e *aggEval) finish(cs *CheckState, rows int64, r *CheckResult) {
 		return
 	}
 	r.Observed = jsonFloat(v)
+	if e.temporal != nil && !math.IsNaN(v) && !math.IsInf(v, 0) {
+		r.Observed = temporalText(e.temporal, v)
+	}
 	r.Success = e.b.contains(v)
 	if !r.Success {
 		r.Message = fmt.Sprintf("%s is %s, want %s", e.label, fmtFloat(v), e.b)
@@ -218,7 +230,7 @@ func aggCheck(name, label, summary string, pt parts, metric func(cs *CheckState,
 			if name == "expect_column_mean_to_be_between" {
 				// GX coerces booleans: the mean is the share of true.
 				i, f, err = c.column(k.str("column"))
-				if err == nil && f.Type.ID() != arrow.BOOL && !isNumeric(f.Type) {
+				if err == nil && f.Type.ID() != arrow.BOOL && !isNumeric(f.Type) && f.Type.ID() != arrow.NULL {
 					err = &typeError{column: f.Name, msg: fmt.Sprintf("column %q has type %s, not a numeric or boolean type", f.Name, f.Type)}
 				}
 				if err == nil && f.Type.ID() == arrow.BOOL {
@@ -245,9 +257,37 @@ func aggCheck(name, label, summary string, pt parts, metric func(cs *CheckState,
 					return nil, err
 				}
 			}
-			return &aggEval{col: i, parts: pt, metric: metric, b: b, label: label}, nil
+			ev := &aggEval{col: i, parts: pt, metric: metric, b: b, label: label}
+			switch name {
+			case "expect_column_min_to_be_between", "expect_column_max_to_be_between", "expect_column_median_to_be_between":
+				if id := f.Type.ID(); id == arrow.TIMESTAMP || id == arrow.DATE32 || id == arrow.DATE64 {
+					ev.temporal = f.Type
+				}
+			}
+			return ev, nil
 		},
 	})
+}
+
+// temporalText writes a date or time held in a column's units as ISO
+// 8601: a date, a time without zone for a naive timestamp, or with it.
+func temporalText(dt arrow.DataType, v float64) string {
+	switch t := dt.(type) {
+	case *arrow.TimestampType:
+		tm := arrow.Timestamp(int64(v)).ToTime(t.Unit)
+		if t.TimeZone == "" {
+			return tm.Format("2006-01-02T15:04:05.999999999")
+		}
+		if loc, err := time.LoadLocation(t.TimeZone); err == nil {
+			tm = tm.In(loc)
+		}
+		return tm.Format(time.RFC3339Nano)
+	case *arrow.Date32Type:
+		return arrow.Date32(int32(v)).FormattedString()
+	case *arrow.Date64Type:
+		return arrow.Date64(int64(v)).FormattedString()
+	}
+	return fmt.Sprint(v)
 }
 
 func distinct(cs *CheckState) float64 { return float64(len(cs.Hashes)) }
@@ -362,22 +402,26 @@ func init() {
 		summary: "the set of distinct values is a subset of value_set",
 		params:  []param{p("column", true, tString), p("value_set", true, tValueSet)},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
-			i, _, err := c.column(k.str("column"))
+			i, f, err := c.column(k.str("column"))
 			if err != nil {
 				return nil, err
+			}
+			kind := f.Type.ID()
+			if isInteger(f.Type) || kind == arrow.FLOAT16 || kind == arrow.FLOAT32 || kind == arrow.FLOAT64 {
+				kind = arrow.FLOAT64
 			}
 			if k["value_set"] == nil {
 				if err := c.vacuous("value_set", "a null value_set"); err != nil {
 					return nil, err
 				}
-				return &distinctSetEval{col: i, any: true}, nil // GX: the universal set
+				return &distinctSetEval{col: i, any: true, raw: c.raw, kind: kind}, nil // GX: the universal set
 			}
 			vals := nonNull(k["value_set"].([]any))
 			set := map[string]bool{}
 			for _, v := range vals {
 				set[scalarText(v)] = true
 			}
-			return &distinctSetEval{col: i, set: set}, nil
+			return &distinctSetEval{col: i, set: set, raw: c.raw, kind: kind}, nil
 		},
 	})
 }
@@ -406,24 +450,30 @@ func (e *quantileEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 		r.Error = errNoValues.Error()
 		return
 	}
-	obs := map[string]any{}
+	// GX's shape: the quantiles asked for and their values, in order.
+	qs, vs := make([]any, len(e.qs)), make([]any, len(e.qs))
 	var bad []string
 	for j, q := range e.qs {
 		v := cs.Sketch.InterpolatedQuantile(q)
-		obs[fmt.Sprint(q)] = v
+		qs[j], vs[j] = q, jsonFloat(v)
 		if !e.bs[j].contains(v) {
 			bad = append(bad, fmt.Sprintf("q%g=%s not in %s", q, fmtFloat(v), e.bs[j]))
 		}
 	}
-	r.Observed, r.Success = obs, len(bad) == 0
+	r.Observed, r.Success = map[string]any{"quantiles": qs, "values": vs}, len(bad) == 0
 	r.Message = strings.Join(bad, "; ")
 }
 
 type distinctSetEval struct {
-	col int
-	set map[string]bool
-	any bool // value_set null: every value is in it
+	col  int
+	set  map[string]bool
+	any  bool       // value_set null: every value is in it
+	raw  bool       // Options.RawSamples: list values unredacted
+	kind arrow.Type // FLOAT64 for every number type, BOOL, else the text
 }
+
+// maxObservedDistinct bounds the distinct values a result lists.
+const maxObservedDistinct = 1000
 
 func (e *distinctSetEval) init(cs *CheckState) { cs.Counts = map[string]int64{} }
 func (e *distinctSetEval) update(cs *CheckState, rec arrow.Record, _ int64, _ bool) {
@@ -442,16 +492,74 @@ func (e *distinctSetEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 		}
 	}
 	sort.Strings(extra)
-	r.Observed = len(cs.Counts)
+	r.Observed = e.observed(cs.Counts)
 	r.Success = len(extra) == 0
+	if len(cs.Counts) > maxObservedDistinct {
+		r.Message = fmt.Sprintf("%d distinct values; observed_value lists the first %d", len(cs.Counts), maxObservedDistinct)
+	}
 	if !r.Success {
-		// Values outside the set are data: report them redacted.
+		// Values outside the set are data: redacted unless raw samples
+		// were asked for.
 		for _, v := range extra[:min(len(extra), maxSamples)] {
-			r.UnexpectedSample = append(r.UnexpectedSample, sampleText(v, false))
+			r.UnexpectedSample = append(r.UnexpectedSample, sampleText(v, e.raw))
 		}
 		r.UnexpectedCount = int64(len(extra))
-		r.Message = fmt.Sprintf("%d distinct values outside the set", len(extra))
+		r.Message = strings.TrimPrefix(r.Message+fmt.Sprintf("; %d distinct values outside the set", len(extra)), "; ")
 	}
+}
+
+// observed is GX's observed_value: the sorted distinct values, as
+// numbers, booleans or text by the column type. Values are data, so
+// without raw samples each is its redacted hash (sorted by hash).
+func (e *distinctSetEval) observed(counts map[string]int64) []any {
+	out := make([]any, 0, min(len(counts), maxObservedDistinct))
+	if !e.raw {
+		hs := make([]string, 0, len(counts))
+		for v := range counts {
+			hs = append(hs, sampleText(v, false))
+		}
+		sort.Strings(hs)
+		for _, h := range hs[:min(len(hs), maxObservedDistinct)] {
+			out = append(out, h)
+		}
+		return out
+	}
+	texts := make([]string, 0, len(counts))
+	for v := range counts {
+		texts = append(texts, v)
+	}
+	switch e.kind {
+	case arrow.FLOAT64:
+		nums := make([]float64, 0, len(texts))
+		for _, t := range texts {
+			f, err := strconv.ParseFloat(t, 64)
+			if err != nil {
+				return e.textList(texts)
+			}
+			nums = append(nums, f)
+		}
+		sort.Float64s(nums)
+		for _, f := range nums[:min(len(nums), maxObservedDistinct)] {
+			out = append(out, jsonFloat(f))
+		}
+		return out
+	case arrow.BOOL:
+		sort.Strings(texts) // false before true
+		for _, t := range texts {
+			out = append(out, t == "true")
+		}
+		return out
+	}
+	return e.textList(texts)
+}
+
+func (e *distinctSetEval) textList(texts []string) []any {
+	sort.Strings(texts)
+	out := make([]any, 0, min(len(texts), maxObservedDistinct))
+	for _, t := range texts[:min(len(texts), maxObservedDistinct)] {
+		out = append(out, sampleText(t, true))
+	}
+	return out
 }
 
 // compactValid appends the valid values of vals to buf, in row order, a

@@ -45,7 +45,7 @@ func (e *rowHashEval) update(cs *CheckState, rec arrow.Record, _ int64, _ bool) 
 
 func anyNull(rec arrow.Record, cols []int, i int) bool {
 	for _, c := range cols {
-		if rec.Column(c).IsNull(i) {
+		if isNull(rec.Column(c), i) {
 			return true
 		}
 	}
@@ -99,6 +99,9 @@ func (e *orderEval) update(cs *CheckState, rec arrow.Record, offset int64, raw b
 	arr := rec.Column(e.col)
 	cs.Elements += int64(arr.Len())
 	cs.Nulls += int64(arr.NullN())
+	if isNullType(arr) {
+		return // only nulls, which order checks skip
+	}
 	vals, done := floats(arr)
 	defer done()
 	sg := Segment{Start: offset, End: offset + int64(arr.Len())}
@@ -254,6 +257,9 @@ func (e *outlierEval) update(cs *CheckState, rec arrow.Record, offset int64, raw
 	}
 	cs.Elements += int64(arr.Len())
 	cs.Nulls += int64(arr.NullN())
+	if isNullType(arr) {
+		return
+	}
 	cs.Unexpected += scanBetween(arr, e.lo, e.hi, func(i int) {
 		if len(cs.Samples) < maxSamples {
 			cs.Samples = append(cs.Samples, Sample{Row: offset + int64(i), Value: sampleText(valueText(arr, i), raw)})
@@ -279,7 +285,19 @@ func (e *outlierEval) finish(cs *CheckState, _ int64, r *CheckResult) {
 			q1, q3 := cs.Sketch.InterpolatedQuantile(0.25), cs.Sketch.InterpolatedQuantile(0.75)
 			lo, hi = q1-e.t*(q3-q1), q3+e.t*(q3-q1)
 		}
-		cs.Unexpected = cs.Sketch.CountOutside(lo, hi)
+		if e.zscore {
+			// |z| < threshold is expected (GX): a value at mean ± t·std
+			// is an outlier.
+			var n int64
+			for _, it := range cs.Sketch.Items() {
+				if it.V >= hi || !e.oneSided && it.V <= lo {
+					n += it.W
+				}
+			}
+			cs.Unexpected = n
+		} else {
+			cs.Unexpected = cs.Sketch.CountOutside(lo, hi)
+		}
 	}
 	rowResult(cs, r, 1-e.maxFr, false, fmt.Sprintf("outliers outside [%s, %s]", fmtFloat(lo), fmtFloat(hi)))
 	r.Observed = map[string]any{"outlier_fraction": r.UnexpectedPercent / 100, "low": lo, "high": hi}
@@ -508,7 +526,10 @@ func init() {
 				return nil, fmt.Errorf("mean and std must be given together")
 			}
 			if okm {
-				e.pinned, e.lo, e.hi = true, mean-t*std, mean+t*std
+				// |z| < threshold is expected, as in GX: the range is open,
+				// so the inclusive scan gets the nearest floats inside it.
+				e.pinned = true
+				e.lo, e.hi = math.Nextafter(mean-t*std, math.Inf(1)), math.Nextafter(mean+t*std, math.Inf(-1))
 				if e.oneSided {
 					e.lo = math.Inf(-1)
 				}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/apache/arrow/go/v17/arrow"
+	"github.com/apache/arrow/go/v17/arrow/array"
 )
 
 // schemaEval is a check decided by the data schema alone.
@@ -106,12 +107,15 @@ func init() {
 		summary: "the column's type: an Arrow name (int64, utf8, timestamp[us, tz=UTC]) or a GX/pandas/NumPy name (int, float, str, object, datetime64; see GX.md)",
 		params:  []param{p("column", true, tString), p("type_", true, tString)},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
-			_, f, err := c.column(k.str("column"))
+			i, f, err := c.column(k.str("column"))
 			if err != nil {
 				return nil, err
 			}
 			want := k.str("type_")
-			return &schemaEval{ok: typeMatches(f.Type, want), observed: typeName(f.Type), msg: fmt.Sprintf("column %q has type %s, want %s", f.Name, typeName(f.Type), want)}, nil
+			if ev := typeValues(i, f, []string{want}); ev != nil {
+				return ev, nil
+			}
+			return &schemaEval{ok: typeMatches(f.Type, want), observed: observedTypeName(f.Type, []string{want}), msg: fmt.Sprintf("column %q has type %s, want %s", f.Name, typeName(f.Type), want)}, nil
 		},
 	})
 	register(&checkType{
@@ -119,11 +123,16 @@ func init() {
 		summary: "the column's type is one of a list (Arrow or GX names, as of_type; null: any type)",
 		params:  []param{p("column", true, tString), p("type_list", true, map[string]any{"type": []any{"array", "null"}, "items": map[string]any{"type": "string"}, "minItems": 1})},
 		build: func(c *compiler, k kwargs) (evaluator, error) {
-			_, f, err := c.column(k.str("column"))
+			i, f, err := c.column(k.str("column"))
 			if err != nil {
 				return nil, err
 			}
 			list := k.strs("type_list")
+			if k["type_list"] != nil {
+				if ev := typeValues(i, f, list); ev != nil {
+					return ev, nil
+				}
+			}
 			if k["type_list"] == nil {
 				if err := c.vacuous("type_list", "a null type_list"); err != nil {
 					return nil, err
@@ -131,7 +140,7 @@ func init() {
 				// GX: no list is no constraint (a placeholder).
 				return &schemaEval{ok: true, observed: typeName(f.Type)}, nil
 			}
-			return &schemaEval{ok: slices.ContainsFunc(list, func(n string) bool { return typeMatches(f.Type, n) }), observed: typeName(f.Type), msg: fmt.Sprintf("column %q has type %s, want one of %s", f.Name, typeName(f.Type), strings.Join(list, ", "))}, nil
+			return &schemaEval{ok: slices.ContainsFunc(list, func(n string) bool { return typeMatches(f.Type, n) }), observed: observedTypeName(f.Type, list), msg: fmt.Sprintf("column %q has type %s, want one of %s", f.Name, typeName(f.Type), strings.Join(list, ", "))}, nil
 		},
 	})
 	register(&checkType{
@@ -210,4 +219,62 @@ func describeColumnDiff(want, got []string, ordered bool) string {
 		return m
 	}
 	return fmt.Sprintf("columns in order %s, want %s", strings.Join(got, ","), strings.Join(want, ","))
+}
+
+// typeValues is GX's per-value type check, for the columns where pandas
+// makes one (object columns): a mixed-value column (a union) passes when
+// every value's own type is one of names, as in GX; a text or other
+// object column whose type is not named fails as a column, and, as GX
+// counts, each of its values is unexpected. It is nil where the column's
+// type alone decides (every other column, or a named object column).
+func typeValues(col int, f arrow.Field, names []string) evaluator {
+	match := func(dt arrow.DataType) bool {
+		return slices.ContainsFunc(names, func(n string) bool { return typeMatches(dt, n) })
+	}
+	_, union := f.Type.(arrow.UnionType)
+	if match(f.Type) || !union && !isObject(f.Type) {
+		return nil // the column's own type is named, or decides alone
+	}
+	return &typeValuesEval{col: col, match: match, union: union, observed: observedTypeName(f.Type, names),
+		want: strings.Join(names, ", ")}
+}
+
+type typeValuesEval struct {
+	col      int
+	match    func(arrow.DataType) bool
+	union    bool
+	observed string
+	want     string
+}
+
+func (e *typeValuesEval) init(*CheckState) {}
+
+func (e *typeValuesEval) update(cs *CheckState, rec arrow.Record, offset int64, raw bool) {
+	arr := rec.Column(e.col)
+	cs.Elements += int64(arr.Len())
+	cs.Nulls += int64(nullCount(arr))
+	u, _ := arr.(array.Union)
+	for i := 0; i < arr.Len(); i++ {
+		if isNull(arr, i) {
+			continue
+		}
+		if u != nil && e.match(u.Field(u.ChildID(i)).DataType()) {
+			continue
+		}
+		cs.Unexpected++
+		if len(cs.Samples) < maxSamples {
+			cs.Samples = append(cs.Samples, Sample{Row: offset + int64(i), Value: sampleText(valueText(arr, i), raw)})
+		}
+	}
+}
+
+func (e *typeValuesEval) finish(cs *CheckState, _ int64, r *CheckResult) {
+	rowResult(cs, r, 1, false, "values of a type not in "+e.want)
+	r.Observed = e.observed
+	if !e.union {
+		// The column's type is not named: a failure whatever its values
+		// (an all-null column too), the counts say how many values.
+		r.Success = false
+		r.Message = fmt.Sprintf("column type %s is not one of %s; %d values", e.observed, e.want, cs.Elements-cs.Nulls)
+	}
 }

@@ -83,6 +83,8 @@ func floats(arr arrow.Array) ([]float64, func()) {
 		buf = convert(a.Date64Values(), buf)
 	case *array.Timestamp:
 		buf = convert(a.TimestampValues(), buf)
+	case *array.Null: // no values; callers see every row as null (isNull)
+		buf = append(buf[:0], make([]float64, a.Len())...)
 	case *array.Boolean: // 1 for true: the mean is the share of true, as in GX
 		buf = buf[:0]
 		for i := 0; i < a.Len(); i++ {
@@ -196,5 +198,46 @@ func valueText(arr arrow.Array, i int) string {
 	if f, ok := arr.(*array.Float64); ok {
 		return strconv.FormatFloat(f.Value(i), 'g', -1, 64)
 	}
+	switch u := arr.(type) { // a mixed column: the value's own text
+	case *array.DenseUnion:
+		return valueText(u.Field(u.ChildID(i)), int(u.ValueOffset(i)))
+	case *array.SparseUnion:
+		return valueText(u.Field(u.ChildID(i)), i)
+	}
 	return arr.ValueStr(i)
 }
+
+// isNull reports whether row i of arr is null. Arrow's null-typed arrays
+// (a column without values, as readers type one) and unions (a column of
+// mixed values, whose nulls are their children's) have no validity
+// bitmap of their own, so arr.IsNull calls every row of them valid.
+func isNull(arr arrow.Array, i int) bool {
+	switch a := arr.(type) {
+	case *array.Null:
+		return true
+	case *array.DenseUnion:
+		return isNull(a.Field(a.ChildID(i)), int(a.ValueOffset(i)))
+	case *array.SparseUnion:
+		return isNull(a.Field(a.ChildID(i)), i)
+	}
+	return arr.IsNull(i)
+}
+
+// nullCount is arr.NullN, counting a union's nulls through its children.
+func nullCount(arr arrow.Array) int {
+	switch arr.DataType().ID() {
+	case arrow.DENSE_UNION, arrow.SPARSE_UNION:
+		n := 0
+		for i := 0; i < arr.Len(); i++ {
+			if isNull(arr, i) {
+				n++
+			}
+		}
+		return n
+	}
+	return arr.NullN()
+}
+
+// isNullType reports a column without values (Arrow's null type): every
+// check over values sees only nulls there, which it skips.
+func isNullType(arr arrow.Array) bool { return arr.DataType().ID() == arrow.NULL }

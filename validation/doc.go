@@ -41,6 +41,10 @@
 // GX raises. GX.md beside the source gives the measured agreement, the
 // type-name table and every remaining difference. Where GX passes
 // vacuously (no bounds, a null value_set), Suite.FailClosed refuses.
+// GX's row_condition (pandas or great_expectations syntax) restricts a
+// check to some rows; mlsec parses a small, bounded subset of that syntax
+// (comparisons, and/or/not, in lists, null tests) and never evaluates
+// code.
 //
 // The gate fails closed: a check that cannot be evaluated (a missing
 // column, a wrong type), a suite that evaluated nothing, or data without

@@ -159,7 +159,7 @@ func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
 		p.checks = append(p.checks, Check{Type: "expect_table_schema_digest_to_equal", ID: "schema_digest",
 			Severity: SeverityError, Kwargs: map[string]any{"digest": suite.SchemaDigest}})
 	}
-	c := &compiler{schema: schema, dir: suite.dir, failClosed: suite.FailClosed}
+	c := &compiler{schema: schema, dir: suite.dir, failClosed: suite.FailClosed, raw: o.RawSamples}
 	for i, ch := range p.checks {
 		ct, ok := registry[ch.Type]
 		var ev evaluator
@@ -167,7 +167,7 @@ func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
 		if !ok {
 			err = fmt.Errorf("unknown check type %q", ch.Type)
 		} else {
-			ev, err = ct.build(c, kwargs(ch.Kwargs))
+			ev, err = c.withCondition(ct, kwargs(ch.Kwargs))
 		}
 		if err != nil {
 			var de *dataError

@@ -106,3 +106,55 @@ func GXTypeNames() []string {
 	slices.Sort(out)
 	return out
 }
+
+// observedTypeName is a type check's observed_value in the vocabulary of
+// the names the suite used: the Arrow type's text, or, when every name is
+// a GX/pandas name and not the column's Arrow text, the name GX reports
+// (the pandas dtype's scalar type: object_, datetime64, int64).
+func observedTypeName(dt arrow.DataType, names []string) string {
+	arrowName := typeName(dt)
+	pd := pandasTypeName(dt)
+	if pd == "" || len(names) == 0 {
+		return arrowName
+	}
+	for _, n := range names {
+		if n == arrowName || !isGXTypeName(n) {
+			return arrowName
+		}
+	}
+	return pd
+}
+
+func isGXTypeName(name string) bool {
+	if _, ok := gxTypeNames[name]; ok {
+		return true
+	}
+	for _, prefix := range []string{"np.", "numpy.", "pd.", "pandas."} {
+		if rest, ok := strings.CutPrefix(name, prefix); ok {
+			if _, ok := gxTypeNames[rest]; ok {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// pandasTypeName is the scalar type name of the pandas dtype GX's pandas
+// backend gives a column of type dt, or "" where there is none to say.
+func pandasTypeName(dt arrow.DataType) string {
+	switch {
+	case isInteger(dt) || isFloat(dt):
+		return strings.ToLower(dt.ID().String())
+	case dt.ID() == arrow.BOOL:
+		return "bool_"
+	case isObject(dt):
+		return "object_"
+	case isNaive(dt):
+		return "datetime64"
+	case isZoned(dt):
+		return "Timestamp"
+	case dt.ID() == arrow.DURATION:
+		return "timedelta64"
+	}
+	return ""
+}

@@ -81,6 +81,10 @@ func checkReference() string {
 	b.WriteString("`{type, kwargs}` with optional `id`, `severity` (`error`, the default, or\n")
 	b.WriteString("`warn`) and `meta`; the arguments below go in `kwargs`, as the suite schema\n")
 	b.WriteString("(`suite.schema.json`) states.\n\n")
+	b.WriteString("Every row and aggregate check also takes `row_condition` with\n")
+	b.WriteString("`condition_parser` (`pandas` or `great_expectations`): GX's conditional\n")
+	b.WriteString("expectations, the check then looks only at the rows the condition\n")
+	b.WriteString("selects. The condition syntax is in GX.md.\n\n")
 	kinds := map[Kind][]CheckTypeInfo{}
 	for _, ct := range CheckTypes() {
 		kinds[ct.Kind] = append(kinds[ct.Kind], ct)
@@ -103,6 +107,9 @@ func checkReference() string {
 			ps := append([]ParamInfo(nil), ct.Params...)
 			sort.SliceStable(ps, func(i, j int) bool { return ps[i].Required && !ps[j].Required })
 			for _, p := range ps {
+				if p.Name == "row_condition" || p.Name == "condition_parser" {
+					continue // said once, above
+				}
 				req := ""
 				if p.Required {
 					req = "yes"

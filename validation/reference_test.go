@@ -24,6 +24,10 @@ func TestCheckReference(t *testing.T) {
 	for _, ct := range CheckTypes() {
 		require.Contains(t, want, "### `"+ct.Name+"`")
 		for _, p := range ct.Params {
+			if p.Name == "row_condition" || p.Name == "condition_parser" {
+				require.Contains(t, want, "`"+p.Name+"`", "said once for every row and aggregate check")
+				continue
+			}
 			require.Contains(t, want, "| `"+p.Name+"` |", ct.Name)
 		}
 	}

@@ -62,6 +62,10 @@ func register(ct *checkType) {
 	if _, dup := registry[ct.name]; dup {
 		panic("validation: check type registered twice: " + ct.name)
 	}
+	if ct.kind != KindSchema {
+		// Every check that looks at rows may be restricted to some.
+		ct.params = append(ct.params, conditionParams...)
+	}
 	registry[ct.name] = ct
 }
 
@@ -140,6 +144,8 @@ type compiler struct {
 	all  bool
 	// failClosed is Suite.FailClosed: vacuous checks are refused.
 	failClosed bool
+	// raw is Options.RawSamples: data values may appear unredacted.
+	raw bool
 }
 
 // vacuous is called where GX's semantics make a check pass whatever the
@@ -213,7 +219,7 @@ func (c *compiler) schemaDigest() string {
 
 func (c *compiler) numericColumn(name string) (int, arrow.Field, error) {
 	i, f, err := c.column(name)
-	if err == nil && !isNumeric(f.Type) {
+	if err == nil && !isNumeric(f.Type) && f.Type.ID() != arrow.NULL {
 		err = &typeError{column: name, msg: fmt.Sprintf("column %q has type %s, not a numeric type", name, f.Type)}
 	}
 	return i, f, err
@@ -221,7 +227,7 @@ func (c *compiler) numericColumn(name string) (int, arrow.Field, error) {
 
 func (c *compiler) stringColumn(name string) (int, arrow.Field, error) {
 	i, f, err := c.column(name)
-	if err == nil && !isString(f.Type) {
+	if err == nil && !isString(f.Type) && f.Type.ID() != arrow.NULL {
 		err = &typeError{column: name, msg: fmt.Sprintf("column %q has type %s, not a string type", name, f.Type)}
 	}
 	return i, f, err

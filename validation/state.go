@@ -37,6 +37,9 @@ type CheckState struct {
 	Elements   int64 `json:"elements"`   // rows the check looked at
 	Nulls      int64 `json:"nulls"`      // of those, null
 	Unexpected int64 `json:"unexpected"` // rows that failed a row-level check
+	// Selected counts the rows a row_condition selected (conditional
+	// checks only); the check's row count is this, not the dataset's.
+	Selected int64 `json:"selected,omitempty"`
 	// Samples are the first unexpected values by row index.
 	Samples []Sample `json:"samples,omitempty"`
 	// Moments of a numeric column (or of string lengths).
@@ -174,6 +177,7 @@ func (c *CheckState) merge(o *CheckState) error {
 	c.Elements += o.Elements
 	c.Nulls += o.Nulls
 	c.Unexpected += o.Unexpected
+	c.Selected += o.Selected
 	c.Overflow = c.Overflow || o.Overflow
 	if o.Error != "" && (c.Error == "" || o.Error < c.Error) {
 		c.Error = o.Error

@@ -25,8 +25,8 @@ func init() {
 	})
 	register(&command{
 		name:    "provenance verify",
-		args:    "FILE",
-		summary: "verify provenance envelopes against keys and a policy",
+		args:    "FILE...",
+		summary: "verify provenance envelopes against keys and a policy (--quorum: a threshold met across them)",
 		setup:   setupProvenanceVerify,
 	})
 	register(&command{

@@ -50,8 +50,10 @@
 // against a Sigstore trusted root in VerifyOptions.TrustedRoot, with the
 // identities a TrustedBuilder trusts (issuer, SAN, workflow claims; see
 // [TrustedIdentity]); keys and identities count toward one threshold, and
-// Verified.Identity names who signed. [DigestFile] hashes an artifact with
-// the algorithm its statement uses (npm: sha512).
+// Verified.Identity names who signed. A trusted root without a
+// transparency log (GitHub's instance, which signs private repositories'
+// attestations) is verified by RFC 3161 timestamps instead. [DigestFile]
+// hashes an artifact with the algorithm its statement uses (npm: sha512).
 //
 // A threshold (k of n keys and identities) may also be met by separate
 // attestations of one statement, each signed by a different trusted

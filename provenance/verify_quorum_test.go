@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -209,4 +210,42 @@ func TestVerifyQuorumKeylessAndKey(t *testing.T) {
 			require.Equal(t, tt.disagreeing, qe.Disagreeing)
 		})
 	}
+}
+
+// BenchmarkVerifyQuorum compares the k-of-n decision across attestations
+// with verifying the same attestations one by one: the real keyless npm
+// bundle (sigstore-go's verification dominates) and a key's envelope of
+// its statement. The quorum adds the agreement check on verified bytes.
+func BenchmarkVerifyQuorum(b *testing.B) {
+	ctx := context.Background()
+	root, err := os.ReadFile(filepath.Join("testdata", "keyless", "trusted_root_public_good.json"))
+	require.NoError(b, err)
+	atts, err := provenance.ReadAttestations(filepath.Join("testdata", "keyless", "good_npm_sigstore-2.0.0.sigstore.json"))
+	require.NoError(b, err)
+	payload, err := atts[0].Envelope.DecodeB64Payload()
+	require.NoError(b, err)
+	k := newKey(b, "p256")
+	env, err := provenance.SignPayload(ctx, payload, k.signer)
+	require.NoError(b, err)
+	atts = append(atts, provenance.Attestation{Source: "reviewer", Envelope: env})
+	policy := &provenance.Policy{Builders: []provenance.TrustedBuilder{{
+		ID: "https://github.com/actions/runner/github-hosted", Threshold: 2,
+		Keys:       []provenance.PublicKey{{PEM: string(k.pubPEM)}},
+		Identities: []provenance.TrustedIdentity{sigstoreJSIdentity()},
+	}}}
+	opts := provenance.VerifyOptions{TrustedRoot: root}
+	b.Run("Verify", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := atts.Verify(ctx, policy, opts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("VerifyQuorum", func(b *testing.B) {
+		for b.Loop() {
+			if _, _, err := atts.VerifyQuorum(ctx, policy, opts); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

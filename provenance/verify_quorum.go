@@ -101,11 +101,18 @@ func (e *QuorumError) Unwrap() error { return ErrQuorum }
 // the entry but differs is not outvoted: the decision fails, because two
 // trusted parties then sign conflicting claims about the artifact.
 //
-// The result is the Quorum of the first builder entry (in policy order)
-// whose threshold is met by agreeing statements; otherwise the error is a
-// *QuorumError. The AttestationResults are the outcome of each attestation
-// (Verified when it counted toward some entry). An error of another type
-// stops every verification, as for Verify.
+// An attestation counts toward the first builder entry (in policy order)
+// that trusts one of its signers and accepts its builder, and only that
+// one: a policy that lists the same signer under two entries of the same
+// builder may undercount, never overcount.
+//
+// The result is the Quorum of the first builder entry whose threshold is
+// met by agreeing statements; otherwise the error is a *QuorumError. The
+// AttestationResults are the outcome of each attestation: Verified means
+// it passed every rule with one trusted signer, which alone is not the
+// policy's threshold, so use them for reporting, not as verified
+// statements. An error of another type stops every verification, as for
+// Verify.
 func (a Attestations) VerifyQuorum(ctx context.Context, p *Policy, opts VerifyOptions) (*Quorum, AttestationResults, error) {
 	cp, tr, err := prepareVerify(p, opts)
 	if err != nil {

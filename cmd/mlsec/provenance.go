@@ -412,10 +412,15 @@ func setupProvenanceVerify(fs *flag.FlagSet, e *env) func(context.Context, []str
 						by += fmt.Sprintf(" from %s at %s", id.SourceRepository, id.SourceRef)
 					}
 				}
+				// Under --quorum one attestation is one vote, not a verdict.
+				word := "verified"
+				if *quorum {
+					word = "counted"
+				}
 				if r.Builder != "" {
-					fmt.Fprintf(e.stdout, "%s: verified: builder %s, buildType %s, %d subject(s)%s\n", o.Source, r.Builder, r.BuildType, r.Subjects, by)
+					fmt.Fprintf(e.stdout, "%s: %s: builder %s, buildType %s, %d subject(s)%s\n", o.Source, word, r.Builder, r.BuildType, r.Subjects, by)
 				} else {
-					fmt.Fprintf(e.stdout, "%s: verified: %s, %d subject(s)%s\n", o.Source, r.PredicateType, r.Subjects, by)
+					fmt.Fprintf(e.stdout, "%s: %s: %s, %d subject(s)%s\n", o.Source, word, r.PredicateType, r.Subjects, by)
 				}
 			} else {
 				fmt.Fprintf(e.stdout, "%s: FAILED\n", o.Source)

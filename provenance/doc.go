@@ -50,8 +50,18 @@
 // against a Sigstore trusted root in VerifyOptions.TrustedRoot, with the
 // identities a TrustedBuilder trusts (issuer, SAN, workflow claims; see
 // [TrustedIdentity]); keys and identities count toward one threshold, and
-// Verified.Identity names who signed. [DigestFile] hashes an artifact with
-// the algorithm its statement uses (npm: sha512).
+// Verified.Identity names who signed. A trusted root without a
+// transparency log (GitHub's instance, which signs private repositories'
+// attestations) is verified by RFC 3161 timestamps instead. [DigestFile]
+// hashes an artifact with the algorithm its statement uses (npm: sha512).
+//
+// A threshold (k of n keys and identities) may also be met by separate
+// attestations of one statement, each signed by a different trusted
+// signer, as when a rebuilder's or a reviewer's attestation stands beside
+// the builder's: [Attestations.VerifyQuorum] counts distinct signers
+// across them, requires their statements to agree, and fails with a
+// *QuorumError naming how many signers it found against how many the
+// policy requires.
 //
 // Dataset versions are content-addressed: BuildManifest hashes every file
 // in parallel with bounded memory, and the root digest is the in-toto
@@ -82,6 +92,7 @@
 //   - verification: verify.go (Verify, Verified, VerificationError and the
 //     Rule names), verify_rules.go (one function per rule step),
 //     verify_set.go (Attestations: read, select and verify a store),
+//     verify_quorum.go (a threshold met across attestations),
 //     keyless.go (keyless bundles, TrustedIdentity; the sigstore-go step
 //     is internal/sigstorekeyless, shared with signing), digest_file.go
 //     (DigestFile, subject algorithms).

@@ -2,6 +2,7 @@ package provenance_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -67,4 +68,42 @@ func ExampleAttestations_Verify() {
 	// training.json: verified, builder https://ci.example.com/trainer
 	// z-intruder.json: rejected: signature: no signature by a key the policy trusts
 	// attested 1 gap(s)
+}
+
+// A model counts as reproduced when two of three trusted builders attest
+// the same statement, each in an attestation of its own: the original CI
+// and an independent rebuilder. A signer counts once, however many
+// attestations it signs.
+func ExampleAttestations_VerifyQuorum() {
+	ctx := context.Background()
+	ci, ciPEM := exampleKey(1)
+	rebuilder, rebuilderPEM := exampleKey(3)
+	_, thirdPEM := exampleKey(4)
+	attest := func(source string, s signature.SignerVerifier) provenance.Attestation {
+		env, err := provenance.Sign(ctx, exampleStatement(), s)
+		if err != nil {
+			log.Fatal(err)
+		}
+		return provenance.Attestation{Source: source, Envelope: env}
+	}
+	policy := &provenance.Policy{Builders: []provenance.TrustedBuilder{{
+		ID: "https://ci.example.com/trainer", Threshold: 2,
+		Keys: []provenance.PublicKey{{PEM: ciPEM}, {PEM: rebuilderPEM}, {PEM: thirdPEM}},
+	}}}
+	opts := provenance.VerifyOptions{Now: exampleTime.Add(time.Hour)}
+
+	q, _, err := provenance.Attestations{attest("ci.json", ci), attest("rebuild.json", rebuilder)}.VerifyQuorum(ctx, policy, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%d of %d signers, from %v\n", len(q.Signers), q.Required, q.Sources)
+
+	_, _, err = provenance.Attestations{attest("ci.json", ci), attest("ci-again.json", ci)}.VerifyQuorum(ctx, policy, opts)
+	var qe *provenance.QuorumError
+	if errors.As(err, &qe) {
+		fmt.Printf("refused: %d of %d signers\n", qe.Found, qe.Required)
+	}
+	// Output:
+	// 2 of 2 signers, from [ci.json rebuild.json]
+	// refused: 1 of 2 signers
 }

@@ -96,6 +96,10 @@ type Verified struct {
 	// certificate names it (issuer, SAN, repository, ref, workflow), when
 	// it matched an identity the policy trusts; nil for key signatures.
 	Identity *SignerIdentity
+
+	// signer is the policy entry the statement was accepted under, what
+	// a quorum counts distinct signers by.
+	signer trustedSigner
 }
 
 // VerifyOptions are the inputs of a verification beyond the policy.
@@ -139,7 +143,7 @@ func Verify(ctx context.Context, env *dsse.Envelope, p *Policy, opts VerifyOptio
 	if err != nil {
 		return nil, err
 	}
-	return verifyCompiled(ctx, env, nil, cp, tr, opts)
+	return verifyCompiled(ctx, env, nil, cp, tr, opts, false)
 }
 
 // VerifyBundle verifies the attestation in a Sigstore bundle (v0.1, v0.2
@@ -160,7 +164,7 @@ func VerifyBundle(ctx context.Context, bundle []byte, p *Policy, opts VerifyOpti
 	if !keyless {
 		bundle = nil
 	}
-	return verifyCompiled(ctx, env, bundle, cp, tr, opts)
+	return verifyCompiled(ctx, env, bundle, cp, tr, opts, false)
 }
 
 // violated wraps violations of the envelope named input.
@@ -170,8 +174,9 @@ func violated(input string, vs ...*Violation) error {
 
 // verifyCompiled is Verify with the policy already compiled: the steps
 // that stop at the first failure (nothing after them can be trusted), then
-// every rule, each reporting its own violations.
-func verifyCompiled(ctx context.Context, env *dsse.Envelope, bundle []byte, cp *compiledPolicy, tr root.TrustedMaterial, opts VerifyOptions) (*Verified, error) {
+// every rule, each reporting its own violations. partial accepts one
+// trusted signer of a builder entry whatever its threshold (see ruleInput).
+func verifyCompiled(ctx context.Context, env *dsse.Envelope, bundle []byte, cp *compiledPolicy, tr root.TrustedMaterial, opts VerifyOptions, partial bool) (*Verified, error) {
 	if len(cp.roots) == 0 {
 		return nil, violated(opts.Input, &Violation{Rule: RuleBuilder, Reason: "the policy trusts no builder", Err: ErrUntrustedBuilder})
 	}
@@ -207,7 +212,7 @@ func verifyCompiled(ctx context.Context, env *dsse.Envelope, bundle []byte, cp *
 	if now.IsZero() {
 		now = time.Now()
 	}
-	in := &ruleInput{policy: cp, st: st, signers: signers, identity: identity, subjects: opts.Subjects, now: now}
+	in := &ruleInput{policy: cp, st: st, signers: signers, identity: identity, subjects: opts.Subjects, now: now, partial: partial}
 	trusted, vs := checkBuilders(in)
 	for _, rule := range statementRules {
 		vs = append(vs, rule(in)...)
@@ -216,7 +221,7 @@ func verifyCompiled(ctx context.Context, env *dsse.Envelope, bundle []byte, cp *
 		return nil, violated(opts.Input, vs...)
 	}
 	return &Verified{Statement: st.slsa, PredicateType: st.predicateType, Subject: st.subject,
-		Payload: body, Builder: trusted.builder, KeyIDs: trusted.keyIDs, Identity: trusted.identity}, nil
+		Payload: body, Builder: trusted.builder, KeyIDs: trusted.keyIDs, Identity: trusted.identity, signer: trusted}, nil
 }
 
 // prepareVerify is what every verification entry point does first: check

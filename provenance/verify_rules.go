@@ -159,6 +159,10 @@ type ruleInput struct {
 	identity *SignerIdentity
 	subjects []DigestSet
 	now      time.Time
+	// partial accepts a statement signed by at least one trusted signer
+	// of a builder entry, whatever its threshold: [Attestations.VerifyQuorum]
+	// counts the threshold across attestations instead.
+	partial bool
 }
 
 // violations collects a rule's violations.
@@ -184,6 +188,10 @@ type trustedSigner struct {
 	builder  string
 	keyIDs   []string
 	identity *SignerIdentity
+	// root is the index of the builder entry in the policy and idRule the
+	// index of the identity entry the certificate matched (-1: none), what
+	// a quorum counts distinct signers by.
+	root, idRule int
 }
 
 // checkBuilders is rule RuleBuilder, the roots of trust: the statement's
@@ -197,12 +205,15 @@ func checkBuilders(in *ruleInput) (trustedSigner, []*Violation) {
 	}
 	var matched bool
 	var shortfall []string
-	for _, r := range in.policy.roots {
+	for ri, r := range in.policy.roots {
 		if in.st.slsa != nil && !r.matches(builderID) {
 			continue
 		}
 		matched = true
 		need := max(r.Threshold, 1)
+		if in.partial {
+			need = 1
+		}
 		var ids []string
 		for _, k := range r.keys {
 			if indexKey(in.signers, k.public) >= 0 {
@@ -212,13 +223,14 @@ func checkBuilders(in *ruleInput) (trustedSigner, []*Violation) {
 		// A certificate is one signer, however many identities it matches.
 		var who *SignerIdentity
 		var mismatch string
+		idRule := -1
 		if in.identity != nil {
-			for _, m := range r.identities {
+			for j, m := range r.identities {
 				if why := m.Mismatch(*in.identity); why != "" {
 					mismatch = cmp.Or(mismatch, why)
 					continue
 				}
-				who = in.identity
+				who, idRule = in.identity, j
 				break
 			}
 		}
@@ -227,7 +239,7 @@ func checkBuilders(in *ruleInput) (trustedSigner, []*Violation) {
 			n++
 		}
 		if n >= need {
-			return trustedSigner{builder: r.ID, keyIDs: ids, identity: who}, nil
+			return trustedSigner{builder: r.ID, keyIDs: ids, identity: who, root: ri, idRule: idRule}, nil
 		}
 		switch {
 		case in.identity != nil && len(r.identities) == 0:

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	"github.com/sigstore/sigstore-go/pkg/root"
 
 	"github.com/mlsec-dev/mlsec/internal/docread"
 )
@@ -192,6 +193,12 @@ func (a Attestations) Verify(ctx context.Context, p *Policy, opts VerifyOptions)
 	if err != nil {
 		return nil, err
 	}
+	return a.verify(ctx, cp, tr, opts, false)
+}
+
+// verify is Verify with the policy compiled, and partial as
+// verifyCompiled takes it.
+func (a Attestations) verify(ctx context.Context, cp *compiledPolicy, tr root.TrustedMaterial, opts VerifyOptions, partial bool) (AttestationResults, error) {
 	out := make(AttestationResults, 0, len(a))
 	for _, att := range a {
 		if err := ctx.Err(); err != nil {
@@ -199,7 +206,7 @@ func (a Attestations) Verify(ctx context.Context, p *Policy, opts VerifyOptions)
 		}
 		o := opts
 		o.Input = att.Source
-		v, err := verifyCompiled(ctx, att.Envelope, att.Bundle, cp, tr, o)
+		v, err := verifyCompiled(ctx, att.Envelope, att.Bundle, cp, tr, o, partial)
 		var ve *VerificationError
 		if err != nil && !errors.As(err, &ve) {
 			return nil, err

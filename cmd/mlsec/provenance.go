@@ -25,8 +25,8 @@ func init() {
 	})
 	register(&command{
 		name:    "provenance verify",
-		args:    "FILE",
-		summary: "verify provenance envelopes against keys and a policy",
+		args:    "FILE...",
+		summary: "verify provenance envelopes against keys and a policy (--quorum: a threshold met across them)",
 		setup:   setupProvenanceVerify,
 	})
 	register(&command{
@@ -338,9 +338,10 @@ func setupProvenanceVerify(fs *flag.FlagSet, e *env) func(context.Context, []str
 	var subjects stringList
 	fs.Var(&subjects, "subject", "an artifact (`PATH`, or ALG:HEX) that must be a subject (repeatable); a file is hashed with the algorithm the statements use")
 	predicateType := fs.String("predicate-type", "", "the statements' predicate type `URI` (default SLSA provenance v1; e.g. https://slsa.dev/provenance/v0.2)")
+	quorum := fs.Bool("quorum", false, "meet the threshold across the FILEs: separate attestations of one statement, each trusted signer counted once")
 	return func(ctx context.Context, args []string) error {
-		if len(args) != 1 {
-			return usageError("want one envelope FILE")
+		if len(args) == 0 {
+			return usageError("want one or more envelope FILEs")
 		}
 		if !pf.given() {
 			return usageError("give --key, --identity or --policy: nothing is trusted")
@@ -353,7 +354,7 @@ func setupProvenanceVerify(fs *flag.FlagSet, e *env) func(context.Context, []str
 		if err != nil {
 			return err
 		}
-		atts, err := provenance.ReadAttestations(args[0])
+		atts, err := provenance.ReadAttestations(args...)
 		if err != nil {
 			return err
 		}
@@ -366,8 +367,18 @@ func setupProvenanceVerify(fs *flag.FlagSet, e *env) func(context.Context, []str
 			}
 			want = append(want, d)
 		}
-		outcomes, err := atts.Verify(ctx, policy, provenance.VerifyOptions{Subjects: want, TrustedRoot: root, PredicateType: *predicateType})
-		if err != nil {
+		opts := provenance.VerifyOptions{Subjects: want, TrustedRoot: root, PredicateType: *predicateType}
+		var (
+			outcomes provenance.AttestationResults
+			q        *provenance.Quorum
+			qerr     error
+		)
+		if *quorum {
+			q, outcomes, qerr = atts.VerifyQuorum(ctx, policy, opts)
+			if _, ok := errors.AsType[*provenance.QuorumError](qerr); qerr != nil && !ok {
+				return qerr
+			}
+		} else if outcomes, err = atts.Verify(ctx, policy, opts); err != nil {
 			return err
 		}
 		var results []verifyResult
@@ -401,10 +412,15 @@ func setupProvenanceVerify(fs *flag.FlagSet, e *env) func(context.Context, []str
 						by += fmt.Sprintf(" from %s at %s", id.SourceRepository, id.SourceRef)
 					}
 				}
+				// Under --quorum one attestation is one vote, not a verdict.
+				word := "verified"
+				if *quorum {
+					word = "counted"
+				}
 				if r.Builder != "" {
-					fmt.Fprintf(e.stdout, "%s: verified: builder %s, buildType %s, %d subject(s)%s\n", o.Source, r.Builder, r.BuildType, r.Subjects, by)
+					fmt.Fprintf(e.stdout, "%s: %s: builder %s, buildType %s, %d subject(s)%s\n", o.Source, word, r.Builder, r.BuildType, r.Subjects, by)
 				} else {
-					fmt.Fprintf(e.stdout, "%s: verified: %s, %d subject(s)%s\n", o.Source, r.PredicateType, r.Subjects, by)
+					fmt.Fprintf(e.stdout, "%s: %s: %s, %d subject(s)%s\n", o.Source, word, r.PredicateType, r.Subjects, by)
 				}
 			} else {
 				fmt.Fprintf(e.stdout, "%s: FAILED\n", o.Source)
@@ -412,6 +428,9 @@ func setupProvenanceVerify(fs *flag.FlagSet, e *env) func(context.Context, []str
 					fmt.Fprintf(e.stdout, "  %s\n", v)
 				}
 			}
+		}
+		if *quorum {
+			return reportQuorum(e, results, q, qerr)
 		}
 		if e.json {
 			if err := e.printJSON(results); err != nil {
@@ -423,6 +442,46 @@ func setupProvenanceVerify(fs *flag.FlagSet, e *env) func(context.Context, []str
 		}
 		return nil
 	}
+}
+
+// quorumResult is the JSON of a k-of-n decision across attestations.
+type quorumResult struct {
+	OK          bool     `json:"ok"`
+	Builder     string   `json:"builder,omitempty"`
+	Found       int      `json:"found"`
+	Required    int      `json:"required"`
+	Signers     []string `json:"signers,omitempty"`
+	Sources     []string `json:"sources,omitempty"`
+	Disagreeing []string `json:"disagreeing,omitempty"`
+	Error       string   `json:"error,omitempty"`
+}
+
+// reportQuorum prints the decision of --quorum: the attestations, each
+// verified with one trusted signer sufficing, decide together.
+func reportQuorum(e *env, results []verifyResult, q *provenance.Quorum, qerr error) error {
+	var r quorumResult
+	if q != nil {
+		r = quorumResult{OK: true, Builder: q.Builder, Found: len(q.Signers), Required: q.Required, Signers: q.Signers, Sources: q.Sources}
+	} else {
+		qe, _ := errors.AsType[*provenance.QuorumError](qerr)
+		r = quorumResult{Builder: qe.Builder, Found: qe.Found, Required: qe.Required, Signers: qe.Signers, Disagreeing: qe.Disagreeing, Error: qe.Error()}
+	}
+	if e.json {
+		if err := e.printJSON(struct {
+			Attestations []verifyResult `json:"attestations"`
+			Quorum       quorumResult   `json:"quorum"`
+		}{results, r}); err != nil {
+			return err
+		}
+	} else if r.OK {
+		fmt.Fprintf(e.stdout, "quorum: verified: %d of %d required distinct trusted signers of %q: %s\n", r.Found, r.Required, r.Builder, strings.Join(r.Signers, ", "))
+	} else {
+		fmt.Fprintf(e.stdout, "quorum: FAILED: %s\n", strings.TrimPrefix(r.Error, "provenance: "))
+	}
+	if !r.OK {
+		return checkFailed(qerr)
+	}
+	return nil
 }
 
 func setupProvenanceTrace(fs *flag.FlagSet, e *env) func(context.Context, []string) error {

@@ -91,10 +91,7 @@ func VerifyDSSE(bundleJSON []byte, tr root.TrustedMaterial) (*Result, error) {
 	if vc.Certificate() == nil {
 		return nil, fmt.Errorf("%w: no signing certificate: the bundle is signed by a public key, not keyless", ErrVerification)
 	}
-	v, err := verify.NewVerifier(tr,
-		verify.WithSignedCertificateTimestamps(1),
-		verify.WithTransparencyLog(1),
-		verify.WithObserverTimestamps(1))
+	v, err := verify.NewVerifier(tr, verifierOptions(tr)...)
 	if err != nil {
 		return nil, fmt.Errorf("trusted root: %w", err)
 	}
@@ -198,3 +195,22 @@ func (m *Matcher) describe(exact, re string) string {
 
 // Rule returns the rule m was compiled from.
 func (m *Matcher) Rule() Rule { return m.rule }
+
+// verifierOptions are the proofs a bundle must carry, by what the trusted
+// root's instance provides. The public-good instance logs every signature
+// in Rekor and its Fulcio certificates carry SCTs: both are required. An
+// instance without a transparency log (GitHub's, which signs the
+// attestations of private repositories) proves when it signed with an
+// RFC 3161 timestamp of a timestamp authority in the root instead, and
+// one without CT logs issues no SCTs. A root with neither a log nor a
+// timestamp authority verifies nothing.
+func verifierOptions(tr root.TrustedMaterial) []verify.VerifierOption {
+	var opts []verify.VerifierOption
+	if len(tr.CTLogs()) > 0 {
+		opts = append(opts, verify.WithSignedCertificateTimestamps(1))
+	}
+	if len(tr.RekorLogs()) > 0 {
+		return append(opts, verify.WithTransparencyLog(1), verify.WithObserverTimestamps(1))
+	}
+	return append(opts, verify.WithSignedTimestamps(1))
+}

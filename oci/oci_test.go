@@ -249,8 +249,8 @@ func TestHostileTitlesRefusedOnPull(t *testing.T) {
 		{"fail_no_title", map[string]string{"ok": "x"}, []ocispec.Descriptor{{MediaType: oci.MediaTypeWeight, Digest: digest.FromString("x"), Size: 1}}, "no org.opencontainers.image.title"},
 		{"fail_twice", map[string]string{"ok": "x"}, []ocispec.Descriptor{{MediaType: oci.MediaTypeWeight, Digest: digest.FromString("x"), Size: 1,
 			Annotations: map[string]string{ocispec.AnnotationTitle: "ok"}}}, "listed twice"},
-		{"fail_tar_layer", map[string]string{"ok": "x"}, []ocispec.Descriptor{{MediaType: "application/vnd.cncf.model.weight.v1.tar", Digest: digest.FromString("x"), Size: 1,
-			Annotations: map[string]string{ocispec.AnnotationTitle: "w.tar"}}}, "archive or compressed"},
+		{"fail_compressed_not_tar", map[string]string{"ok": "x"}, []ocispec.Descriptor{{MediaType: "application/vnd.cncf.model.weight.v1.raw+gzip", Digest: digest.FromString("x"), Size: 1,
+			Annotations: map[string]string{ocispec.AnnotationTitle: "w.gz"}}}, "compressed, but not a tar archive"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

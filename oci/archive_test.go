@@ -268,3 +268,75 @@ func TestArchiveTampering(t *testing.T) {
 		require.Equal(t, []string{"weights/model.bin"}, mm.Changed)
 	})
 }
+
+// TestPushSinglePass: a push that reads each file once (streamed upload,
+// digest computed on the way) gives the very manifest the two-pass push
+// gives, in every layout, and pulls back the same tree.
+func TestPushSinglePass(t *testing.T) {
+	ctx := context.Background()
+	for _, layout := range []oci.Layout{oci.LayoutRaw, oci.LayoutTar, oci.LayoutTarGzip, oci.LayoutTarZstd} {
+		t.Run(string(layout), func(t *testing.T) {
+			dir := writeModel(t, modelFiles)
+			twoPass, err := open(t, newRegistry(t, true)+"/models/m", oci.Options{}).Push(ctx, dir, oci.PushOptions{Tag: "v1", Layout: layout})
+			require.NoError(t, err)
+			var last [2]int64
+			repo := open(t, newRegistry(t, true)+"/models/m", oci.Options{Progress: func(d, tot int64) { last = [2]int64{d, tot} }})
+			once, err := repo.Push(ctx, dir, oci.PushOptions{Tag: "v1", Layout: layout, SinglePass: true})
+			require.NoError(t, err)
+			require.Equal(t, twoPass.Descriptor.Digest, once.Descriptor.Digest, "the same manifest")
+			require.Equal(t, twoPass.Files, once.Files)
+			var total int64
+			for _, c := range modelFiles {
+				total += int64(len(c))
+			}
+			require.Equal(t, [2]int64{total, total}, last, "each file read once")
+			out := filepath.Join(t.TempDir(), "o")
+			_, err = repo.Pull(ctx, "v1", out)
+			require.NoError(t, err)
+			requireSameTree(t, modelFiles, out)
+		})
+	}
+}
+
+// A registry that sends the streamed upload elsewhere (Location on
+// another host) gets no bytes and no credentials.
+func TestSinglePassRefusesForeignLocation(t *testing.T) {
+	ctx := context.Background()
+	host := newRegistry(t, true)
+	var patched bool
+	repo := open(t, host+"/models/m", oci.Options{HTTPClient: &http.Client{Transport: &tamper{base: roundTripFunc(func(req *http.Request) (*http.Response, error) {
+		if req.Method == http.MethodPatch {
+			patched = true
+		}
+		return http.DefaultTransport.RoundTrip(req)
+	}), rewrite: func(req *http.Request, resp *http.Response) *http.Response {
+		return resp
+	}}}})
+	repo2 := open(t, host+"/models/m", oci.Options{HTTPClient: &http.Client{Transport: locationRewriter{base: http.DefaultTransport, to: "evil.example:443"}}})
+	dir := writeModel(t, map[string]string{"w.bin": "weights"})
+	_, err := repo2.Push(ctx, dir, oci.PushOptions{SinglePass: true})
+	require.ErrorContains(t, err, `upload Location "evil.example:443" is on another host`)
+	_, err = repo.Push(ctx, dir, oci.PushOptions{SinglePass: true})
+	require.NoError(t, err)
+	require.True(t, patched, "the streamed upload is a PATCH")
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(req *http.Request) (*http.Response, error) { return f(req) }
+
+// locationRewriter points every upload Location at another host.
+type locationRewriter struct {
+	base http.RoundTripper
+	to   string
+}
+
+func (l locationRewriter) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := l.base.RoundTrip(req)
+	if err == nil && resp.Header.Get("Location") != "" {
+		loc, _ := resp.Location()
+		loc.Host = l.to
+		resp.Header.Set("Location", loc.String())
+	}
+	return resp, err
+}

@@ -2,6 +2,8 @@ package oci_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -28,7 +30,11 @@ func distribution(t *testing.T) string {
 // uniqueRepo names a repository no other test run used, since the
 // registry outlives a test.
 func uniqueRepo(t *testing.T, host string) string {
-	return host + "/mlsec-test/" + strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())) + "-" + filepath.Base(t.TempDir())
+	// t.TempDir's name repeats from run to run: a random part keeps a
+	// registry that outlives one run from mixing two runs' referrers.
+	var r [6]byte
+	_, _ = rand.Read(r[:])
+	return host + "/mlsec-test/" + strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())) + "-" + hex.EncodeToString(r[:])
 }
 
 func TestDistributionRegistry(t *testing.T) {
@@ -59,6 +65,17 @@ func TestDistributionRegistry(t *testing.T) {
 	requireSameTree(t, modelFiles, out)
 	_, err = signing.Verify(ctx, out, sr.Bundle, signing.VerifyOptions{Key: sv})
 	require.NoError(t, err)
+
+	// The streamed upload (single pass) against the real registry: the
+	// same manifest as the two-pass push, raw and archive layouts.
+	for _, layout := range []oci.Layout{oci.LayoutRaw, oci.LayoutTarGzip} {
+		other := open(t, uniqueRepo(t, host), oci.Options{})
+		twice, err := other.Push(ctx, dir, oci.PushOptions{Tag: "twice", Layout: layout})
+		require.NoError(t, err)
+		once, err := open(t, uniqueRepo(t, host), oci.Options{}).Push(ctx, dir, oci.PushOptions{Tag: "once", Layout: layout, SinglePass: true})
+		require.NoError(t, err, layout)
+		require.Equal(t, twice.Descriptor.Digest, once.Descriptor.Digest, layout)
+	}
 
 	// Tampering against the real registry.
 	added := pushManifest(t, fresh, "v2", map[string]string{"model.safetensors": modelFiles["model.safetensors"], "evil.py": "import os"})

@@ -107,6 +107,15 @@ type PushOptions struct {
 	// Layout packs each file as a raw layer (the default) or as a tar,
 	// tar+gzip or tar+zstd layer holding that one file under its path.
 	Layout Layout
+	// SinglePass reads (and packs) each file once, hashing it while it
+	// is sent, through the streamed upload of the distribution API. The
+	// default reads each file twice: once to learn its layer's digest,
+	// which lets a layer the registry already holds be skipped, and once
+	// to send it. SinglePass suits a first push of a model larger than
+	// the page cache, and archive layouts, whose compression it does
+	// once instead of twice; the default suits pushing a model again
+	// after a few files changed.
+	SinglePass bool
 }
 
 // defaultIgnore mirrors the OMS defaults, so that what is pushed is what
@@ -118,7 +127,8 @@ var defaultIgnore = []string{".git", ".gitattributes", ".github", ".gitignore"}
 // the layer digests, and an image manifest with artifactType
 // application/vnd.cncf.model.manifest.v1+json. Layers go up in parallel
 // (Options.Workers), each streamed from its file; a layer the registry
-// already holds is not sent again. Symbolic links, special files and
+// already holds is not sent again (unless PushOptions.SinglePass asks to
+// read each file only once). Symbolic links, special files and
 // names that cannot be recorded are refused, as signing refuses them.
 func (r *Repository) Push(ctx context.Context, dir string, opts PushOptions) (*Model, error) {
 	info, err := os.Stat(dir)
@@ -150,15 +160,22 @@ func (r *Repository) Push(ctx context.Context, dir string, opts PushOptions) (*M
 	}
 	defer root.Close()
 	prog := newProgress(r.opts.Progress, 2*total) // hashed, then sent
+	if opts.SinglePass {
+		prog = newProgress(r.opts.Progress, total)
+	}
 	var (
 		layers  []ocispec.Descriptor
 		diffIDs []digest.Digest
 	)
 	switch opts.Layout {
 	case "", LayoutRaw:
-		layers, diffIDs, err = r.pushRaw(ctx, root, dir, files, m, prog)
+		if opts.SinglePass {
+			layers, diffIDs, err = r.pushRawOnce(ctx, root, files, m, prog)
+		} else {
+			layers, diffIDs, err = r.pushRaw(ctx, root, dir, files, m, prog)
+		}
 	case LayoutTar, LayoutTarGzip, LayoutTarZstd:
-		layers, diffIDs, err = r.pushArchives(ctx, root, files, opts.Layout, m, prog)
+		layers, diffIDs, err = r.pushArchives(ctx, root, files, opts.Layout, opts.SinglePass, m, prog)
 	default:
 		_, err = ParseLayout(string(opts.Layout))
 	}
@@ -618,5 +635,45 @@ func (r *Repository) pushRaw(ctx context.Context, root *os.Root, dir string, fil
 		return nil, nil, err
 	}
 	return layers, diffIDs, nil
+}
 
+// pushRawOnce sends each file as one raw layer in a single read, hashing
+// it on the way (streamBlob): no file is read twice, and no layer is
+// looked for in the registry first, since its digest is not known before
+// it is sent.
+func (r *Repository) pushRawOnce(ctx context.Context, root *os.Root, files []hashing.File, m *Model, prog *progress) ([]ocispec.Descriptor, []digest.Digest, error) {
+	layers := make([]ocispec.Descriptor, len(files))
+	diffIDs := make([]digest.Digest, len(files))
+	m.Files = make([]File, len(files))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.opts.workers())
+	for i, file := range files {
+		g.Go(func() error {
+			name := file.Name
+			f, err := root.Open(filepath.FromSlash(name))
+			if err != nil {
+				return fmt.Errorf("oci: model file %s: %w", hashing.QuoteName(name), err)
+			}
+			defer f.Close()
+			// One byte past the listed size shows a file that grew.
+			d, n, err := r.streamBlob(gctx, &countReader{r: io.LimitReader(f, file.Size+1), add: func(n int64) { prog.add(0, n) }})
+			if err != nil {
+				return fmt.Errorf("oci: push %s: %w", hashing.QuoteName(name), err)
+			}
+			if n != file.Size {
+				return fmt.Errorf("oci: push %s: changed while pushed: %d bytes, listed as %d", hashing.QuoteName(name), n, file.Size)
+			}
+			mt := mediaTypeFor(name)
+			layers[i] = ocispec.Descriptor{MediaType: mt, Digest: d, Size: n, Annotations: map[string]string{
+				ocispec.AnnotationTitle: name, AnnotationFilepath: name,
+			}}
+			diffIDs[i] = d
+			m.Files[i] = File{Path: name, Digest: d, Size: n, MediaType: mt, Layer: i}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	return layers, diffIDs, nil
 }

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -75,7 +76,7 @@ func (c *countWriter) Write(p []byte) (int, error) {
 // blob's digest before its bytes, so each layer is built twice: once to
 // learn its digest (and the file's), once to send it, the second time
 // skipped when the registry holds the layer already.
-func (r *Repository) pushArchives(ctx context.Context, root *os.Root, files []hashing.File, layout Layout, m *Model, prog *progress) ([]ocispec.Descriptor, []digest.Digest, error) {
+func (r *Repository) pushArchives(ctx context.Context, root *os.Root, files []hashing.File, layout Layout, once bool, m *Model, prog *progress) ([]ocispec.Descriptor, []digest.Digest, error) {
 	layers := make([]ocispec.Descriptor, len(files))
 	diffIDs := make([]digest.Digest, len(files))
 	m.Files = make([]File, len(files))
@@ -95,6 +96,10 @@ func (r *Repository) pushArchives(ctx context.Context, root *os.Root, files []ha
 			f, err := open(0)
 			if err != nil {
 				return err
+			}
+			if once {
+				defer f.Close()
+				return r.pushArchiveOnce(gctx, f, file, layout, mt, i, layers, diffIDs, m)
 			}
 			blobSum, tarSum, fileSum := sha256.New(), sha256.New(), sha256.New()
 			var size countWriter
@@ -127,7 +132,7 @@ func (r *Repository) pushArchives(ctx context.Context, root *os.Root, files []ha
 			// The registry checks the digest of what it receives: a file
 			// changed between the passes is refused there.
 			err = r.repo.Push(gctx, desc, pr)
-			pr.CloseWithError(fmt.Errorf("push ended"))
+			pr.CloseWithError(errPushEnded)
 			if perr := <-packed; err == nil && perr != nil {
 				err = perr
 			}
@@ -147,6 +152,38 @@ func (r *Repository) pushArchives(ctx context.Context, root *os.Root, files []ha
 	m.archivesRead = true
 	return layers, diffIDs, nil
 }
+
+// pushArchiveOnce packs one file into a pipe that streamBlob sends,
+// hashing the file, the tar and the layer on the way.
+func (r *Repository) pushArchiveOnce(ctx context.Context, f io.Reader, file hashing.File, layout Layout, mt string, i int, layers []ocispec.Descriptor, diffIDs []digest.Digest, m *Model) error {
+	name := file.Name
+	tarSum, fileSum := sha256.New(), sha256.New()
+	pr, pw := io.Pipe()
+	packed := make(chan error, 1)
+	go func() {
+		err := packFile(io.TeeReader(f, fileSum), name, file.Size, layout, pw, tarSum)
+		pw.CloseWithError(err)
+		packed <- err
+	}()
+	d, n, err := r.streamBlob(ctx, pr)
+	pr.CloseWithError(errPushEnded)
+	if perr := <-packed; perr != nil && !errors.Is(perr, errPushEnded) {
+		// The packer's error (a file that changed) explains the upload's.
+		err = perr
+	}
+	if err != nil {
+		return fmt.Errorf("oci: push %s: %w", hashing.QuoteName(name), err)
+	}
+	layers[i] = ocispec.Descriptor{MediaType: mt, Digest: d, Size: n, Annotations: map[string]string{
+		ocispec.AnnotationTitle: name, AnnotationFilepath: name,
+	}}
+	diffIDs[i] = digest.NewDigest(digest.SHA256, tarSum)
+	m.Files[i] = File{Path: name, Digest: digest.NewDigest(digest.SHA256, fileSum), Size: file.Size, MediaType: mt, Layer: i}
+	return nil
+}
+
+// errPushEnded stops a packer whose upload ended.
+var errPushEnded = errors.New("upload ended")
 
 type readCloser struct {
 	io.Reader

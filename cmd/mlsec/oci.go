@@ -75,6 +75,7 @@ func setupOCIPush(fs *flag.FlagSet, e *env) func(context.Context, []string) erro
 	var rf registryFlags
 	rf.register(fs)
 	name := fs.String("name", "", "model name recorded in the manifest (default: the directory's base name)")
+	once := fs.Bool("single-pass", false, "read each file once, hashing it as it is sent (streamed upload); layers the registry holds are sent again")
 	layout := fs.String("layout", "raw", "layer per file: raw (signs from the manifest alone), tar, tar+gzip or tar+zstd (ModelPack media types)")
 	var ignore stringList
 	fs.Var(&ignore, "ignore", "leave out `PATH` (relative to the current directory, inside the model); repeatable")
@@ -102,7 +103,7 @@ func setupOCIPush(fs *flag.FlagSet, e *env) func(context.Context, []string) erro
 		if err != nil {
 			return err
 		}
-		m, err := repo.Push(ctx, dir, oci.PushOptions{Tag: r.Reference, Name: *name, Ignore: ig, Layout: lay})
+		m, err := repo.Push(ctx, dir, oci.PushOptions{Tag: r.Reference, Name: *name, Ignore: ig, Layout: lay, SinglePass: *once})
 		bar.finish()
 		if err != nil {
 			return err

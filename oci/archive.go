@@ -3,7 +3,7 @@ package oci
 import (
 	"archive/tar"
 	"bufio"
-	"compress/gzip"
+
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -15,6 +15,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/mlsec-dev/mlsec/internal/hashing"
 	"github.com/opencontainers/go-digest"

@@ -2,7 +2,7 @@ package oci
 
 import (
 	"archive/tar"
-	"compress/gzip"
+
 	"context"
 	"crypto/sha256"
 	"errors"
@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
 	"github.com/mlsec-dev/mlsec/internal/hashing"
 	"github.com/opencontainers/go-digest"

@@ -47,7 +47,10 @@
 // bounded (Options.Archive); an archive's files are renamed into place
 // only after the whole layer matched its digest. Push and Pull move layers in
 // parallel (Options.Workers), streaming: memory is bounded by workers ×
-// buffer, not by model size.
+// buffer, not by model size. Push reads each file twice by default (its
+// digest first, so that a layer the registry holds is not sent again);
+// PushOptions.SinglePass reads and packs each file once and hashes it
+// while it is sent, through the distribution API's streamed upload.
 //
 // Credentials come from the docker config (and its credential helpers)
 // unless Options.Credential is set; plain HTTP is used only for loopback

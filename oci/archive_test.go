@@ -51,9 +51,18 @@ func TestArchiveLayouts(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, m.Descriptor.Digest, again.Descriptor.Digest)
 
-			sr, err := repo.Sign(ctx, "v1", sv, signing.SignOptions{})
+			// Signing reads every archive layer once: what it receives is
+			// the layers' bytes plus the manifest and small answers.
+			ct := &countingTransport{base: http.DefaultTransport}
+			var blobBytes int64
+			for _, l := range m.Manifest.Layers {
+				blobBytes += l.Size
+			}
+			sr, err := open(t, host+"/models/tiny", oci.Options{HTTPClient: &http.Client{Transport: ct}}).Sign(ctx, "v1", sv, signing.SignOptions{})
 			require.NoError(t, err)
 			require.Len(t, sr.Model.Files, len(modelFiles))
+			require.GreaterOrEqual(t, ct.received.Load(), blobBytes)
+			require.Less(t, ct.received.Load(), blobBytes+64<<10, "each layer streamed once")
 			onDisk, err := signing.Sign(ctx, dir, sv, signing.SignOptions{})
 			require.NoError(t, err)
 			require.Equal(t, payload(t, onDisk), payload(t, sr.Bundle), "same statement on disk and in the registry")

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/mlsec-dev/mlsec/signing"
 	"github.com/opencontainers/go-digest"
@@ -151,13 +152,22 @@ func (r *Repository) FetchEvidence(ctx context.Context, subject, referrer ocispe
 // registry lists them (files method, SHA-256): each raw layer's digest is
 // its file's digest, so nothing but the manifest is read. A model with
 // archive layers has its files listed only once they were read (Pull,
-// Sign, Verify and Push read them); before that it is an error.
+// Sign, Verify and Push read them); before that it is an error. Files at
+// or under signing.DefaultIgnorePaths (.git, .gitattributes and the like,
+// top level) are left out, as signing the directory on disk leaves them
+// out.
 func (m *Model) SigningManifest() (*signing.Manifest, error) {
 	if len(m.Archives) > 0 && !m.archivesRead {
 		return nil, fmt.Errorf("oci: %s@%s: %d archive layers not read yet: their files are unknown", m.Repository, m.Descriptor.Digest, len(m.Archives))
 	}
 	sm := &signing.Manifest{Name: m.Name, Serialization: signing.Serialization{Method: signing.MethodFiles, Hash: signing.SHA256}}
 	for _, f := range m.Files {
+		if defaultIgnored(f.Path) {
+			// Signing on disk leaves these out (and records that it
+			// does): so must a signature of the same files here, or a
+			// model with a .gitattributes would not verify after a pull.
+			continue
+		}
 		if f.Digest.Algorithm() != digest.SHA256 {
 			return nil, fmt.Errorf("oci: layer %q: digest %s is not SHA-256, which OMS file digests need", f.Path, f.Digest)
 		}
@@ -191,6 +201,18 @@ func (r *Repository) fetchFiles(ctx context.Context, ref string) (*Model, error)
 		return nil, err
 	}
 	return m, nil
+}
+
+// defaultIgnored reports whether name is at or under one of the paths
+// OMS signing always leaves out of a model (signing.DefaultIgnorePaths,
+// top level only).
+func defaultIgnored(name string) bool {
+	for _, p := range signing.DefaultIgnorePaths {
+		if name == p || strings.HasPrefix(name, p+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // SignResult is what Sign did.

@@ -25,12 +25,32 @@
 // referrers API the referrers tag schema (an index tagged sha256-<hex>)
 // is used, through oras-go.
 //
+// On request (PushOptions.Layout) each file becomes a tar layer instead,
+// plain or compressed with gzip or zstd (ModelPack's ….v1.tar,
+// ….v1.tar+gzip, ….v1.tar+zstd): one reproducible archive per file,
+// holding it under its relative path. Such a model, and any archive
+// layer another tool pushed (ModelPack's, or a directory oras packs),
+// cannot be signed from the manifest alone: Sign and Verify stream each
+// archive layer once, checking its digest and hashing every file in it
+// on the way, and produce the same OMS statement as signing the
+// unpacked directory on disk.
+//
 // Pull writes through an os.Root on the target directory: a layer title
 // that is absolute, holds "..", or is listed twice is refused before
 // anything is written, and every layer is checked against its digest
-// while it streams, then renamed into place. Push and Pull move layers in
+// while it streams, then renamed into place. Archive entries are held to
+// the same rules as they stream: names must be clean relative paths,
+// given once, never both a file and a directory, across all layers;
+// symbolic and hard links, devices, FIFOs and sparse entries are
+// refused; the entries of a model, the bytes a layer unpacks to (a ratio
+// of its size, against decompression bombs) and the zstd window are
+// bounded (Options.Archive); an archive's files are renamed into place
+// only after the whole layer matched its digest. Push and Pull move layers in
 // parallel (Options.Workers), streaming: memory is bounded by workers ×
-// buffer, not by model size.
+// buffer, not by model size. Push reads each file twice by default (its
+// digest first, so that a layer the registry holds is not sent again);
+// PushOptions.SinglePass reads and packs each file once and hashes it
+// while it is sent, through the distribution API's streamed upload.
 //
 // Credentials come from the docker config (and its credential helpers)
 // unless Options.Credential is set; plain HTTP is used only for loopback
@@ -46,8 +66,8 @@
 // where mlsec refuses rather than guesses: it names an untitled layer
 // "layer_NNN.tar.gz" and can add the config blob as "config.json" (mlsec
 // signs files only, so such a signature reports that resource missing),
-// and it does not refuse unsafe titles. Archive layers (tar, compressed)
-// are refused here: mlsec does not yet hash their files while streaming.
+// and it does not refuse unsafe titles. It does not read archive layers;
+// mlsec lists the files inside them, so their signatures differ.
 //
 // oci composes signing with a registry client, so it sits above the
 // independent packages, beside gate: no independent package imports it.

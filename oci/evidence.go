@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/mlsec-dev/mlsec/signing"
 	"github.com/opencontainers/go-digest"
@@ -149,10 +150,24 @@ func (r *Repository) FetchEvidence(ctx context.Context, subject, referrer ocispe
 
 // SigningManifest is the OMS manifest of the model's files as the
 // registry lists them (files method, SHA-256): each raw layer's digest is
-// its file's digest, so nothing but the manifest is read.
+// its file's digest, so nothing but the manifest is read. A model with
+// archive layers has its files listed only once they were read (Pull,
+// Sign, Verify and Push read them); before that it is an error. Files at
+// or under signing.DefaultIgnorePaths (.git, .gitattributes and the like,
+// top level) are left out, as signing the directory on disk leaves them
+// out.
 func (m *Model) SigningManifest() (*signing.Manifest, error) {
+	if len(m.Archives) > 0 && !m.archivesRead {
+		return nil, fmt.Errorf("oci: %s@%s: %d archive layers not read yet: their files are unknown", m.Repository, m.Descriptor.Digest, len(m.Archives))
+	}
 	sm := &signing.Manifest{Name: m.Name, Serialization: signing.Serialization{Method: signing.MethodFiles, Hash: signing.SHA256}}
 	for _, f := range m.Files {
+		if defaultIgnored(f.Path) {
+			// Signing on disk leaves these out (and records that it
+			// does): so must a signature of the same files here, or a
+			// model with a .gitattributes would not verify after a pull.
+			continue
+		}
 		if f.Digest.Algorithm() != digest.SHA256 {
 			return nil, fmt.Errorf("oci: layer %q: digest %s is not SHA-256, which OMS file digests need", f.Path, f.Digest)
 		}
@@ -165,6 +180,41 @@ func (m *Model) SigningManifest() (*signing.Manifest, error) {
 	return sm, nil
 }
 
+// fetchFiles is Fetch, then the files of archive layers: each archive is
+// streamed once and every file in it hashed on the way, nothing written.
+func (r *Repository) fetchFiles(ctx context.Context, ref string) (*Model, error) {
+	m, err := r.Fetch(ctx, ref)
+	if err != nil || len(m.Archives) == 0 {
+		return m, err
+	}
+	names := newNameSet()
+	var total int64
+	for _, f := range m.Files {
+		if err := names.claim(f.Path, false); err != nil {
+			return nil, fmt.Errorf("oci: %s@%s: %w", r.Name(), m.Descriptor.Digest, err)
+		}
+	}
+	for _, a := range m.Archives {
+		total += a.Size
+	}
+	if err := r.readArchives(ctx, m, names, newProgress(r.opts.Progress, total), nil); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// defaultIgnored reports whether name is at or under one of the paths
+// OMS signing always leaves out of a model (signing.DefaultIgnorePaths,
+// top level only).
+func defaultIgnored(name string) bool {
+	for _, p := range signing.DefaultIgnorePaths {
+		if name == p || strings.HasPrefix(name, p+"/") {
+			return true
+		}
+	}
+	return false
+}
+
 // SignResult is what Sign did.
 type SignResult struct {
 	Model *Model
@@ -175,12 +225,14 @@ type SignResult struct {
 }
 
 // Sign signs the model ref names from its manifest alone (files method,
-// SHA-256; no layer is downloaded) and attaches the OMS bundle as a
+// SHA-256; no raw layer is downloaded) and attaches the OMS bundle as a
 // referrer of artifactType ArtifactTypeSignature. The bundle is the one
-// signing.Sign writes for the same files on disk. Only opts.Certificates
-// of opts is used.
+// signing.Sign writes for the same files on disk. Archive layers (tar,
+// tar+gzip, tar+zstd) are the exception: each is streamed once, its
+// digest checked, and every file in it hashed on the way (Options.Archive
+// bounds them). Only opts.Certificates of opts is used.
 func (r *Repository) Sign(ctx context.Context, ref string, signer signature.SignerVerifier, opts signing.SignOptions) (*SignResult, error) {
-	m, err := r.Fetch(ctx, ref)
+	m, err := r.fetchFiles(ctx, ref)
 	if err != nil {
 		return nil, err
 	}
@@ -221,14 +273,15 @@ type VerifyResult struct {
 var ErrNoSignature = errors.New("no signature attached")
 
 // Verify checks the model ref names against an OMS signature without
-// downloading its weights: the signature attached as a referrer (any one
+// downloading raw layers (archive layers are streamed once and hashed,
+// as in Sign): the signature attached as a referrer (any one
 // that verifies with the key or roots of opts), or opts.Bundle. A tag is
 // resolved to a digest first; the result's Model.Descriptor says which.
 // Failures are signing's typed errors: *signing.MismatchError (a layer
 // changed, missing or added), *signing.BundleError (signed by another
 // key, tampered bundle), or ErrNoSignature.
 func (r *Repository) Verify(ctx context.Context, ref string, opts VerifyOptions) (*VerifyResult, error) {
-	m, err := r.Fetch(ctx, ref)
+	m, err := r.fetchFiles(ctx, ref)
 	if err != nil {
 		return nil, err
 	}

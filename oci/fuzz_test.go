@@ -1,7 +1,14 @@
 package oci
 
 import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/mlsec-dev/mlsec/internal/hashing"
@@ -44,6 +51,84 @@ func FuzzParseModel(f *testing.F) {
 		}
 		if hashing.CheckName(m.Name) != nil {
 			t.Fatalf("accepted model name %q", m.Name)
+		}
+	})
+}
+
+// FuzzWalkArchive feeds arbitrary bytes to the archive reader as a tar,
+// tar+gzip or tar+zstd layer (the first byte picks): it must never panic,
+// never hand out a name that is unsafe, repeated, or both a file and a
+// directory, and never pass more bytes than its bounds allow.
+func FuzzWalkArchive(f *testing.F) {
+	ents, err := os.ReadDir(filepath.Join("testdata", "archives"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join("testdata", "archives", e.Name()))
+		if err != nil {
+			f.Fatal(err)
+		}
+		if len(b) > 64<<10 {
+			continue // the bombs: slow to run on every fuzz start
+		}
+		kind := byte(0)
+		switch {
+		case strings.HasSuffix(e.Name(), ".gz"):
+			kind = 1
+		case strings.HasSuffix(e.Name(), ".zst"):
+			kind = 2
+		}
+		f.Add(append([]byte{kind}, b...))
+	}
+	limits := ArchiveLimits{MaxEntries: 1000, MaxBytes: 16 << 20, MaxWindow: 8 << 20}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		if len(in) == 0 {
+			return
+		}
+		blob := in[1:]
+		a := Archive{Digest: digest.FromBytes(blob), Size: int64(len(blob)), MediaType: "application/vnd.cncf.model.weight.v1.tar"}
+		switch in[0] % 3 {
+		case 1:
+			a.Compression = "gzip"
+		case 2:
+			a.Compression = "zstd"
+		}
+		ar := &archiveReader{limits: limits, names: newNameSet(), entries: new(atomic.Int64)}
+		var passed int64
+		dirs := map[string]bool{}
+		files, err := ar.walkArchive(context.Background(), bytes.NewReader(blob), a, func(name string, r io.Reader) error {
+			if hashing.CheckName(name) != nil {
+				t.Fatalf("visited unsafe name %q", name)
+			}
+			if r == nil {
+				dirs[name] = true
+				return nil
+			}
+			n, err := io.Copy(io.Discard, r)
+			passed += n
+			return err
+		})
+		if passed > limits.layerBound(a.Size) {
+			t.Fatalf("passed %d bytes, bound %d", passed, limits.layerBound(a.Size))
+		}
+		if ar.entries.Load() > limits.MaxEntries+1 {
+			t.Fatalf("read %d entries, limit %d", ar.entries.Load(), limits.MaxEntries)
+		}
+		if err != nil {
+			return
+		}
+		seen := map[string]bool{}
+		for _, file := range files {
+			if seen[file.Path] || dirs[file.Path] {
+				t.Fatalf("accepted %q twice, or as a file and a directory", file.Path)
+			}
+			seen[file.Path] = true
+			for p := path.Dir(file.Path); p != "."; p = path.Dir(p) {
+				if seen[p] {
+					t.Fatalf("accepted %q inside file %q", file.Path, p)
+				}
+			}
 		}
 	})
 }

@@ -2,6 +2,8 @@ package oci_test
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -28,7 +30,11 @@ func distribution(t *testing.T) string {
 // uniqueRepo names a repository no other test run used, since the
 // registry outlives a test.
 func uniqueRepo(t *testing.T, host string) string {
-	return host + "/mlsec-test/" + strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())) + "-" + filepath.Base(t.TempDir())
+	// t.TempDir's name repeats from run to run: a random part keeps a
+	// registry that outlives one run from mixing two runs' referrers.
+	var r [6]byte
+	_, _ = rand.Read(r[:])
+	return host + "/mlsec-test/" + strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())) + "-" + hex.EncodeToString(r[:])
 }
 
 func TestDistributionRegistry(t *testing.T) {
@@ -59,6 +65,17 @@ func TestDistributionRegistry(t *testing.T) {
 	requireSameTree(t, modelFiles, out)
 	_, err = signing.Verify(ctx, out, sr.Bundle, signing.VerifyOptions{Key: sv})
 	require.NoError(t, err)
+
+	// The streamed upload (single pass) against the real registry: the
+	// same manifest as the two-pass push, raw and archive layouts.
+	for _, layout := range []oci.Layout{oci.LayoutRaw, oci.LayoutTarGzip} {
+		other := open(t, uniqueRepo(t, host), oci.Options{})
+		twice, err := other.Push(ctx, dir, oci.PushOptions{Tag: "twice", Layout: layout})
+		require.NoError(t, err)
+		once, err := open(t, uniqueRepo(t, host), oci.Options{}).Push(ctx, dir, oci.PushOptions{Tag: "once", Layout: layout, SinglePass: true})
+		require.NoError(t, err, layout)
+		require.Equal(t, twice.Descriptor.Digest, once.Descriptor.Digest, layout)
+	}
 
 	// Tampering against the real registry.
 	added := pushManifest(t, fresh, "v2", map[string]string{"model.safetensors": modelFiles["model.safetensors"], "evil.py": "import os"})
@@ -151,10 +168,52 @@ func TestOrasInterop(t *testing.T) {
 		_, err = open(t, ref, oci.Options{}).Verify(ctx, "v1", oci.VerifyOptions{VerifyOptions: signing.VerifyOptions{Key: sv}})
 		require.NoError(t, err)
 
-		// A directory oras packs as one tar+gzip layer is no file: refused.
+		// A directory oras packs as one tar+gzip layer (its unpack
+		// annotation set): mlsec streams it once to sign it, the
+		// signature verifies the directory oras packed (its files are
+		// under the directory's name), and mlsec's pull restores what
+		// oras pull restores.
 		orasCmd(t, filepath.Dir(dir), "push", "--plain-http", ref+":packed", filepath.Base(dir))
-		_, err = repo.Sign(ctx, "packed", sv, signing.SignOptions{})
-		var le *oci.LayerError
-		require.ErrorAs(t, err, &le)
+		packed, err := repo.Sign(ctx, "packed", sv, signing.SignOptions{})
+		require.NoError(t, err)
+		require.Len(t, packed.Model.Archives, 1)
+		require.Equal(t, "gzip", packed.Model.Archives[0].Compression)
+		_, err = signing.Verify(ctx, filepath.Dir(dir), packed.Bundle, signing.VerifyOptions{Key: sv})
+		require.NoError(t, err, "signed from oras' packed layer, verified on the directory it packed")
+		orasOut := t.TempDir()
+		orasCmd(t, orasOut, "pull", "--plain-http", "-o", "o", ref+":packed")
+		mlsecOut := filepath.Join(t.TempDir(), "m")
+		_, err = repo.Pull(ctx, "packed", mlsecOut)
+		require.NoError(t, err)
+		want := map[string]string{}
+		for n, c := range modelFiles {
+			want[filepath.Base(dir)+"/"+n] = c
+		}
+		requireSameTree(t, want, filepath.Join(orasOut, "o"))
+		requireSameTree(t, want, mlsecOut)
+		_, err = signing.Verify(ctx, mlsecOut, packed.Bundle, signing.VerifyOptions{Key: sv})
+		require.NoError(t, err)
+	})
+
+	t.Run("mlsec_push_tar_oras_fetch", func(t *testing.T) {
+		// oras has no notion of ModelPack's tar layers: it pulls each as
+		// the archive it is. The archive holds the file under its path,
+		// byte for byte.
+		ref := uniqueRepo(t, host)
+		dir := writeModel(t, modelFiles)
+		repo := open(t, ref, oci.Options{})
+		m, err := repo.Push(ctx, dir, oci.PushOptions{Tag: "v1", Layout: oci.LayoutTar})
+		require.NoError(t, err)
+		out := t.TempDir()
+		for _, l := range m.Manifest.Layers {
+			title := l.Annotations[ocispec.AnnotationTitle]
+			orasCmd(t, out, "blob", "fetch", "--plain-http", "--output", "layer.tar", ref+"@"+l.Digest.String())
+			tr := exec.Command("tar", "-xOf", "layer.tar", title)
+			tr.Dir = out
+			got, err := tr.Output()
+			require.NoError(t, err, title)
+			require.Equal(t, modelFiles[title], string(got), title)
+			require.NoError(t, os.Remove(filepath.Join(out, "layer.tar")))
+		}
 	})
 }

@@ -42,6 +42,9 @@ type File struct {
 	Digest    digest.Digest
 	Size      int64
 	MediaType string
+	// Layer is the index of the layer that holds the file in the
+	// manifest's layers: its own raw layer, or an archive.
+	Layer int
 }
 
 // Model is a model artifact in a registry.
@@ -55,32 +58,23 @@ type Model struct {
 	// Name is the model's name (the manifest's title annotation, else the
 	// repository's last path element): the signature's subject name.
 	Name string
-	// Files are the layers, in manifest order.
+	// Files are the model's files: those of raw layers, in manifest
+	// order, then (once the archives were read, by Pull, Sign, Verify or
+	// Push) those of archive layers in layer and entry order.
 	Files []File
+	// Archives are the tar (maybe compressed) layers, whose files are
+	// known only by reading them.
+	Archives []Archive
 	// Manifest is the image manifest as read (its digest checked).
 	Manifest ocispec.Manifest
+
+	// archivesRead says that Files lists the archives' files too.
+	archivesRead bool
 }
 
 // orasUnpack is the annotation oras sets on a layer that is a packed
 // directory (a tar archive) rather than a file.
 const orasUnpack = "io.deis.oras.content.unpack"
-
-// rawLayer reports whether a layer is one file's bytes, so that its
-// digest is the file's SHA-256. oras push labels files with the generic
-// application/vnd.oci.image.layer.v1.tar type, so that type counts as raw
-// unless oras marked the layer as a packed directory; any other archive
-// or compressed type (ModelPack's .tar, +gzip, +zstd) is not a file.
-func rawLayer(l ocispec.Descriptor) bool {
-	if l.MediaType == ocispec.MediaTypeImageLayer {
-		return l.Annotations[orasUnpack] != "true"
-	}
-	for _, suffix := range []string{".tar", "+gzip", "+zstd", ".gzip", ".zstd"} {
-		if strings.HasSuffix(l.MediaType, suffix) {
-			return false
-		}
-	}
-	return true
-}
 
 // mediaTypeFor picks a ModelPack layer type from a file's name.
 func mediaTypeFor(name string) string {
@@ -110,6 +104,18 @@ type PushOptions struct {
 	// out, as signing's IgnorePaths; signing.DefaultIgnorePaths' names
 	// (.git and the like) are always left out.
 	Ignore []string
+	// Layout packs each file as a raw layer (the default) or as a tar,
+	// tar+gzip or tar+zstd layer holding that one file under its path.
+	Layout Layout
+	// SinglePass reads (and packs) each file once, hashing it while it
+	// is sent, through the streamed upload of the distribution API. The
+	// default reads each file twice: once to learn its layer's digest,
+	// which lets a layer the registry already holds be skipped, and once
+	// to send it. SinglePass suits a first push of a model larger than
+	// the page cache, and archive layouts, whose compression it does
+	// once instead of twice; the default suits pushing a model again
+	// after a few files changed.
+	SinglePass bool
 }
 
 // defaultIgnore mirrors the OMS defaults, so that what is pushed is what
@@ -121,7 +127,8 @@ var defaultIgnore = []string{".git", ".gitattributes", ".github", ".gitignore"}
 // the layer digests, and an image manifest with artifactType
 // application/vnd.cncf.model.manifest.v1+json. Layers go up in parallel
 // (Options.Workers), each streamed from its file; a layer the registry
-// already holds is not sent again. Symbolic links, special files and
+// already holds is not sent again (unless PushOptions.SinglePass asks to
+// read each file only once). Symbolic links, special files and
 // names that cannot be recorded are refused, as signing refuses them.
 func (r *Repository) Push(ctx context.Context, dir string, opts PushOptions) (*Model, error) {
 	info, err := os.Stat(dir)
@@ -142,56 +149,37 @@ func (r *Repository) Push(ctx context.Context, dir string, opts PushOptions) (*M
 	for _, f := range files {
 		total += f.Size
 	}
-	prog := newProgress(r.opts.Progress, 2*total) // hashed, then sent
-	sums, err := hashing.Hash(ctx, files, hashing.Options{Workers: r.opts.Workers, Progress: func(done, _ int64) { prog.set(0, done) }})
-	if err != nil {
-		return nil, fmt.Errorf("oci: model %s: %w", hashing.QuoteName(dir), err)
-	}
 	m := &Model{Repository: r.Name(), Reference: opts.Tag, Name: opts.Name}
 	if m.Name == "" {
 		abs, _ := filepath.Abs(dir)
 		m.Name = filepath.Base(abs)
 	}
-	layers := make([]ocispec.Descriptor, len(sums))
-	diffIDs := make([]digest.Digest, len(sums))
-	for i, s := range sums {
-		d := digest.NewDigestFromBytes(digest.SHA256, s.Sum)
-		mt := mediaTypeFor(s.File.Name)
-		layers[i] = ocispec.Descriptor{MediaType: mt, Digest: d, Size: s.File.Size, Annotations: map[string]string{
-			ocispec.AnnotationTitle: s.File.Name, AnnotationFilepath: s.File.Name,
-		}}
-		diffIDs[i] = d
-		m.Files = append(m.Files, File{Path: s.File.Name, Digest: d, Size: s.File.Size, MediaType: mt})
-	}
-
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, fmt.Errorf("oci: model: %w", err)
 	}
 	defer root.Close()
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(r.opts.workers())
-	for i := range layers {
-		desc, name := layers[i], files[i].Name
-		g.Go(func() error {
-			if ok, err := r.repo.Exists(gctx, desc); err == nil && ok {
-				prog.add(1, desc.Size)
-				return nil
-			}
-			f, err := root.Open(filepath.FromSlash(name))
-			if err != nil {
-				return fmt.Errorf("oci: model file %s: %w", hashing.QuoteName(name), err)
-			}
-			defer f.Close()
-			// The registry checks the digest of what it receives: a file
-			// changed since it was hashed is refused there.
-			if err := r.repo.Push(gctx, desc, &countReader{r: f, add: func(n int64) { prog.add(1, n) }}); err != nil {
-				return fmt.Errorf("oci: push %s (%s): %w", hashing.QuoteName(name), desc.Digest, err)
-			}
-			return nil
-		})
+	prog := newProgress(r.opts.Progress, 2*total) // hashed, then sent
+	if opts.SinglePass {
+		prog = newProgress(r.opts.Progress, total)
 	}
-	if err := g.Wait(); err != nil {
+	var (
+		layers  []ocispec.Descriptor
+		diffIDs []digest.Digest
+	)
+	switch opts.Layout {
+	case "", LayoutRaw:
+		if opts.SinglePass {
+			layers, diffIDs, err = r.pushRawOnce(ctx, root, files, m, prog)
+		} else {
+			layers, diffIDs, err = r.pushRaw(ctx, root, dir, files, m, prog)
+		}
+	case LayoutTar, LayoutTarGzip, LayoutTarZstd:
+		layers, diffIDs, err = r.pushArchives(ctx, root, files, opts.Layout, opts.SinglePass, m, prog)
+	default:
+		_, err = ParseLayout(string(opts.Layout))
+	}
+	if err != nil {
 		return nil, err
 	}
 
@@ -320,6 +308,22 @@ func parseModel(b []byte, desc ocispec.Descriptor, repoName string) (*Model, err
 	seen := map[string]bool{}
 	for i, l := range man.Layers {
 		title := l.Annotations[ocispec.AnnotationTitle]
+		archive, compression, err := layerKind(l)
+		if err != nil {
+			return nil, &LayerError{Index: i, Digest: l.Digest, Title: title, Err: err}
+		}
+		if archive {
+			// An archive's title (oras: the packed directory's name) is
+			// not a path written to: its entries' names are.
+			if err := l.Digest.Validate(); err != nil {
+				return nil, &LayerError{Index: i, Digest: l.Digest, Title: title, Err: err}
+			}
+			if l.Size < 0 {
+				return nil, &LayerError{Index: i, Digest: l.Digest, Title: title, Err: errors.New("negative size")}
+			}
+			m.Archives = append(m.Archives, Archive{Layer: i, Title: title, Digest: l.Digest, Size: l.Size, MediaType: l.MediaType, Compression: compression})
+			continue
+		}
 		if title == "" {
 			return nil, &LayerError{Index: i, Digest: l.Digest, Err: errors.New("no org.opencontainers.image.title annotation: not a file")}
 		}
@@ -330,16 +334,13 @@ func parseModel(b []byte, desc ocispec.Descriptor, repoName string) (*Model, err
 			return nil, &LayerError{Index: i, Digest: l.Digest, Title: title, Err: errors.New("title listed twice")}
 		}
 		seen[title] = true
-		if !rawLayer(l) {
-			return nil, &LayerError{Index: i, Digest: l.Digest, Title: title, Err: fmt.Errorf("media type %q is an archive or compressed, not one file", l.MediaType)}
-		}
 		if err := l.Digest.Validate(); err != nil {
 			return nil, &LayerError{Index: i, Digest: l.Digest, Title: title, Err: err}
 		}
 		if l.Size < 0 {
 			return nil, &LayerError{Index: i, Digest: l.Digest, Title: title, Err: errors.New("negative size")}
 		}
-		m.Files = append(m.Files, File{Path: title, Digest: l.Digest, Size: l.Size, MediaType: l.MediaType})
+		m.Files = append(m.Files, File{Path: title, Digest: l.Digest, Size: l.Size, MediaType: l.MediaType, Layer: i})
 	}
 	// A title that is a directory of another ("a" and "a/b") cannot be
 	// restored: refuse it here rather than half-way through a pull.
@@ -398,15 +399,22 @@ func (r *Repository) Pull(ctx context.Context, ref, dir string) (*Model, error) 
 	}
 	defer root.Close()
 	var total int64
+	names := newNameSet()
 	for _, f := range m.Files {
 		total += f.Size
+		if err := names.claim(f.Path, false); err != nil {
+			return nil, fmt.Errorf("oci: pull: %w", err)
+		}
+	}
+	for _, a := range m.Archives {
+		total += a.Size
 	}
 	prog := newProgress(r.opts.Progress, total)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.opts.workers())
 	var mkdir sync.Mutex
-	for i, f := range m.Files {
-		desc := m.Manifest.Layers[i]
+	for _, f := range m.Files {
+		desc := m.Manifest.Layers[f.Layer]
 		g.Go(func() error {
 			local := filepath.FromSlash(f.Path)
 			if d := filepath.Dir(local); d != "." {
@@ -423,7 +431,78 @@ func (r *Repository) Pull(ctx context.Context, ref, dir string) (*Model, error) 
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
+	if len(m.Archives) == 0 {
+		return m, nil
+	}
+	err = r.readArchives(ctx, m, names, prog, func(a Archive) (func(string, io.Reader) error, func(error) error) {
+		u := &unpacker{root: root, mkdir: &mkdir}
+		return u.visit, u.done
+	})
+	if err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// unpacker writes the files of one archive layer under an os.Root, each
+// to a temporary file beside its destination; done renames them into
+// place only once the whole layer has matched its digest, and removes
+// them otherwise.
+type unpacker struct {
+	root  *os.Root
+	mkdir *sync.Mutex
+	temps []string // destinations whose temporary file exists
+}
+
+func (u *unpacker) mkdirAll(local string) error {
+	if local == "." {
+		return nil
+	}
+	u.mkdir.Lock()
+	defer u.mkdir.Unlock()
+	return u.root.MkdirAll(local, 0o755)
+}
+
+func (u *unpacker) visit(name string, r io.Reader) error {
+	local := filepath.FromSlash(name)
+	if r == nil {
+		if err := u.mkdirAll(local); err != nil {
+			return fmt.Errorf("oci: pull %s: %w", hashing.QuoteName(name), err)
+		}
+		return nil
+	}
+	if err := u.mkdirAll(filepath.Dir(local)); err != nil {
+		return fmt.Errorf("oci: pull %s: %w", hashing.QuoteName(name), err)
+	}
+	out, err := u.root.OpenFile(local+".mlsec-partial", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return fmt.Errorf("oci: pull %s: %w", hashing.QuoteName(name), err)
+	}
+	u.temps = append(u.temps, local)
+	_, err = io.Copy(out, r)
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("oci: pull %s: %w", hashing.QuoteName(name), err)
+	}
+	return nil
+}
+
+func (u *unpacker) done(err error) error {
+	for _, local := range u.temps {
+		if err == nil {
+			if rerr := u.root.Rename(local+".mlsec-partial", local); rerr != nil {
+				err = fmt.Errorf("oci: pull %s: %w", hashing.QuoteName(filepath.ToSlash(local)), rerr)
+			}
+			continue
+		}
+		u.root.Remove(local + ".mlsec-partial")
+	}
+	return err
 }
 
 func (r *Repository) pullLayer(ctx context.Context, root *os.Root, local string, desc ocispec.Descriptor, f File, prog *progress) (err error) {
@@ -509,4 +588,92 @@ func (p *progress) report() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.fn(p.parts[0].Load()+p.parts[1].Load(), p.total)
+}
+
+// pushRaw hashes every file, then sends each as one raw layer unless the
+// registry holds it already.
+func (r *Repository) pushRaw(ctx context.Context, root *os.Root, dir string, files []hashing.File, m *Model, prog *progress) ([]ocispec.Descriptor, []digest.Digest, error) {
+	sums, err := hashing.Hash(ctx, files, hashing.Options{Workers: r.opts.Workers, Progress: func(done, _ int64) { prog.set(0, done) }})
+	if err != nil {
+		return nil, nil, fmt.Errorf("oci: model %s: %w", hashing.QuoteName(dir), err)
+	}
+	layers := make([]ocispec.Descriptor, len(sums))
+	diffIDs := make([]digest.Digest, len(sums))
+	for i, s := range sums {
+		d := digest.NewDigestFromBytes(digest.SHA256, s.Sum)
+		mt := mediaTypeFor(s.File.Name)
+		layers[i] = ocispec.Descriptor{MediaType: mt, Digest: d, Size: s.File.Size, Annotations: map[string]string{
+			ocispec.AnnotationTitle: s.File.Name, AnnotationFilepath: s.File.Name,
+		}}
+		diffIDs[i] = d
+		m.Files = append(m.Files, File{Path: s.File.Name, Digest: d, Size: s.File.Size, MediaType: mt, Layer: i})
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.opts.workers())
+	for i := range layers {
+		desc, name := layers[i], files[i].Name
+		g.Go(func() error {
+			if ok, err := r.repo.Exists(gctx, desc); err == nil && ok {
+				prog.add(1, desc.Size)
+				return nil
+			}
+			f, err := root.Open(filepath.FromSlash(name))
+			if err != nil {
+				return fmt.Errorf("oci: model file %s: %w", hashing.QuoteName(name), err)
+			}
+			defer f.Close()
+			// The registry checks the digest of what it receives: a file
+			// changed since it was hashed is refused there.
+			if err := r.repo.Push(gctx, desc, &countReader{r: f, add: func(n int64) { prog.add(1, n) }}); err != nil {
+				return fmt.Errorf("oci: push %s (%s): %w", hashing.QuoteName(name), desc.Digest, err)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	return layers, diffIDs, nil
+}
+
+// pushRawOnce sends each file as one raw layer in a single read, hashing
+// it on the way (streamBlob): no file is read twice, and no layer is
+// looked for in the registry first, since its digest is not known before
+// it is sent.
+func (r *Repository) pushRawOnce(ctx context.Context, root *os.Root, files []hashing.File, m *Model, prog *progress) ([]ocispec.Descriptor, []digest.Digest, error) {
+	layers := make([]ocispec.Descriptor, len(files))
+	diffIDs := make([]digest.Digest, len(files))
+	m.Files = make([]File, len(files))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.opts.workers())
+	for i, file := range files {
+		g.Go(func() error {
+			name := file.Name
+			f, err := root.Open(filepath.FromSlash(name))
+			if err != nil {
+				return fmt.Errorf("oci: model file %s: %w", hashing.QuoteName(name), err)
+			}
+			defer f.Close()
+			// One byte past the listed size shows a file that grew.
+			d, n, err := r.streamBlob(gctx, &countReader{r: io.LimitReader(f, file.Size+1), add: func(n int64) { prog.add(0, n) }})
+			if err != nil {
+				return fmt.Errorf("oci: push %s: %w", hashing.QuoteName(name), err)
+			}
+			if n != file.Size {
+				return fmt.Errorf("oci: push %s: changed while pushed: %d bytes, listed as %d", hashing.QuoteName(name), n, file.Size)
+			}
+			mt := mediaTypeFor(name)
+			layers[i] = ocispec.Descriptor{MediaType: mt, Digest: d, Size: n, Annotations: map[string]string{
+				ocispec.AnnotationTitle: name, AnnotationFilepath: name,
+			}}
+			diffIDs[i] = d
+			m.Files[i] = File{Path: name, Digest: d, Size: n, MediaType: mt, Layer: i}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	return layers, diffIDs, nil
 }

@@ -1,6 +1,7 @@
 package oci_test
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"crypto"
@@ -249,8 +250,8 @@ func TestHostileTitlesRefusedOnPull(t *testing.T) {
 		{"fail_no_title", map[string]string{"ok": "x"}, []ocispec.Descriptor{{MediaType: oci.MediaTypeWeight, Digest: digest.FromString("x"), Size: 1}}, "no org.opencontainers.image.title"},
 		{"fail_twice", map[string]string{"ok": "x"}, []ocispec.Descriptor{{MediaType: oci.MediaTypeWeight, Digest: digest.FromString("x"), Size: 1,
 			Annotations: map[string]string{ocispec.AnnotationTitle: "ok"}}}, "listed twice"},
-		{"fail_tar_layer", map[string]string{"ok": "x"}, []ocispec.Descriptor{{MediaType: "application/vnd.cncf.model.weight.v1.tar", Digest: digest.FromString("x"), Size: 1,
-			Annotations: map[string]string{ocispec.AnnotationTitle: "w.tar"}}}, "archive or compressed"},
+		{"fail_compressed_not_tar", map[string]string{"ok": "x"}, []ocispec.Descriptor{{MediaType: "application/vnd.cncf.model.weight.v1.raw+gzip", Digest: digest.FromString("x"), Size: 1,
+			Annotations: map[string]string{ocispec.AnnotationTitle: "w.gz"}}}, "compressed, but not a tar archive"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -397,4 +398,55 @@ func TestTampering(t *testing.T) {
 		_, err = os.Stat(filepath.Join(out, "w.bin"))
 		require.ErrorIs(t, err, os.ErrNotExist, "a layer that fails its digest is not left behind")
 	})
+}
+
+// TestDefaultIgnorePathsAsOnDisk: signing on disk always leaves out
+// .git, .gitattributes, .github and .gitignore at the top level, so a
+// signature made in the registry leaves them out too, in raw and archive
+// layers: a model with a .gitattributes (as most from the Hugging Face
+// Hub) then verifies after a pull, and the two statements are equal.
+func TestDefaultIgnorePathsAsOnDisk(t *testing.T) {
+	ctx := context.Background()
+	host := newRegistry(t, true)
+	sv := newKey(t)
+	files := map[string]string{"w.bin": "w", ".gitattributes": "*.bin filter=lfs", "sub/.gitignore": "kept: not top level"}
+	for _, layout := range []string{"raw_layers", "tar_layer"} {
+		t.Run(layout, func(t *testing.T) {
+			repo := open(t, host+"/m/"+strings.ReplaceAll(layout, "_", "-"), oci.Options{})
+			var d ocispec.Descriptor
+			if layout == "raw_layers" {
+				d = pushManifest(t, repo, "v1", files)
+			} else {
+				dir := writeModel(t, files)
+				// Push leaves .gitattributes out itself; pack the
+				// directory as another tool would, all files in one tar.
+				var buf bytes.Buffer
+				tw := tar.NewWriter(&buf)
+				for _, n := range []string{".gitattributes", "sub/.gitignore", "w.bin"} {
+					b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(n)))
+					require.NoError(t, err)
+					require.NoError(t, tw.WriteHeader(&tar.Header{Name: n, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(b))}))
+					_, err = tw.Write(b)
+					require.NoError(t, err)
+				}
+				require.NoError(t, tw.Close())
+				d = pushBlobs(t, repo, "v1", blobLayer{mediaType: "application/vnd.cncf.model.weight.v1.tar", data: buf.Bytes()})
+			}
+			sr, err := repo.Sign(ctx, d.Digest.String(), sv, signing.SignOptions{})
+			require.NoError(t, err)
+			// Named as the model (the repository's last element), so the
+			// statements' subject names match too.
+			out := filepath.Join(t.TempDir(), strings.ReplaceAll(layout, "_", "-"))
+			_, err = repo.Pull(ctx, d.Digest.String(), out)
+			require.NoError(t, err)
+			requireSameTree(t, files, out)
+			_, err = signing.Verify(ctx, out, sr.Bundle, signing.VerifyOptions{Key: sv})
+			require.NoError(t, err, "signed in the registry, verified on disk")
+			onDisk, err := signing.Sign(ctx, out, sv, signing.SignOptions{})
+			require.NoError(t, err)
+			require.Equal(t, payload(t, onDisk), payload(t, sr.Bundle))
+			_, err = repo.Verify(ctx, d.Digest.String(), oci.VerifyOptions{VerifyOptions: signing.VerifyOptions{Key: sv}, Bundle: onDisk})
+			require.NoError(t, err, "signed on disk, verified in the registry")
+		})
+	}
 }

@@ -51,6 +51,9 @@ type Options struct {
 	Workers int
 	// Progress, if set, receives bytes moved so far and the total.
 	Progress func(done, total int64)
+	// Archive bounds reading tar and compressed layers (Pull, and Sign
+	// and Verify of a model that has them).
+	Archive ArchiveLimits
 	// HTTPClient replaces the transport (tests, proxies); retries and
 	// authentication are still added on top of it.
 	HTTPClient *http.Client

@@ -52,17 +52,19 @@ type registryFlags struct {
 	plainHTTP    bool
 	dockerConfig string
 	workers      int
+	maxRatio     int64
 }
 
 func (r *registryFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&r.plainHTTP, "plain-http", false, "talk HTTP, not HTTPS, to a registry that is not on loopback (loopback registries always use HTTP)")
 	fs.StringVar(&r.dockerConfig, "docker-config", "", "docker config.json `FILE` for credentials and credential helpers (default $DOCKER_CONFIG or ~/.docker)")
 	fs.IntVar(&r.workers, "registry-workers", 0, "layers moved at once (default 4)")
+	fs.Int64Var(&r.maxRatio, "max-unpack-ratio", 0, "refuse a tar or compressed layer that unpacks to more than `N` times its size plus 64 MiB (default 1100)")
 }
 
 func (r *registryFlags) open(ctx context.Context, ref string, e *env, what string) (*oci.Repository, *progressMeter, error) {
 	bar := e.progress(what)
-	repo, err := oci.Open(ctx, ref, oci.Options{PlainHTTP: r.plainHTTP, DockerConfig: r.dockerConfig, Workers: r.workers, Progress: bar.bytesFunc()})
+	repo, err := oci.Open(ctx, ref, oci.Options{PlainHTTP: r.plainHTTP, DockerConfig: r.dockerConfig, Workers: r.workers, Progress: bar.bytesFunc(), Archive: oci.ArchiveLimits{MaxRatio: r.maxRatio}})
 	if err != nil {
 		return nil, nil, usageError("%v", err)
 	}
@@ -73,6 +75,8 @@ func setupOCIPush(fs *flag.FlagSet, e *env) func(context.Context, []string) erro
 	var rf registryFlags
 	rf.register(fs)
 	name := fs.String("name", "", "model name recorded in the manifest (default: the directory's base name)")
+	once := fs.Bool("single-pass", false, "read each file once, hashing it as it is sent (streamed upload); layers the registry holds are sent again")
+	layout := fs.String("layout", "raw", "layer per file: raw (signs from the manifest alone), tar, tar+gzip or tar+zstd (ModelPack media types)")
 	var ignore stringList
 	fs.Var(&ignore, "ignore", "leave out `PATH` (relative to the current directory, inside the model); repeatable")
 	return func(ctx context.Context, args []string) error {
@@ -87,6 +91,10 @@ func setupOCIPush(fs *flag.FlagSet, e *env) func(context.Context, []string) erro
 		if strings.HasPrefix(r.Reference, "sha256:") {
 			return usageError("push REF %s: give a tag or none, not a digest", ref)
 		}
+		lay, err := oci.ParseLayout(*layout)
+		if err != nil {
+			return usageError("%v", err)
+		}
 		ig, err := modelRelative(dir, ignore, false)
 		if err != nil {
 			return err
@@ -95,7 +103,7 @@ func setupOCIPush(fs *flag.FlagSet, e *env) func(context.Context, []string) erro
 		if err != nil {
 			return err
 		}
-		m, err := repo.Push(ctx, dir, oci.PushOptions{Tag: r.Reference, Name: *name, Ignore: ig})
+		m, err := repo.Push(ctx, dir, oci.PushOptions{Tag: r.Reference, Name: *name, Ignore: ig, Layout: lay, SinglePass: *once})
 		bar.finish()
 		if err != nil {
 			return err

@@ -46,6 +46,16 @@
 // the other formats drop them as each batch is decoded. validation.Plan.Columns and drift.ProfileOptions.Columns say
 // which columns a suite or a profile needs.
 //
+// # Progress
+//
+// [Reader.BytesRead] says how far a reader has got through its files, in
+// bytes, and ends at the sum of their sizes: with the sizes from os.Stat a
+// caller shows the share done, the throughput and the time left. It is
+// updated once per stored batch (not per row) and may be read from any
+// goroutine, for example a display's ticker. validation and drift take a
+// rows callback that runs on the reading goroutine, where it is also
+// cheap to read.
+//
 // # Resource limits
 //
 // A hostile file must not exhaust the machine that checks it. These

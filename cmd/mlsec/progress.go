@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -33,7 +34,9 @@ type progressMeter struct {
 	bytes       bool // done and total count bytes, not rows
 	done, total int64
 	file, files int // 1-based file being read, of files; 0: not shown
-	width       int // of the line last drawn on a terminal
+	rowCount    int64
+	showRows    bool // bytes with a row count beside them (data files)
+	width       int  // of the line last drawn on a terminal
 	drawn       bool
 	finished    bool
 }
@@ -71,6 +74,19 @@ func (p *progressMeter) rows(n int64) {
 	}
 	p.mu.Lock()
 	p.bytes, p.done = false, n
+	p.maybeDraw(false)
+	p.mu.Unlock()
+}
+
+// rowsAndBytes reports rows read and the bytes of their files read so
+// far, of total (the files' sizes): a bar and an estimate with the rows.
+func (p *progressMeter) rowsAndBytes(rows, done, total int64) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.bytes, p.done, p.total = true, done, total
+	p.rowCount, p.showRows = rows, true
 	p.maybeDraw(false)
 	p.mu.Unlock()
 }
@@ -195,6 +211,7 @@ func (p *progressMeter) draw(t time.Time) {
 // line formats the state, for example
 //
 //	hashing [#########...........]  45%  1.2 GB of 2.7 GB  310 MB/s  ETA 5s  (3/12 files)
+//	validating [########............]  42%  1.1 GB of 2.7 GB  95.0 MB/s  6.2M rows  ETA 17s  (file 2/4)
 //	validating  6.2M rows  1.9M rows/s  (file 3/4)
 func (p *progressMeter) line(elapsed time.Duration) string {
 	var b strings.Builder
@@ -208,6 +225,9 @@ func (p *progressMeter) line(elapsed time.Duration) string {
 		filled := int(frac * width)
 		fmt.Fprintf(&b, " [%s%s] %3.0f%%  %s of %s  %s/s", strings.Repeat("#", filled), strings.Repeat(".", width-filled),
 			frac*100, humanBytes(float64(p.done)), humanBytes(float64(p.total)), humanBytes(rate))
+		if p.showRows {
+			fmt.Fprintf(&b, "  %s rows", humanCount(float64(p.rowCount)))
+		}
 		if p.done < p.total && rate > 0 && elapsed >= time.Second {
 			fmt.Fprintf(&b, "  ETA %s", eta(float64(p.total-p.done)/rate))
 		}
@@ -275,16 +295,35 @@ func (p *progressMeter) bytesFunc() func(done, total int64) {
 }
 
 // rowsFunc is the meter as a rows callback for data read from files:
-// r's current file is shown as "file i/n". Nil when there is no meter.
-// The callback must run on the goroutine that reads r, as the row
-// callbacks of validation and drift do.
+// r's current file is shown as "file i/n", and when r counts the bytes
+// it has read (datafile.Reader.BytesRead) and the files' sizes are known,
+// a bar, the throughput in bytes and an estimate of the time left. Nil
+// when there is no meter. The callback must run on the goroutine that
+// reads r, as the row callbacks of validation and drift do.
 func (p *progressMeter) rowsFunc(r interface{ FileIndex() int }, paths []string) func(rows int64) {
 	if p == nil {
 		return nil
 	}
+	br, _ := r.(interface{ BytesRead() int64 })
+	total := int64(0)
+	for _, path := range paths {
+		fi, err := os.Stat(path)
+		if err != nil || !fi.Mode().IsRegular() {
+			br = nil // a pipe has no size to estimate against
+			break
+		}
+		total += fi.Size()
+	}
+	if total == 0 {
+		br = nil
+	}
 	return func(rows int64) {
 		if r != nil {
 			p.setFile(r.FileIndex()+1, len(paths))
+		}
+		if br != nil {
+			p.rowsAndBytes(rows, br.BytesRead(), total)
+			return
 		}
 		p.rows(rows)
 	}

@@ -258,6 +258,60 @@ func TestProgressCommands(t *testing.T) {
 	// --progress without a terminal writes whole lines.
 	code, _, errOut = runWith(false, "validate", "--progress", "--suite", suite, data)
 	require.Equal(t, 0, code)
-	require.Contains(t, errOut, "validating  5.0k rows")
+	// The reader counts its bytes: the last line has the bar at 100% and
+	// the rows.
+	require.Contains(t, errOut, "validating [####################] 100%")
+	require.Contains(t, errOut, "  5.0k rows\n")
 	require.NotContains(t, errOut, "\r")
+}
+
+// fakeDataReader counts bytes as datafile.Reader does.
+type fakeDataReader struct {
+	index int
+	bytes int64
+}
+
+func (r *fakeDataReader) FileIndex() int   { return r.index }
+func (r *fakeDataReader) BytesRead() int64 { return r.bytes }
+
+func TestProgressMeterDataETA(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
+	require.NoError(t, os.WriteFile(a, make([]byte, 3_000_000), 0o644))
+	require.NoError(t, os.WriteFile(b, make([]byte, 1_000_000), 0o644))
+	var buf bytes.Buffer
+	c := newFakeClock()
+	p := termEnv(&buf, c).progress("validating")
+	r := &fakeDataReader{}
+	rows := p.rowsFunc(r, []string{a, b})
+
+	c.add(2 * time.Second)
+	r.bytes = 1_000_000
+	rows(50_000)
+	// 1 MB of 4 MB in 2 s: 500 kB/s, 3 MB left, 6 s.
+	require.Equal(t, "\rvalidating [#####...............]  25%  1.0 MB of 4.0 MB  500.0 kB/s  50.0k rows  ETA 6s  (file 1/2)", buf.String())
+
+	buf.Reset()
+	c.add(4 * time.Second)
+	r.index, r.bytes = 1, 3_600_000
+	rows(180_000)
+	require.Contains(t, buf.String(), " 90%  3.6 MB of 4.0 MB  600.0 kB/s  180.0k rows  ETA 1s  (file 2/2)")
+
+	buf.Reset()
+	c.add(time.Second)
+	r.bytes = 4_000_000
+	rows(200_000)
+	require.Contains(t, buf.String(), "100%  4.0 MB of 4.0 MB")
+	require.NotContains(t, buf.String(), "ETA", "no estimate once all is read")
+	p.finish()
+	require.True(t, strings.HasSuffix(buf.String(), "\r\033[K"))
+
+	// Without a size to go by (a pipe, a missing file) the meter counts
+	// rows only.
+	buf.Reset()
+	p = termEnv(&buf, c).progress("validating")
+	rows = p.rowsFunc(&fakeDataReader{bytes: 10}, []string{a, filepath.Join(dir, "gone.csv")})
+	c.add(time.Second)
+	rows(1000)
+	require.Equal(t, "\rvalidating  1.0k rows  1.0k rows/s  (file 1/2)", buf.String())
 }

@@ -20,6 +20,7 @@ type readerSource struct {
 	array.RecordReader
 	full    *arrow.Schema // the file's schema, before projection
 	closers []func() error
+	pos     func() int64 // the position in the file, for Reader.BytesRead
 }
 
 func (s *readerSource) fileSchema() *arrow.Schema { return s.full }
@@ -50,7 +51,8 @@ func openParquet(ctx context.Context, path string, opts Options) (source, error)
 	props := parquet.NewReaderProperties(limitedAllocator{Allocator: opts.Allocator, max: opts.MaxPageBytes})
 	props.BufferedStreamEnabled = true
 	props.BufferSize = parquetBufferSize
-	pf, err := file.NewParquetReader(f, file.WithReadProps(props))
+	cf := &countingFile{File: f}
+	pf, err := file.NewParquetReader(cf, file.WithReadProps(props))
 	if err != nil {
 		f.Close()
 		return nil, &FileError{Path: path, Err: err}
@@ -99,6 +101,7 @@ func openParquet(ctx context.Context, path string, opts Options) (source, error)
 	if err != nil {
 		return fail(err)
 	}
+	var readable int64 // the compressed bytes of the columns read
 	for g := range pf.NumRowGroups() {
 		rg := md.RowGroup(g)
 		var total int64
@@ -124,6 +127,7 @@ func openParquet(ctx context.Context, path string, opts Options) (source, error)
 			// A row group without rows has no page to read (its offsets
 			// may point at the file's magic).
 			if rg.NumRows() > 0 {
+				readable += size
 				if err := checkPages(f, start, start+size); err != nil {
 					return fail(fmt.Errorf("row group %d, column %d: %w", g, c, err))
 				}
@@ -139,11 +143,12 @@ func openParquet(ctx context.Context, path string, opts Options) (source, error)
 	if fields == nil {
 		leaves = nil
 	}
+	pos := cf.scaledPos(fi.Size(), readable)
 	rr, err := fr.GetRecordReader(ctx, leaves, nil)
 	if err != nil {
 		return fail(err)
 	}
-	return &readerSource{RecordReader: rr, full: full, closers: []func() error{pf.Close}}, nil
+	return &readerSource{RecordReader: rr, full: full, closers: []func() error{pf.Close}, pos: pos}, nil
 }
 
 // batchFor is the rows per batch for ncols columns: at most batch, and
@@ -162,7 +167,8 @@ func openArrowStream(path string, opts Options) (source, error) {
 		f.Close()
 		return nil, &FileError{Path: path, Err: err}
 	}
-	return projectSource(path, &readerSource{RecordReader: &validatingReader{RecordReader: rr}, full: rr.Schema(), closers: []func() error{f.Close}}, opts)
+	return projectSource(path, &readerSource{RecordReader: &validatingReader{RecordReader: rr}, full: rr.Schema(), closers: []func() error{f.Close},
+		pos: func() int64 { return filePos(f) }}, opts)
 }
 
 // validatingReader checks every record's buffers before handing it out,
@@ -229,12 +235,16 @@ func openArrowFile(path string, opts Options) (source, error) {
 	if err != nil {
 		return nil, err
 	}
-	fr, err := ipc.NewFileReader(f, ipc.WithAllocator(opts.Allocator), ipc.WithEnsureNativeEndian(true))
+	cf := &countingFile{File: f}
+	fr, err := ipc.NewFileReader(cf, ipc.WithAllocator(opts.Allocator), ipc.WithEnsureNativeEndian(true))
 	if err != nil {
 		f.Close()
 		return nil, &FileError{Path: path, Err: err}
 	}
-	return projectSource(path, &readerSource{RecordReader: &ipcFileReader{fr: fr}, full: fr.Schema(), closers: []func() error{fr.Close, f.Close}}, opts)
+	// The record batches fill the file but for its schema and footer.
+	size := fileSize(path)
+	return projectSource(path, &readerSource{RecordReader: &ipcFileReader{fr: fr}, full: fr.Schema(), closers: []func() error{fr.Close, f.Close},
+		pos: cf.scaledPos(size, size)}, opts)
 }
 
 var _ io.Closer = (*readerSource)(nil)

@@ -237,6 +237,7 @@ type Reader struct {
 	cur     arrow.Record
 	err     error
 	refs    atomic.Int64
+	prog    progressState
 }
 
 // Open opens one data file.
@@ -264,6 +265,7 @@ func OpenAll(ctx context.Context, paths []string, opts *Options) (*Reader, error
 		return nil, err
 	}
 	r.src, r.path, r.next = src, paths[0], 1
+	r.prog.startFile(paths[0])
 	r.schema, r.full = src.Schema(), src.fileSchema()
 	r.opts.BatchSize = batchFor(r.opts.BatchSize, r.schema.NumFields())
 	return r, nil
@@ -392,6 +394,7 @@ func (r *Reader) Next() bool {
 				return false
 			}
 			r.src, r.path = src, path
+			r.prog.startFile(path)
 		}
 		rec, err := r.srcNext()
 		if err != nil {
@@ -401,8 +404,10 @@ func (r *Reader) Next() bool {
 		if rec == nil { // this file is done
 			r.src.Close()
 			r.src = nil
+			r.prog.endFile()
 			continue
 		}
+		r.prog.advance(r.src)
 		if rec.NumRows() == 0 {
 			rec.Release()
 			continue

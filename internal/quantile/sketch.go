@@ -226,7 +226,14 @@ func (s *Sketch) Items() []Item {
 		return s.sorted
 	}
 	var out []Item
-	for h, l := range s.levels {
+	levels := s.levels
+	if s.k == 0 && len(levels) == 1 && len(levels[0]) >= 64 {
+		// An exact sketch: one level of weight 1, sorted straight into
+		// items.
+		out = sortedUnitItems(levels[0])
+		levels = nil
+	}
+	for h, l := range levels {
 		if len(l) == 0 {
 			continue
 		}

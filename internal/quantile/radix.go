@@ -74,9 +74,10 @@ func radixPasses(keys, other []uint64, counts *[8][256]int) []uint64 {
 // sortedUnitItems sorts x (NaN-free, len ≥ 1) and returns it as items of
 // weight 1: an exact sketch's one level, whose sort is most of an exact
 // comparison's work. Unlike SortFloats followed by a merge into items, x's
-// own memory holds the keys for half of the radix passes (one extra key
-// buffer instead of two), and one last pass writes the items and the
-// sorted values back into x together.
+// own memory and that of the items it returns hold the keys during the
+// radix passes (no scratch buffer: in exact comparison every fresh page
+// costs a fault), and one last pass writes the items and the sorted values
+// back into x together.
 func sortedUnitItems(x []float64) []Item {
 	n := len(x)
 	// The level's memory is reused as keys: a float64 and its key are
@@ -98,8 +99,12 @@ func sortedUnitItems(x []float64) []Item {
 		counts[6][byte(k>>48)]++
 		counts[7][byte(k>>56)]++
 	}
-	sorted := radixPasses(keys, make([]uint64, n), &counts)
+	// The items' memory (two words per item) serves as the second key
+	// buffer, in its upper half: writing item i overwrites the words of
+	// keys 2i−n and 2i+1−n, both ≤ i, so already read.
 	out := make([]Item, n)
+	words := unsafe.Slice((*uint64)(unsafe.Pointer(&out[0])), 2*n)
+	sorted := radixPasses(keys, words[n:], &counts)
 	for i, k := range sorted {
 		v := keyFloat(k)
 		out[i] = Item{v, 1}

@@ -225,7 +225,8 @@ type Side struct {
 	Rows int64 `json:"rows"`
 	// Digest is the row digest (Profile.Digest); empty, and absent from
 	// the JSON, for current data compared by CompareReader without
-	// CompareOptions.DigestCurrent.
+	// CompareOptions.DigestCurrent and for a profile built with
+	// ProfileOptions.NoDigest.
 	Digest string `json:"digest,omitempty"`
 	// Exact is true when every numeric column was kept exactly.
 	Exact bool `json:"exact"`

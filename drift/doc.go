@@ -47,7 +47,10 @@
 // Each profile carries a digest of the rows it describes ("sha256-rowset:"
 // and 64 hex digits): the SHA-256 of the column names and types and of the
 // sum modulo 2^256 of each row's SHA-256. It does not depend on row order
-// or partitioning, so a merged profile has the digest of the whole.
+// or partitioning, so a merged profile has the digest of the whole. A
+// profile that is only compared and dropped can skip it
+// (ProfileOptions.NoDigest): hashing every row costs about as much as
+// profiling it. Such a profile cannot be saved.
 //
 // # Profile file format (version 1)
 //
@@ -136,7 +139,7 @@
 // # Report format (version 1)
 //
 // Report's JSON (format "mlsec.drift.report", version 1) holds the mode,
-// both sides' row counts and digests, the multiple-testing correction, the
+// both sides' row counts and digests (when computed), the multiple-testing correction, the
 // dataset verdict and one result per column (test, statistic, p-value or
 // distance, threshold, verdict, severity, the sketch's error bound, all
 // metrics, summaries of both sides and the binned distributions). It is

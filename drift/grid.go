@@ -249,7 +249,8 @@ func (a *gridAccumulator) crossingBound(ref cdfView) float64 {
 	return b
 }
 
-// cdfView is a weighted, sorted sample with cumulative weights.
+// cdfView is a weighted, sorted sample with cumulative weights; cum is
+// nil when every weight is 1 (an exact sketch), and ranks are indices.
 type cdfView struct {
 	it  []wv
 	cum []int64
@@ -263,7 +264,20 @@ func newCDFView(it []wv) cdfView {
 	return cdfView{it, cum}
 }
 
-func (v cdfView) n() int64 { return v.cum[len(v.cum)-1] }
+func (v cdfView) n() int64 {
+	if v.cum == nil {
+		return int64(len(v.it))
+	}
+	return v.cum[len(v.cum)-1]
+}
+
+// at is the weight of the first i items.
+func (v cdfView) at(i int) int64 {
+	if v.cum == nil {
+		return int64(i)
+	}
+	return v.cum[i]
+}
 
 // rank is the weight of items ≤ x.
 func (v cdfView) rank(x float64) int64 {
@@ -273,7 +287,7 @@ func (v cdfView) rank(x float64) int64 {
 		}
 		return 1
 	})
-	return v.cum[i]
+	return v.at(i)
 }
 
 // rankLess is the weight of items < x.
@@ -284,13 +298,16 @@ func (v cdfView) rankLess(x float64) int64 {
 		}
 		return 1
 	})
-	return v.cum[i]
+	return v.at(i)
 }
 
 // view returns the column's finite values as a CDF view.
 func (c *ColumnProfile) view() cdfView {
 	if c.grid != nil {
 		return c.grid.view()
+	}
+	if c.Sketch.UnitWeights() {
+		return cdfView{it: c.Sketch.Items()}
 	}
 	it, cum := c.Sketch.Sorted()
 	return cdfView{it, cum}

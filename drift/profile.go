@@ -49,10 +49,17 @@ type ProfileOptions struct {
 	// Progress, when not nil, is called by ProfileReader after each record
 	// batch with the rows profiled so far. It is not part of the profile.
 	Progress func(rows int64) `json:"-"`
+	// NoDigest skips the row digest, for a transient profile that is
+	// compared and dropped (raw data against raw data): hashing every row
+	// costs about as much as profiling it. Such a profile's Digest is "",
+	// a report on it carries no digest, and it cannot be saved
+	// (MarshalJSON fails). It is not part of the profile's options.
+	NoDigest bool `json:"-"`
 }
 
 func (o ProfileOptions) normalized() ProfileOptions {
 	o.Progress = nil
+	o.NoDigest = false
 	if o.Exact {
 		o.SketchK = 0
 	} else if o.SketchK <= 0 {
@@ -88,9 +95,9 @@ type Profile struct {
 	columns []*ColumnProfile
 	// index maps a column name to its position.
 	index map[string]int
-	// noDigest skips the row digest (current data in CompareReader,
-	// unless asked for): hashing every row costs more than the
-	// comparison itself.
+	// noDigest skips the row digest (ProfileOptions.NoDigest; current
+	// data in CompareReader, unless asked for): hashing every row costs
+	// more than the comparison itself.
 	noDigest bool
 }
 
@@ -141,7 +148,7 @@ func (c *ColumnProfile) Std() float64 {
 
 // NewProfile returns an empty profile.
 func NewProfile(opts ProfileOptions) *Profile {
-	return &Profile{opts: opts.normalized(), index: map[string]int{}}
+	return &Profile{opts: opts.normalized(), index: map[string]int{}, noDigest: opts.NoDigest}
 }
 
 // Rows returns the number of rows profiled.
@@ -557,6 +564,7 @@ func (p *Profile) Merge(o *Profile) error {
 	if len(p.columns) == 0 {
 		c := o.Clone()
 		c.rows += p.rows
+		c.noDigest = c.noDigest || p.noDigest
 		*p = *c
 		return nil
 	}
@@ -576,6 +584,8 @@ func (p *Profile) Merge(o *Profile) error {
 	}
 	p.rows += o.rows
 	p.digest.add(o.digest)
+	// A part without a digest leaves the whole without one.
+	p.noDigest = p.noDigest || o.noDigest
 	return nil
 }
 
@@ -609,7 +619,7 @@ func (c *ColumnProfile) merge(d *ColumnProfile) error {
 
 // Clone returns a deep copy of p.
 func (p *Profile) Clone() *Profile {
-	c := &Profile{opts: p.opts, rows: p.rows, digest: p.digest, index: map[string]int{}}
+	c := &Profile{opts: p.opts, rows: p.rows, digest: p.digest, index: map[string]int{}, noDigest: p.noDigest}
 	c.opts.Columns = slices.Clone(p.opts.Columns)
 	for i, col := range p.columns {
 		cc := *col

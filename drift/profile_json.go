@@ -60,6 +60,9 @@ type columnJSON struct {
 
 // MarshalJSON encodes the profile (see doc.go for the format).
 func (p *Profile) MarshalJSON() ([]byte, error) {
+	if p.noDigest {
+		return nil, errors.New("drift: a profile built without its row digest (ProfileOptions.NoDigest) cannot be saved")
+	}
 	j := profileJSON{
 		Format: ProfileFormat, Version: ProfileVersion, Rows: p.rows,
 		Digest: p.Digest(), Rowset: p.digest.hex(), Options: p.opts,

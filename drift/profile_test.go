@@ -342,3 +342,40 @@ func TestSortFloats(t *testing.T) {
 		}
 	}
 }
+
+// A transient profile (NoDigest) compares exactly as one with its digest,
+// carries no digest into the report, and refuses to be saved, so that no
+// profile file ever holds an empty digest.
+func TestProfileNoDigest(t *testing.T) {
+	x, k, c := makeTable(3, 2000, 0)
+	x2, k2, c2 := makeTable(4, 1500, 0.2)
+	with := ProfileOptions{Exact: true}
+	without := ProfileOptions{Exact: true, NoDigest: true}
+	ref, cur := profileOf(t, with, x, k, c, 500), profileOf(t, with, x2, k2, c2, 500)
+	tref, tcur := profileOf(t, without, x, k, c, 500), profileOf(t, without, x2, k2, c2, 500)
+
+	require.NotEmpty(t, ref.Digest())
+	require.Empty(t, tref.Digest())
+	require.Equal(t, ref.Options(), tref.Options(), "NoDigest is not a profile option")
+
+	want, err := Compare(ref, cur, CompareOptions{})
+	require.NoError(t, err)
+	got, err := Compare(tref, tcur, CompareOptions{})
+	require.NoError(t, err)
+	require.Empty(t, got.Reference.Digest)
+	require.Empty(t, got.Current.Digest)
+	got.Reference.Digest, got.Current.Digest = want.Reference.Digest, want.Current.Digest
+	require.Equal(t, want, got)
+
+	_, err = json.Marshal(tref)
+	require.ErrorContains(t, err, "NoDigest")
+	_, err = json.Marshal(ref)
+	require.NoError(t, err)
+
+	// Merging a transient part leaves the whole without a digest.
+	m := profileOf(t, with, x, k, c, 500)
+	require.NoError(t, m.Merge(tcur))
+	require.Empty(t, m.Digest())
+	_, err = json.Marshal(m)
+	require.Error(t, err)
+}

@@ -299,6 +299,6 @@ dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px;margin:6px 0
 {{if .Note}}<dt>note</dt><dd>{{.Note}}</dd>{{end}}</dl>
 {{.Chart}}</div>
 {{end}}
-<p class="muted">Reference {{.R.Reference.Digest}}{{with .R.Current.Digest}}<br>Current {{.}}{{end}}</p>
+{{if or .R.Reference.Digest .R.Current.Digest}}<p class="muted">{{with .R.Reference.Digest}}Reference {{.}}{{end}}{{with .R.Current.Digest}}<br>Current {{.}}{{end}}</p>{{end}}
 </body></html>
 `))

@@ -166,7 +166,7 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 	fs.Var(&ignore, "ignore", "column not to compare (repeatable)")
 	correction := fs.String("correction", "none", "multiple-testing correction across p-value tests: none, bonferroni, bh")
 	share := fs.Float64("drift-share", 0.5, "dataset drift when at least this share of tested columns drifted")
-	digest := fs.Bool("digest", false, "against a reference profile, also compute the current data's row digest (slower)")
+	digest := fs.Bool("digest", false, "also compute the row digests of the data files compared, shown in the report (slower)")
 	return func(ctx context.Context, args []string) error {
 		// --json here names an output; progress stays off with it too.
 		if jsonOut != "" {
@@ -223,6 +223,9 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 		if isDataFile(refPaths[0]) {
 			// Raw reference: exact mode on both sides.
 			popts.Exact = true
+			// Both profiles are transient: their row digests only
+			// when asked for.
+			popts.NoDigest = !*digest
 			if refProfile, err = profileFiles(ctx, e, "profiling reference", refPaths, popts, limits); err != nil {
 				return err
 			}
@@ -241,6 +244,7 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 		}
 		var rep *drift.Report
 		if popts.Exact || len(popts.Columns) > 0 {
+			popts.NoDigest = !*digest
 			cur, err := profileFiles(ctx, e, "profiling current", args, popts, limits)
 			if err != nil {
 				return err

@@ -1,6 +1,9 @@
 package quantile
 
-import "math"
+import (
+	"math"
+	"unsafe"
+)
 
 // SortFloats sorts NaN-free float64s ascending with an LSD radix sort on
 // their order-preserving uint64 keys: O(n) per compaction instead of the
@@ -32,8 +35,19 @@ func SortFloats(x []float64, scratch []uint64) {
 		counts[6][byte(k>>48)]++
 		counts[7][byte(k>>56)]++
 	}
-	// Sort keys back and forth between the two halves of scratch.
-	src, dst := keys, scratch[n:2*n]
+	src := radixPasses(keys, scratch[n:2*n], &counts)
+	for i, k := range src {
+		x[i] = keyFloat(k)
+	}
+}
+
+// radixPasses sorts keys, whose eight byte histograms are counts, moving
+// them back and forth between keys and other (of the same length); it
+// returns the one that holds the sorted keys. Byte positions where every
+// key agrees are skipped.
+func radixPasses(keys, other []uint64, counts *[8][256]int) []uint64 {
+	n := len(keys)
+	src, dst := keys, other
 	for b := 0; b < 8; b++ {
 		c := &counts[b]
 		shift := uint(8 * b)
@@ -46,7 +60,7 @@ func SortFloats(x []float64, scratch []uint64) {
 			pos[i] = s
 			s += c[i]
 		}
-		out := dst[:len(src)]
+		out := dst[:n]
 		for _, k := range src {
 			d := byte(k >> shift)
 			out[pos[d]] = k
@@ -54,9 +68,49 @@ func SortFloats(x []float64, scratch []uint64) {
 		}
 		src, dst = out, src
 	}
-	for i, k := range src {
-		x[i] = keyFloat(k)
+	return src
+}
+
+// sortedUnitItems sorts x (NaN-free, len ≥ 1) and returns it as items of
+// weight 1: an exact sketch's one level, whose sort is most of an exact
+// comparison's work. Unlike SortFloats followed by a merge into items, x's
+// own memory and that of the items it returns hold the keys during the
+// radix passes (no scratch buffer: in exact comparison every fresh page
+// costs a fault), and one last pass writes the items and the sorted values
+// back into x together.
+func sortedUnitItems(x []float64) []Item {
+	n := len(x)
+	// The level's memory is reused as keys: a float64 and its key are
+	// both 8 bytes, and every key is written back as a float64 below.
+	keys := unsafe.Slice((*uint64)(unsafe.Pointer(&x[0])), n)
+	var counts [8][256]int
+	for i, v := range x {
+		if v == 0 {
+			v = 0 // −0 sorts with +0
+		}
+		k := floatKey(v)
+		keys[i] = k
+		counts[0][byte(k)]++
+		counts[1][byte(k>>8)]++
+		counts[2][byte(k>>16)]++
+		counts[3][byte(k>>24)]++
+		counts[4][byte(k>>32)]++
+		counts[5][byte(k>>40)]++
+		counts[6][byte(k>>48)]++
+		counts[7][byte(k>>56)]++
 	}
+	// The items' memory (two words per item) serves as the second key
+	// buffer, in its upper half: writing item i overwrites the words of
+	// keys 2i−n and 2i+1−n, both ≤ i, so already read.
+	out := make([]Item, n)
+	words := unsafe.Slice((*uint64)(unsafe.Pointer(&out[0])), 2*n)
+	sorted := radixPasses(keys, words[n:], &counts)
+	for i, k := range sorted {
+		v := keyFloat(k)
+		out[i] = Item{v, 1}
+		keys[i] = math.Float64bits(v) // x[i] = v; sorted may be keys itself
+	}
+	return out
 }
 
 // floatKey maps a float64 to a uint64 with the same order: negative

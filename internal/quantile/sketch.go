@@ -226,7 +226,14 @@ func (s *Sketch) Items() []Item {
 		return s.sorted
 	}
 	var out []Item
-	for h, l := range s.levels {
+	levels := s.levels
+	if s.k == 0 && len(levels) == 1 && len(levels[0]) >= 64 {
+		// An exact sketch: one level of weight 1, sorted straight into
+		// items.
+		out = sortedUnitItems(levels[0])
+		levels = nil
+	}
+	for h, l := range levels {
 		if len(l) == 0 {
 			continue
 		}
@@ -248,12 +255,26 @@ func (s *Sketch) Items() []Item {
 		out = []Item{}
 	}
 	s.sorted = out
-	s.cum = make([]int64, len(out)+1)
-	for i, e := range out {
-		s.cum[i+1] = s.cum[i] + e.W
-	}
+	s.cum = nil // built on demand: an exact comparison does without it
 	return out
 }
+
+// cumulative returns the cumulative weights of Items (see Sorted).
+func (s *Sketch) cumulative() []int64 {
+	out := s.Items()
+	if s.cum == nil {
+		s.cum = make([]int64, len(out)+1)
+		for i, e := range out {
+			s.cum[i+1] = s.cum[i] + e.W
+		}
+	}
+	return s.cum
+}
+
+// UnitWeights reports whether every item has weight 1, as in an exact
+// sketch: an item's index in Items is then its rank, and callers can do
+// without the cumulative weights of Sorted (as large as the items).
+func (s *Sketch) UnitWeights() bool { return s.k == 0 && len(s.levels) <= 1 }
 
 // mergeWeighted merges sorted values of weight w into the sorted items a.
 func mergeWeighted(a []Item, vals []float64, w int64) []Item {
@@ -280,8 +301,8 @@ func mergeWeighted(a []Item, vals []float64, w int64) []Item {
 // weight of items[:i], so cum has one more entry than items. Both are
 // shared with the sketch's cache.
 func (s *Sketch) Sorted() (items []Item, cum []int64) {
-	items = s.Items()
-	return items, s.cum
+	cum = s.cumulative()
+	return s.sorted, cum
 }
 
 // Rank estimates how many added values are ≤ x.
@@ -293,7 +314,7 @@ func (s *Sketch) Rank(x float64) int64 {
 		}
 		return 1
 	})
-	return s.cum[i]
+	return s.cumulative()[i]
 }
 
 // Quantile returns the smallest item whose estimated rank is ≥ q·N (the

@@ -132,3 +132,51 @@ func TestUnmarshalRefusesInconsistentState(t *testing.T) {
 		require.Error(t, s.UnmarshalJSON([]byte(doc)), name)
 	}
 }
+
+// An exact sketch's items are its values sorted by slices.Sort, each of
+// weight 1 (zeros of either sign compare equal), and the sketch still holds the same values after
+// sorting: adding more and asking again gives the sorted union.
+func TestExactItemsSorted(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	cases := []struct {
+		name string
+		gen  func(i int) float64
+	}{
+		{"normal", func(int) float64 { return rng.NormFloat64() }},
+		{"ties and signed zeros", func(i int) float64 { return []float64{0, math.Copysign(0, -1), 1, -1, 2}[i%5] }},
+		{"infinities and extremes", func(i int) float64 {
+			return []float64{math.Inf(1), math.Inf(-1), math.MaxFloat64, -math.SmallestNonzeroFloat64, rng.Float64()}[i%5]
+		}},
+		{"one repeated value", func(int) float64 { return 3.5 }},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, n := range []int{1, 63, 64, 1000, 70000} {
+				s := New(0)
+				var all []float64
+				for round := 0; round < 2; round++ {
+					xs := make([]float64, n)
+					for i := range xs {
+						xs[i] = tc.gen(i)
+					}
+					s.AddSlice(xs)
+					all = append(all, xs...)
+					want := slices.Clone(all)
+					slices.Sort(want)
+					items := s.Items()
+					require.Len(t, items, len(want))
+					for i, it := range items {
+						require.Equal(t, int64(1), it.W)
+						if want[i] == 0 {
+							require.Zero(t, it.V, "item %d of %d", i, len(want))
+						} else {
+							require.Equal(t, math.Float64bits(want[i]), math.Float64bits(it.V), "item %d of %d", i, len(want))
+						}
+					}
+					_, cum := s.Sorted()
+					require.Equal(t, int64(len(want)), cum[len(cum)-1])
+				}
+			}
+		})
+	}
+}

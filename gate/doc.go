@@ -12,6 +12,10 @@
 // [Evidence] document with a published JSON Schema ([EvidenceSchema],
 // version v1) in which every item names the attestation it came from;
 // attestations that failed verification are listed as rejected, never used.
+// The attestations are verified in parallel by a bounded pool of workers
+// (Trust.Workers), the document always in the same order; a [VerifyCache]
+// in Trust.Cache remembers each outcome by envelope and trust digest, so
+// deciding again over the same store verifies no signature twice.
 //
 // A [Decider] judges the document: [DataPolicy] (the strict zero value
 // requires everything) or a Rego policy ([NewRegoPolicy]), evaluated in a

@@ -25,6 +25,11 @@
 // Verification Summary Attestation over the model digest, naming the
 // policy and evidence digests; [VerifyVSA] checks one.
 //
+// A policy is trust material too: [VerifyPolicy] refuses one that is not
+// the pinned digest or, when approver keys are given, carries no approval
+// ([SignPolicy]: an in-toto statement over the policy's digest) signed by
+// one of them.
+//
 // The shortest real use:
 //
 //	atts, err := provenance.ReadAttestations("attestations")

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -29,6 +31,12 @@ func init() {
 		setup:   setupGate,
 	})
 	register(&command{
+		name:    "gate sign-policy",
+		args:    "POLICY",
+		summary: "approve a gate policy (Rego or YAML): sign an in-toto statement over its digest, for mlsec gate --policy-signature",
+		setup:   setupGateSignPolicy,
+	})
+	register(&command{
 		name:    "gate verify-vsa",
 		args:    "VSA",
 		summary: "check a verification summary (VSA) the gate signed: trusted key, the model's digest, PASSED",
@@ -38,7 +46,10 @@ func init() {
 
 func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	policy := fs.String("policy", "", "the policy `FILE`: Rego (.rego) or a provenance policy (YAML/JSON) (required)")
-	policyDigest := fs.String("policy-digest", "", "refuse a Rego policy whose digest is not `sha256:HEX`")
+	policyDigest := fs.String("policy-digest", "", "refuse a policy whose digest is not `sha256:HEX`")
+	policySig := fs.String("policy-signature", "", "the policy's approval `FILE` (mlsec gate sign-policy), verified with --policy-key")
+	var policyKeys stringList
+	fs.Var(&policyKeys, "policy-key", "a public key `PEM` trusted to approve policies: the policy must carry a --policy-signature by one (repeatable)")
 	cosign := fs.Bool("cosign", false, "evaluate the Rego policy as cosign verify-attestation --policy does (data.signature.allow per attestation)")
 	predType := fs.String("predicate-type", "", "with --cosign, evaluate only attestations of this predicate type `URI`")
 	provPolicy := fs.String("provenance-policy", "", "with a Rego policy, the provenance policy `FILE` that says which builders and keys to trust")
@@ -76,37 +87,43 @@ func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			}
 			verifiers = append(verifiers, v)
 		}
+		pt, err := policyTrust(ctx, *policyDigest, *policySig, policyKeys)
+		if err != nil {
+			return err
+		}
 		rego := strings.HasSuffix(*policy, ".rego")
 		var decider gate.Decider
-		trustFile := *policy
+		trust := gate.Trust{Provenance: &provenance.Policy{}}
 		if rego {
-			src, err := os.ReadFile(*policy)
+			src, err := readPolicy(*policy)
 			if err != nil {
 				return err
 			}
-			opts := gate.RegoOptions{Cosign: *cosign, PredicateType: *predType}
-			if *policyDigest != "" {
-				if opts.Digest, err = provenance.ParseDigest(*policyDigest); err != nil {
-					return usageError("--policy-digest: %v", err)
-				}
-			}
+			opts := gate.RegoOptions{Cosign: *cosign, PredicateType: *predType, Digest: pt.Digest, Keys: pt.Keys, Signature: pt.Signature}
 			if decider, err = gate.NewRegoPolicy(ctx, *policy, src, opts); err != nil {
 				return err
 			}
-			trustFile = *provPolicy
+			if *provPolicy != "" {
+				if trust.Provenance, err = provenance.LoadPolicy(*provPolicy); err != nil {
+					return err
+				}
+			}
 		} else {
-			if *cosign || *policyDigest != "" || *provPolicy != "" {
-				return usageError("--cosign, --policy-digest and --provenance-policy are for a Rego policy")
+			if *cosign || *provPolicy != "" {
+				return usageError("--cosign and --provenance-policy are for a Rego policy")
 			}
 			decider = gate.DataPolicy{AllowGaps: *allowGaps, AllowUnsigned: *allowUnsigned, Datasets: datasets, URI: *policy}
-		}
-		trust := gate.Trust{Provenance: &provenance.Policy{}}
-		if trustFile != "" {
-			p, err := provenance.LoadPolicy(trustFile)
+			// The bytes checked are the bytes parsed: the file is read once.
+			src, err := readPolicy(*policy)
 			if err != nil {
 				return err
 			}
-			trust.Provenance = p
+			if err := gate.VerifyPolicy(ctx, *policy, src, pt); err != nil {
+				return err
+			}
+			if trust.Provenance, err = provenance.ParsePolicy(src, filepath.Dir(*policy)); err != nil {
+				return fmt.Errorf("%s: %w", *policy, err)
+			}
 		}
 		if len(trust.Provenance.Builders) == 0 {
 			if len(verifiers) == 0 {
@@ -200,6 +217,107 @@ func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if !d.Allowed {
 			return checkFailed(fmt.Errorf("denied: %d violation(s)", len(d.Violations)))
 		}
+		return nil
+	}
+}
+
+// maxPolicyFile bounds a policy file, as provenance bounds its own.
+const maxPolicyFile = 1 << 20
+
+// readPolicy reads a policy file of at most maxPolicyFile bytes.
+func readPolicy(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("policy %s: not a regular file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxPolicyFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxPolicyFile {
+		return nil, fmt.Errorf("policy %s: over the %d-byte limit", path, maxPolicyFile)
+	}
+	return b, nil
+}
+
+// policyTrust turns the --policy-digest, --policy-signature and
+// --policy-key flags into what the policy must satisfy.
+func policyTrust(ctx context.Context, digest, sigFile string, keys []string) (gate.PolicyTrust, error) {
+	var pt gate.PolicyTrust
+	if digest != "" {
+		d, err := provenance.ParseDigest(digest)
+		if err != nil {
+			return pt, usageError("--policy-digest: %v", err)
+		}
+		pt.Digest = d
+	}
+	if sigFile != "" && len(keys) == 0 {
+		return pt, usageError("--policy-signature needs --policy-key to verify it with")
+	}
+	for _, k := range keys {
+		v, err := loadVerifier(ctx, k)
+		if err != nil {
+			return pt, err
+		}
+		pt.Keys = append(pt.Keys, v)
+	}
+	if sigFile != "" {
+		b, err := readPolicy(sigFile)
+		if err != nil {
+			return pt, err
+		}
+		envs, err := provenance.ReadEnvelopes(sigFile, b)
+		if err != nil {
+			return pt, err
+		}
+		if len(envs) != 1 {
+			return pt, fmt.Errorf("%s: want one signature envelope, found %d", sigFile, len(envs))
+		}
+		pt.Signature = envs[0]
+	}
+	return pt, nil
+}
+
+func setupGateSignPolicy(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	key := fs.String("key", "", "the approver's private key `PEM` (or KMS/PKCS#11 reference) (required)")
+	out := fs.String("out", "", "write the approval to `FILE` (default POLICY.sig.json)")
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 1 {
+			return usageError("want one POLICY file")
+		}
+		if *key == "" {
+			return usageError("--key is required")
+		}
+		src, err := readPolicy(args[0])
+		if err != nil {
+			return err
+		}
+		signer, err := loadSigner(ctx, *key)
+		if err != nil {
+			return err
+		}
+		env, err := gate.SignPolicy(ctx, args[0], src, signer)
+		if err != nil {
+			return err
+		}
+		b, err := provenance.MarshalEnvelope(env)
+		if err != nil {
+			return err
+		}
+		path := *out
+		if path == "" {
+			path = args[0] + ".sig.json"
+		}
+		if err := atomicfile.WriteFile(path, b, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "approval of %s written to %s\n", args[0], path)
 		return nil
 	}
 }

@@ -159,6 +159,9 @@ func Collect(ctx context.Context, src Sources, trust Trust) (*Evidence, error) {
 	if err := c.validation(att); err != nil {
 		return nil, err
 	}
+	if err := c.drift(att); err != nil {
+		return nil, err
+	}
 	for _, d := range src.Drift {
 		if d.Report == nil {
 			return nil, fmt.Errorf("gate: drift report %q: empty", d.Source)
@@ -497,6 +500,43 @@ func (c *collector) validation(p *provenance.Policy) error {
 			}
 			c.ev.Validation = append(c.ev.Validation, it)
 			c.ref(r.Attestation, validation.TestResultPredicateV1, r.Verified.Payload)
+		}
+	}
+	return nil
+}
+
+// drift verifies the drift attestations about every input of the chain:
+// a drift verdict counts only for the data the model was built from, and
+// only when a trusted key signed it.
+func (c *collector) drift(p *provenance.Policy) error {
+	for _, in := range c.ev.Provenance.Inputs {
+		rs, err := c.verify(c.index.about(drift.PredicateReportV1, in.Digest), p,
+			provenance.VerifyOptions{PredicateType: drift.PredicateReportV1, Subjects: []provenance.DigestSet{in.Digest}, Now: c.now})
+		if err != nil {
+			return fmt.Errorf("gate: verifying drift attestations: %w", err)
+		}
+		for _, r := range rs {
+			if r.Err != nil {
+				c.reject(r, "drift")
+				continue
+			}
+			// Only the verified payload is read.
+			var st drift.Statement
+			if err := json.Unmarshal(r.Verified.Payload, &st); err != nil || st.Predicate == nil {
+				reason := "no report"
+				if err != nil {
+					reason = err.Error()
+				}
+				c.ev.Rejected = append(c.ev.Rejected, Rejection{Source: r.Source, Kind: "drift",
+					Rules: []string{"predicate"}, Reason: "drift report predicate: " + reason})
+				continue
+			}
+			it := driftItem(DriftReport{Source: r.Source, Report: st.Predicate})
+			input := Artifact{Name: in.Name, Digest: maps.Clone(in.Digest)}
+			it.Input = &input
+			it.Signer = &Signer{Builder: r.Verified.Builder, KeyIDs: slices.Clone(r.Verified.KeyIDs)}
+			c.ev.Drift = append(c.ev.Drift, it)
+			c.ref(r.Attestation, drift.PredicateReportV1, r.Verified.Payload)
 		}
 	}
 	return nil

@@ -60,6 +60,7 @@ func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	subject := fs.String("subject", "", "the model's digest `ALG:HEX`, when no MODEL is given")
 	allowGaps := fs.Bool("allow-gaps", false, "accept chain inputs with no provenance")
 	allowUnsigned := fs.Bool("allow-unsigned", false, "do not require an OMS signature (data policy)")
+	requireDrift := fs.Bool("require-drift", false, "require a drift verdict about the model's inputs: a signed drift attestation (mlsec drift compare --attest-key) (data policy)")
 	var datasets stringList
 	fs.Var(&datasets, "dataset", "an input `NAME` of the model's provenance that must have a PASSED test result (repeatable)")
 	evOut := fs.String("evidence-out", "", "write the evidence document to `FILE`")
@@ -112,7 +113,7 @@ func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			if *cosign || *provPolicy != "" {
 				return usageError("--cosign and --provenance-policy are for a Rego policy")
 			}
-			decider = gate.DataPolicy{AllowGaps: *allowGaps, AllowUnsigned: *allowUnsigned, Datasets: datasets, URI: *policy}
+			decider = gate.DataPolicy{AllowGaps: *allowGaps, AllowUnsigned: *allowUnsigned, RequireDrift: *requireDrift, Datasets: datasets, URI: *policy}
 			// The bytes checked are the bytes parsed: the file is read once.
 			src, err := readPolicy(*policy)
 			if err != nil {

@@ -8,7 +8,8 @@
 // model directory: it verifies the OMS signature (signing.Verify), the
 // provenance chain back to the raw data (each statement under a
 // provenance.Policy), the in-toto test results and drift reports
-// (drift.PredicateReportV1) about the chain's inputs, and scans the model's files (modelscan, secrets). The result is one
+// (drift.PredicateReportV1) about the chain's inputs, and scans the
+// model's files (modelscan, secrets). The result is one
 // [Evidence] document with a published JSON Schema ([EvidenceSchema],
 // version v1) in which every item names the attestation it came from;
 // attestations that failed verification are listed as rejected, never used.

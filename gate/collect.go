@@ -48,6 +48,10 @@ type Sources struct {
 	// Drift are drift reports about the data the model serves or was
 	// trained on, each named by where it was read from.
 	Drift []DriftReport
+	// Remote is the model where it lives (an OCI registry) instead of a
+	// directory: its signatures are verified over the manifest it lists.
+	// Its files are not on disk, so not scanned.
+	Remote *RemoteModel
 }
 
 // DriftReport is a drift report and the name of where it came from.
@@ -131,6 +135,14 @@ func Collect(ctx context.Context, src Sources, trust Trust) (*Evidence, error) {
 			BuildTypes: []string{}, Inputs: []Artifact{}, Gaps: []Artifact{}, Breaks: []Artifact{},
 		},
 		Attestations: []AttestationRef{},
+	}
+	if src.Remote != nil {
+		if src.Model != "" {
+			return nil, errors.New("gate: give the model as a directory or as a remote model, not both")
+		}
+		if err := collectRemote(ctx, src, trust, ev); err != nil {
+			return nil, err
+		}
 	}
 	if src.Model != "" {
 		if ev.Subject.Name == "" {

@@ -9,7 +9,9 @@
 // provenance chain back to the raw data (each statement under a
 // provenance.Policy), the in-toto test results and drift reports
 // (drift.PredicateReportV1) about the chain's inputs, and scans the
-// model's files (modelscan, secrets). The result is one
+// model's files (modelscan, secrets); a model that is not on disk (in an
+// OCI registry, [RemoteModel]) is judged on its manifest and attached
+// signatures. The result is one
 // [Evidence] document with a published JSON Schema ([EvidenceSchema],
 // version v1) in which every item names the attestation it came from;
 // attestations that failed verification are listed as rejected, never used.

@@ -15,6 +15,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/mlsec-dev/mlsec/gate"
+	"github.com/mlsec-dev/mlsec/oci"
 	"github.com/mlsec-dev/mlsec/provenance"
 	"github.com/mlsec-dev/mlsec/signing"
 
@@ -26,7 +27,7 @@ const defaultGateID = "https://mlsec-dev.github.io/mlsec/gate"
 func init() {
 	register(&command{
 		name:    "gate",
-		args:    "[MODEL]",
+		args:    "[MODEL | oci://REF]",
 		summary: "decide whether a model may deploy: verify all its evidence, apply a data or Rego policy, optionally sign a VSA (exit 1 = denied)",
 		setup:   setupGate,
 	})
@@ -67,6 +68,8 @@ func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	vsaKey := fs.String("vsa-key", "", "sign a VSA of the decision with this private key `PEM`")
 	vsaOut := fs.String("vsa-out", "", "write the VSA envelope to `FILE` (with --vsa-key)")
 	verifierID := fs.String("verifier-id", defaultGateID, "the gate's identity `URI` in the VSA")
+	var rf registryFlags
+	rf.register(fs)
 	return func(ctx context.Context, args []string) error {
 		if *policy == "" {
 			return usageError("--policy is required")
@@ -151,7 +154,23 @@ func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			}
 			src.Attestations = a
 		}
-		if len(args) == 1 {
+		if len(args) == 1 && strings.HasPrefix(args[0], oci.Scheme) {
+			// A model in a registry: its signature and in-toto evidence
+			// are its referrers; a --signature file is one more.
+			remote, atts, err := remoteModel(ctx, &rf, e, args[0])
+			if err != nil {
+				return err
+			}
+			if *sigPath != "" {
+				sig, err := signing.ReadSignature(ctx, *sigPath)
+				if err != nil {
+					return err
+				}
+				remote.Signatures = append([]gate.RemoteBlob{{Source: *sigPath, Data: sig}}, remote.Signatures...)
+			}
+			src.Remote = remote
+			src.Attestations = append(src.Attestations, atts...)
+		} else if len(args) == 1 {
 			src.Model = args[0]
 			path := *sigPath
 			if path == "" {
@@ -321,6 +340,61 @@ func setupGateSignPolicy(fs *flag.FlagSet, e *env) func(context.Context, []strin
 		fmt.Fprintf(e.stdout, "approval of %s written to %s\n", args[0], path)
 		return nil
 	}
+}
+
+// remoteModel reads what a gate needs of a model in a registry, without
+// its layers: the manifest's file list, the OMS signatures and the in-toto
+// envelopes attached to it as referrers.
+func remoteModel(ctx context.Context, rf *registryFlags, e *env, ref string) (*gate.RemoteModel, provenance.Attestations, error) {
+	repo, _, err := rf.open(ctx, ref, e, "fetching evidence")
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := repo.Fetch(ctx, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	sm, err := m.SigningManifest()
+	if err != nil {
+		return nil, nil, err
+	}
+	at := oci.Scheme + repo.Name() + "@" + m.Descriptor.Digest.String()
+	rm := &gate.RemoteModel{Location: at, Name: m.Name, Manifest: sm}
+	sigs, err := repo.Referrers(ctx, m.Descriptor, oci.ArtifactTypeSignature)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, d := range sigs {
+		data, _, err := repo.FetchEvidence(ctx, m.Descriptor, d)
+		if err != nil {
+			return nil, nil, err
+		}
+		rm.Signatures = append(rm.Signatures, gate.RemoteBlob{Source: at + " referrer " + d.Digest.String(), Data: data})
+	}
+	refs, err := repo.Referrers(ctx, m.Descriptor, oci.ArtifactTypeInToto)
+	if err != nil {
+		return nil, nil, err
+	}
+	var atts provenance.Attestations
+	for _, d := range refs {
+		data, _, err := repo.FetchEvidence(ctx, m.Descriptor, d)
+		if err != nil {
+			return nil, nil, err
+		}
+		source := at + " referrer " + d.Digest.String()
+		envs, err := provenance.ReadEnvelopes(source, data)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, env := range envs {
+			s := source
+			if len(envs) > 1 {
+				s = fmt.Sprintf("%s[%d]", source, i)
+			}
+			atts = append(atts, provenance.Attestation{File: source, Index: i, Source: s, Envelope: env})
+		}
+	}
+	return rm, atts, nil
 }
 
 func digestString(d provenance.DigestSet) string {

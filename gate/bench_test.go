@@ -53,6 +53,7 @@ func BenchmarkCollectDecide(b *testing.B) {
 					require.NoError(b, err)
 				}
 				b.ResetTimer()
+				cpu0 := cpuTime()
 				for b.Loop() {
 					ev, err := gate.Collect(ctx, src, trust)
 					if err != nil {
@@ -61,6 +62,9 @@ func BenchmarkCollectDecide(b *testing.B) {
 					if d := pol.Decide(ctx, ev); !d.Allowed {
 						b.Fatal(d.Violations)
 					}
+				}
+				if cpu := cpuTime() - cpu0; cpu > 0 {
+					b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 				}
 			})
 		}

@@ -49,6 +49,7 @@ func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	policy := fs.String("policy", "", "the policy `FILE`: Rego (.rego) or a provenance policy (YAML/JSON) (required)")
 	policyDigest := fs.String("policy-digest", "", "refuse a policy whose digest is not `sha256:HEX`")
 	policySig := fs.String("policy-signature", "", "the policy's approval `FILE` (mlsec gate sign-policy), verified with --policy-key")
+	provPolicySig := fs.String("provenance-policy-signature", "", "the approval `FILE` of --provenance-policy, verified with --policy-key (required with it)")
 	var policyKeys stringList
 	fs.Var(&policyKeys, "policy-key", "a public key `PEM` trusted to approve policies: the policy must carry a --policy-signature by one (repeatable)")
 	cosign := fs.Bool("cosign", false, "evaluate the Rego policy as cosign verify-attestation --policy does (data.signature.allow per attestation)")
@@ -108,12 +109,27 @@ func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 				return err
 			}
 			if *provPolicy != "" {
-				if trust.Provenance, err = provenance.LoadPolicy(*provPolicy); err != nil {
+				// The provenance policy says which keys to trust: when
+				// policies must be approved, it must be too.
+				ppt, err := policyTrust(ctx, "", *provPolicySig, policyKeys)
+				if err != nil {
 					return err
 				}
+				src, err := readPolicy(*provPolicy)
+				if err != nil {
+					return err
+				}
+				if err := gate.VerifyPolicy(ctx, *provPolicy, src, ppt); err != nil {
+					return err
+				}
+				if trust.Provenance, err = provenance.ParsePolicy(src, filepath.Dir(*provPolicy)); err != nil {
+					return fmt.Errorf("%s: %w", *provPolicy, err)
+				}
+			} else if *provPolicySig != "" {
+				return usageError("--provenance-policy-signature without --provenance-policy")
 			}
 		} else {
-			if *cosign || *provPolicy != "" {
+			if *cosign || *provPolicy != "" || *provPolicySig != "" {
 				return usageError("--cosign and --provenance-policy are for a Rego policy")
 			}
 			decider = gate.DataPolicy{AllowGaps: *allowGaps, AllowUnsigned: *allowUnsigned, RequireDrift: *requireDrift, Datasets: datasets, URI: *policy}

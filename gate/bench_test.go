@@ -85,10 +85,14 @@ func BenchmarkDecideRego(b *testing.B) {
 			ev, err := gate.Collect(ctx, src, w.trust(b))
 			require.NoError(b, err)
 			b.ResetTimer()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				if d := pol.Decide(ctx, ev); !d.Allowed {
 					b.Fatal(d.Violations)
 				}
+			}
+			if cpu := cpuTime() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 			}
 		})
 	}

@@ -133,7 +133,7 @@ func BenchmarkProfileSingleMachine(b *testing.B) {
 	for range b.N {
 		r, err := datafile.OpenAll(context.Background(), paths, nil)
 		require.NoError(b, err)
-		_, err = drift.ProfileReader(context.Background(), r, drift.ProfileOptions{}, nil)
+		_, err = drift.ProfileReader(context.Background(), r, drift.ProfileOptions{})
 		r.Release()
 		require.NoError(b, err)
 	}

@@ -22,7 +22,7 @@ func profileOf(t testing.TB, rows []testRow, opts drift.ProfileOptions) *drift.P
 	rec := toRecord(rows)
 	defer rec.Release()
 	rr := recordReader(t, testSchema, []arrow.Record{rec})
-	p, err := drift.ProfileReader(context.Background(), rr, opts, nil)
+	p, err := drift.ProfileReader(context.Background(), rr, opts)
 	require.NoError(t, err)
 	return p
 }

@@ -110,7 +110,7 @@ func BenchmarkCompareProfileMode(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := CompareReader(context.Background(), ref, rr, CompareOptions{Test: TestKS}, nil); err != nil {
+		if _, err := CompareReader(context.Background(), ref, rr, CompareOptions{Test: TestKS}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -124,6 +124,9 @@ type CompareOptions struct {
 	// digest (Profile.Digest) for the report. It is off by default
 	// because SHA-256 of every row costs several times the comparison.
 	DigestCurrent bool `json:"digest_current,omitempty"`
+	// Progress, when not nil, is called by CompareReader after each
+	// record batch with the rows read so far.
+	Progress func(rows int64) `json:"-"`
 }
 
 // Validate reports the first setting of o that makes no sense: a NaN or

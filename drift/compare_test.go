@@ -346,7 +346,7 @@ func TestCompareRefusesNonFiniteOptions(t *testing.T) {
 			rr, err := array.NewRecordReader(rec.Schema(), []arrow.Record{rec})
 			require.NoError(t, err)
 			defer rr.Release()
-			_, err = CompareReader(t.Context(), ref, rr, tc.opts, nil)
+			_, err = CompareReader(t.Context(), ref, rr, tc.opts)
 			require.ErrorContains(t, err, tc.want)
 		})
 	}

@@ -6,11 +6,11 @@
 // The shortest real use profiles the training data once and compares each
 // production batch (records from any array.RecordReader) against it:
 //
-//	ref, _ := drift.ProfileReader(ctx, trainingRecords, drift.ProfileOptions{}, nil)
+//	ref, _ := drift.ProfileReader(ctx, trainingRecords, drift.ProfileOptions{})
 //	_ = ref.WriteFile("reference.json")
 //
 //	ref, _ = drift.ReadProfileFile("reference.json")
-//	report, _ := drift.CompareReader(ctx, ref, productionRecords, drift.CompareOptions{}, nil)
+//	report, _ := drift.CompareReader(ctx, ref, productionRecords, drift.CompareOptions{})
 //	if report.Dataset.Drifted { ... }
 //	_ = report.WriteHTMLFile("drift.html")
 //

@@ -145,7 +145,7 @@ func ExampleCompareReader() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	rep, err := drift.CompareReader(context.Background(), ref, rr, drift.CompareOptions{}, nil)
+	rep, err := drift.CompareReader(context.Background(), ref, rr, drift.CompareOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func TestProfileFiles(t *testing.T) {
 	for _, path := range []string{pq, ar} {
 		r, err := datafile.Open(ctx, path, nil)
 		require.NoError(t, err)
-		p, err := ProfileReader(ctx, r, ProfileOptions{}, nil)
+		p, err := ProfileReader(ctx, r, ProfileOptions{})
 		r.Close()
 		require.NoError(t, err, path)
 		require.Equal(t, mem.Digest(), p.Digest(), path)
@@ -86,14 +86,14 @@ func TestProfileFiles(t *testing.T) {
 		// The one-pass path reads the same file.
 		r, err = datafile.Open(ctx, path, nil)
 		require.NoError(t, err)
-		rep2, err := CompareReader(ctx, mem, r, CompareOptions{DigestCurrent: true}, nil)
+		rep2, err := CompareReader(ctx, mem, r, CompareOptions{DigestCurrent: true})
 		r.Close()
 		require.NoError(t, err)
 		require.Equal(t, mem.Digest(), rep2.Current.Digest)
 		// Without DigestCurrent the rows are not hashed.
 		r, err = datafile.Open(ctx, path, nil)
 		require.NoError(t, err)
-		rep3, err := CompareReader(ctx, mem, r, CompareOptions{}, nil)
+		rep3, err := CompareReader(ctx, mem, r, CompareOptions{})
 		r.Close()
 		require.NoError(t, err)
 		require.Empty(t, rep3.Current.Digest)

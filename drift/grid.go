@@ -314,9 +314,10 @@ func (c *ColumnProfile) rankError() float64 {
 // statistic, histogram counts are exact. The current side's digest (the
 // one a profile of the data would carry) is computed only when
 // opts.DigestCurrent is set: hashing every row costs more than the
-// comparison. progress, when not nil, is called after each record batch
-// with the rows read so far.
-func CompareReader(ctx context.Context, ref *Profile, rr array.RecordReader, opts CompareOptions, progress func(rows int64)) (*Report, error) {
+// comparison. opts.Progress, when not nil, is called after each record
+// batch with the rows read so far.
+func CompareReader(ctx context.Context, ref *Profile, rr array.RecordReader, opts CompareOptions) (*Report, error) {
+	progress := opts.Progress
 	if ref == nil || ref.rows == 0 || len(ref.columns) == 0 {
 		return nil, errors.New("drift: the reference has no rows")
 	}

@@ -35,7 +35,7 @@ func TestCompareReaderMatchesProfileMode(t *testing.T) {
 					want, err := Compare(refP, curExact, CompareOptions{Test: test})
 					require.NoError(t, err)
 					rec := recordOf(t, col{name: "v", num: cur})
-					got, err := CompareReader(context.Background(), refP, readerOf(t, rec), CompareOptions{Test: test}, nil)
+					got, err := CompareReader(context.Background(), refP, readerOf(t, rec), CompareOptions{Test: test})
 					rec.Release()
 					require.NoError(t, err)
 					w, g := want.Columns[0], got.Columns[0]
@@ -64,11 +64,11 @@ func TestCompareReaderErrors(t *testing.T) {
 	ref := profileCols(t, ProfileOptions{}, col{name: "v", num: []float64{1, 2, 3}})
 	rec := recordOf(t, col{name: "v", str: []string{"a"}})
 	defer rec.Release()
-	_, err := CompareReader(context.Background(), ref, readerOf(t, rec), CompareOptions{}, nil)
+	_, err := CompareReader(context.Background(), ref, readerOf(t, rec), CompareOptions{})
 	require.ErrorIs(t, err, ErrSchemaMismatch)
 	rec2 := recordOf(t, col{name: "w", num: []float64{1}})
 	defer rec2.Release()
-	_, err = CompareReader(context.Background(), ref, readerOf(t, rec2), CompareOptions{}, nil)
+	_, err = CompareReader(context.Background(), ref, readerOf(t, rec2), CompareOptions{})
 	require.ErrorIs(t, err, ErrSchemaMismatch)
 }
 
@@ -110,9 +110,9 @@ func TestCompareReaderDirectPath(t *testing.T) {
 	whole := recordOf(t, col{name: "v", num: append(append([]float64{}, a...), b...)})
 	defer whole.Release()
 	for _, test := range []Test{TestKS, TestWasserstein, TestPSI} {
-		want, err := CompareReader(context.Background(), ref, readerOf(t, whole), CompareOptions{Test: test}, nil)
+		want, err := CompareReader(context.Background(), ref, readerOf(t, whole), CompareOptions{Test: test})
 		require.NoError(t, err)
-		got, err := CompareReader(context.Background(), ref, readerOf(t, recA, recB), CompareOptions{Test: test}, nil)
+		got, err := CompareReader(context.Background(), ref, readerOf(t, recA, recB), CompareOptions{Test: test})
 		require.NoError(t, err)
 		require.Equal(t, want.Columns, got.Columns, test)
 		require.Equal(t, int64(1), got.Columns[0].Current.NaN)

@@ -46,9 +46,13 @@ type ProfileOptions struct {
 	// others in CompareOptions.Ignore. A data reader can read only these
 	// columns (datafile.Options.Columns).
 	Columns []string `json:"columns,omitempty"`
+	// Progress, when not nil, is called by ProfileReader after each record
+	// batch with the rows profiled so far. It is not part of the profile.
+	Progress func(rows int64) `json:"-"`
 }
 
 func (o ProfileOptions) normalized() ProfileOptions {
+	o.Progress = nil
 	if o.Exact {
 		o.SketchK = 0
 	} else if o.SketchK <= 0 {
@@ -296,9 +300,9 @@ func (p *Profile) AddRecord(rec arrow.Record) error {
 	return nil
 }
 
-// ProfileReader profiles every record of rr. progress, when not nil, is
-// called after each record batch with the rows profiled so far.
-func ProfileReader(ctx context.Context, rr array.RecordReader, opts ProfileOptions, progress func(rows int64)) (*Profile, error) {
+// ProfileReader profiles every record of rr, reporting to opts.Progress.
+func ProfileReader(ctx context.Context, rr array.RecordReader, opts ProfileOptions) (*Profile, error) {
+	progress := opts.Progress
 	p := NewProfile(opts)
 	for rr.Next() {
 		if err := ctx.Err(); err != nil {

@@ -36,13 +36,13 @@ func TestProgressCallbacks(t *testing.T) {
 	var got []int64
 	progress := func(rows int64) { got = append(got, rows) }
 
-	ref, err := drift.ProfileReader(ctx, reader(), drift.ProfileOptions{}, progress)
+	ref, err := drift.ProfileReader(ctx, reader(), drift.ProfileOptions{Progress: progress})
 	require.NoError(t, err)
 	require.EqualValues(t, 151, ref.Rows())
 	require.Equal(t, []int64{100, 101, 151}, got)
 
 	got = nil
-	rep, err := drift.CompareReader(ctx, ref, reader(), drift.CompareOptions{}, progress)
+	rep, err := drift.CompareReader(ctx, ref, reader(), drift.CompareOptions{Progress: progress})
 	require.NoError(t, err)
 	require.False(t, rep.Dataset.Drifted, "the same data does not drift")
 	require.Equal(t, []int64{100, 101, 151}, got)

@@ -47,10 +47,10 @@ func TestReadersTreatEOFAsTheEnd(t *testing.T) {
 	x, k, c := makeTable(1, 500, 0)
 	rec := record(t, x, nil, k, c)
 	defer rec.Release()
-	ref, err := ProfileReader(ctx, recordsOf(t, testSchema, rec), ProfileOptions{}, nil)
+	ref, err := ProfileReader(ctx, recordsOf(t, testSchema, rec), ProfileOptions{})
 	require.NoError(t, err)
 	require.EqualValues(t, 500, ref.Rows())
-	rep, err := CompareReader(ctx, ref, recordsOf(t, testSchema, rec), CompareOptions{}, nil)
+	rep, err := CompareReader(ctx, ref, recordsOf(t, testSchema, rec), CompareOptions{})
 	require.NoError(t, err)
 	require.False(t, rep.Dataset.Drifted)
 }
@@ -62,10 +62,10 @@ func TestChosenColumnsDefineTheComparison(t *testing.T) {
 	x, k, c := makeTable(2, 400, 0)
 	rec := record(t, x, nil, k, c)
 	defer rec.Release()
-	ref, err := ProfileReader(ctx, recordsOf(t, testSchema, rec), ProfileOptions{Columns: []string{"x", "color"}}, nil)
+	ref, err := ProfileReader(ctx, recordsOf(t, testSchema, rec), ProfileOptions{Columns: []string{"x", "color"}})
 	require.NoError(t, err)
 	require.Len(t, ref.Columns(), 2)
-	rep, err := CompareReader(ctx, ref, recordsOf(t, testSchema, rec), CompareOptions{}, nil)
+	rep, err := CompareReader(ctx, ref, recordsOf(t, testSchema, rec), CompareOptions{})
 	require.NoError(t, err)
 	var names []string
 	for _, col := range rep.Columns {
@@ -75,7 +75,7 @@ func TestChosenColumnsDefineTheComparison(t *testing.T) {
 
 	// A profile of every column still refuses a batch with a column it
 	// has never seen.
-	full, err := ProfileReader(ctx, recordsOf(t, testSchema, rec), ProfileOptions{}, nil)
+	full, err := ProfileReader(ctx, recordsOf(t, testSchema, rec), ProfileOptions{})
 	require.NoError(t, err)
 	wider := arrow.NewSchema(append(testSchema.Fields(), arrow.Field{Name: "extra", Type: arrow.PrimitiveTypes.Int64}), nil)
 	b := array.NewRecordBuilder(memory.DefaultAllocator, wider)
@@ -86,7 +86,7 @@ func TestChosenColumnsDefineTheComparison(t *testing.T) {
 	b.Field(3).(*array.Int64Builder).AppendValues(k, nil)
 	wrec := b.NewRecord()
 	defer wrec.Release()
-	_, err = CompareReader(ctx, full, recordsOf(t, wider, wrec), CompareOptions{}, nil)
+	_, err = CompareReader(ctx, full, recordsOf(t, wider, wrec), CompareOptions{})
 	require.ErrorContains(t, err, "extra")
 }
 

@@ -209,6 +209,7 @@ func collectModel(ctx context.Context, src Sources, trust Trust, ev *Evidence) e
 		sigEv.Verified = true
 		sigEv.Files = len(res.Manifest.Resources)
 		sigEv.Signer = signerOf(trust.Model, res.Certificate)
+		ev.manifest = res.Manifest
 		d := res.Manifest.RootDigest()
 		root = provenance.DigestSet{d.Algorithm: d.Hex()}
 	}
@@ -226,6 +227,7 @@ func collectModel(ctx context.Context, src Sources, trust Trust, ev *Evidence) e
 		// The directory on disk is not the subject asked about: its
 		// signature says nothing about that subject.
 		sigEv.Verified = false
+		ev.manifest = nil
 		sigEv.Error = fmt.Sprintf("model directory digest %s is not the subject %s", fmtDigest(root), fmtDigest(ev.Subject.Digest))
 	}
 	return scanModel(ctx, src.Model, trust.Scan, ev)
@@ -338,7 +340,7 @@ type collector struct {
 	entries map[string]*cacheEntry
 }
 
-func (c *collector) ref(a provenance.Attestation, predicateType string, payload []byte) {
+func (c *collector) ref(a provenance.Attestation, predicateType string, v *provenance.Verified) {
 	if c.seen[a.Source] {
 		return
 	}
@@ -350,7 +352,7 @@ func (c *collector) ref(a provenance.Attestation, predicateType string, payload 
 	c.ev.Attestations = append(c.ev.Attestations, AttestationRef{
 		Source: a.Source, PredicateType: predicateType, Digest: digest(a),
 	})
-	c.ev.verified = append(c.ev.verified, verifiedStatement{source: a.Source, predicateType: predicateType, payload: payload})
+	c.ev.verified = append(c.ev.verified, verifiedStatement{source: a.Source, predicateType: predicateType, payload: v.Payload, v: v})
 }
 
 func (c *collector) reject(r provenance.AttestationResult, kind string) {
@@ -388,7 +390,7 @@ func (c *collector) provenance(model, up *provenance.Policy) error {
 		}
 		it := provenanceItem(r)
 		c.ev.Provenance.Statements = append(c.ev.Provenance.Statements, it)
-		c.ref(r.Attestation, provenance.PredicateSLSAProvenance, r.Verified.Payload)
+		c.ref(r.Attestation, provenance.PredicateSLSAProvenance, r.Verified)
 		statements = append(statements, r.Verified.Statement)
 		for _, in := range it.Inputs {
 			frontier = append(frontier, in.Digest)
@@ -417,7 +419,7 @@ func (c *collector) provenance(model, up *provenance.Policy) error {
 				}
 				it := provenanceItem(r)
 				c.ev.Provenance.Upstream = append(c.ev.Provenance.Upstream, it)
-				c.ref(r.Attestation, provenance.PredicateSLSAProvenance, r.Verified.Payload)
+				c.ref(r.Attestation, provenance.PredicateSLSAProvenance, r.Verified)
 				statements = append(statements, r.Verified.Statement)
 				for _, in := range it.Inputs {
 					next = append(next, in.Digest)
@@ -511,7 +513,7 @@ func (c *collector) validation(p *provenance.Policy) error {
 				it.Suites = append(it.Suites, Artifact{Name: s.Name, Digest: maps.Clone(s.Digest)})
 			}
 			c.ev.Validation = append(c.ev.Validation, it)
-			c.ref(r.Attestation, validation.TestResultPredicateV1, r.Verified.Payload)
+			c.ref(r.Attestation, validation.TestResultPredicateV1, r.Verified)
 		}
 	}
 	return nil
@@ -548,7 +550,7 @@ func (c *collector) drift(p *provenance.Policy) error {
 			it.Input = &input
 			it.Signer = &Signer{Builder: r.Verified.Builder, KeyIDs: slices.Clone(r.Verified.KeyIDs)}
 			c.ev.Drift = append(c.ev.Drift, it)
-			c.ref(r.Attestation, drift.PredicateReportV1, r.Verified.Payload)
+			c.ref(r.Attestation, drift.PredicateReportV1, r.Verified)
 		}
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/mlsec-dev/mlsec/provenance"
+	"github.com/mlsec-dev/mlsec/signing"
 )
 
 // EvidenceVersion is the version of the evidence document this package
@@ -55,14 +56,35 @@ type Evidence struct {
 	Attestations []AttestationRef `json:"attestations"`
 
 	// verified are the statements behind Attestations, for policies that
-	// judge one attestation at a time (the cosign contract).
+	// judge one attestation at a time (the cosign contract) and for
+	// documents derived from the evidence (Statements).
 	verified []verifiedStatement
+	// manifest is the model's manifest as its OMS signature verified it.
+	manifest *signing.Manifest
 }
 
 type verifiedStatement struct {
 	source, predicateType string
 	payload               []byte
+	v                     *provenance.Verified
 }
+
+// Statements returns the verified statements behind Attestations, in the
+// same order: what a document derived from the evidence (an ML bill of
+// materials, say) may be built from without verifying anything again.
+// They may be shared with a VerifyCache and other documents: read them,
+// never change them.
+func (e *Evidence) Statements() []*provenance.Verified {
+	out := make([]*provenance.Verified, 0, len(e.verified))
+	for _, st := range e.verified {
+		out = append(out, st.v)
+	}
+	return out
+}
+
+// Manifest returns the model's manifest (its files and their digests) as
+// its OMS signature verified it, or nil when no signature verified.
+func (e *Evidence) Manifest() *signing.Manifest { return e.manifest }
 
 // Subject is the model the evidence is about.
 type Subject struct {

@@ -81,6 +81,7 @@ func collectRemote(ctx context.Context, src Sources, trust Trust, ev *Evidence) 
 			sigEv.Verified = true
 			sigEv.Files = len(res.Manifest.Resources)
 			sigEv.Signer = signerOf(trust.Model, res.Certificate)
+			ev.manifest = res.Manifest
 			break
 		}
 		if !sigEv.Verified {
@@ -91,6 +92,7 @@ func collectRemote(ctx context.Context, src Sources, trust Trust, ev *Evidence) 
 		ev.Subject.Digest = root
 	} else if !digestsMatch(ev.Subject.Digest, root) {
 		sigEv.Verified = false
+		ev.manifest = nil
 		sigEv.Error = fmt.Sprintf("model %s digest %s is not the subject %s", rm.Location, fmtDigest(root), fmtDigest(ev.Subject.Digest))
 	}
 	return nil

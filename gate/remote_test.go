@@ -55,10 +55,12 @@ func TestCollectRemoteModel(t *testing.T) {
 			require.Equal(t, d.Hex(), ev.Subject.Digest[d.Algorithm])
 			if tc.verified {
 				require.Equal(t, tc.source, ev.Signature.Source)
+				require.Equal(t, tc.manifest.RootDigest(), ev.Manifest().RootDigest())
 				require.Len(t, ev.Provenance.Statements, 1, "the provenance is about the signed digest")
 				return
 			}
 			require.Contains(t, ev.Signature.Error, tc.errPart)
+			require.Nil(t, ev.Manifest())
 		})
 	}
 

@@ -15,13 +15,15 @@
 // no random serial number), so a BOM can itself be signed as an in-toto
 // attestation over the model's digest.
 //
-// The shortest use, after verifying the model and its attestations:
+// The evidence is gathered and verified once, by the deploy gate
+// (gate.Collect); FromGate takes what the gate verified:
 //
-//	res, _ := signing.Verify(ctx, modelDir, sig, verifyOpts)
-//	results, _ := attestations.Verify(ctx, policy, provenance.VerifyOptions{})
-//	b, err := mlbom.Derive(mlbom.Evidence{Model: res.Manifest, Attestations: results.Verified()})
-//	cdx, err := b.CycloneDX() // or b.SPDX()
+//	ev, err := gate.Collect(ctx, gate.Sources{Attestations: atts, Model: modelDir, ModelSignature: sig}, trust)
+//	in, err := mlbom.FromGate(ev)     // fails on an unverified model or a rejected attestation
+//	b, err := mlbom.Derive(in)
+//	cdx, err := b.CycloneDX()         // or b.SPDX()
 //
-// mlbom is a composition package: it imports signing and provenance, which
-// never import each other.
+// A caller that verified the pieces itself fills Evidence directly.
+//
+// mlbom is a composition package: it imports gate, signing and provenance.
 package mlbom

@@ -19,7 +19,7 @@ import (
 )
 
 // A CycloneDX ML-BOM of a model whose signature verified. With the
-// model's attestations (see Collect), the BOM also lists the datasets it
+// model's attestations (see FromGate), the BOM also lists the datasets it
 // was trained on, the training run and its metrics.
 func ExampleDerive() {
 	ctx := context.Background()

@@ -24,6 +24,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/xeipuuv/gojsonschema"
 
+	"github.com/mlsec-dev/mlsec/gate"
 	"github.com/mlsec-dev/mlsec/internal/testenv"
 	"github.com/mlsec-dev/mlsec/mlbom"
 	"github.com/mlsec-dev/mlsec/provenance"
@@ -43,6 +44,9 @@ var runTime = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 // the evidence a deploy step holds.
 type fixture struct {
 	model  *signing.Manifest
+	dir    string // the model directory
+	sig    []byte // its OMS signature
+	key    signature.Verifier
 	policy *provenance.Policy
 	// envelopes are the signed attestations, by file name.
 	envelopes map[string][]byte
@@ -121,6 +125,9 @@ func newFixture(t *testing.T) *fixture {
 	envs := map[string][]byte{"training.json": sign(tb), "dataset.json": sign(db), "validation.json": sign(testResult)}
 	return &fixture{
 		model:     res.Manifest,
+		dir:       dir,
+		sig:       sig,
+		key:       sv,
 		policy:    policy,
 		envelopes: envs,
 		training:  verify(envs["training.json"], ""),
@@ -442,31 +449,47 @@ func TestIndependentCheckers(t *testing.T) {
 	}
 }
 
-// Collect verifies the attestations about the model and its datasets and
-// gives the same BOM as the evidence verified by hand; one tampered
-// attestation among them means no evidence, with the file named.
-func TestCollect(t *testing.T) {
+// The gate's evidence about the model gives the same BOM as the evidence
+// verified by hand; one tampered attestation among it, or a model whose
+// signature does not verify, means no BOM, with the reason named.
+func TestFromGate(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	for name, b := range f.envelopes {
 		require.NoError(t, os.WriteFile(filepath.Join(dir, name), b, 0o644))
 	}
-	opts := mlbom.CollectOptions{Policies: []*provenance.Policy{f.policy}, Verify: provenance.VerifyOptions{Now: runTime.Add(time.Hour)}}
-	atts, err := provenance.ReadAttestations(dir)
-	require.NoError(t, err)
-	ev, err := mlbom.Collect(ctx, f.model, "test key", atts, opts)
+	collect := func(sig []byte) *gate.Evidence {
+		t.Helper()
+		atts, err := provenance.ReadAttestations(dir)
+		require.NoError(t, err)
+		ev, err := gate.Collect(ctx, gate.Sources{Attestations: atts, Model: f.dir, ModelSignature: sig},
+			gate.Trust{Provenance: f.policy, Model: signing.VerifyOptions{Key: f.key}, Now: runTime.Add(time.Hour)})
+		require.NoError(t, err)
+		return ev
+	}
+	ev, err := mlbom.FromGate(collect(f.sig))
 	require.NoError(t, err)
 	require.Len(t, ev.Attestations, 3)
+	require.Contains(t, ev.Signer, "key ")
 	got, err := mlbom.Derive(ev)
 	require.NoError(t, err)
-	want, err := mlbom.Derive(f.evidence())
+	want, err := mlbom.Derive(mlbom.Evidence{Model: f.model, Signer: ev.Signer, Attestations: []*provenance.Verified{f.training, f.dataset, f.test}})
 	require.NoError(t, err)
 	a, err := got.CycloneDX()
 	require.NoError(t, err)
 	b, err := want.CycloneDX()
 	require.NoError(t, err)
 	require.Equal(t, string(b), string(a))
+
+	// The model's signature is not the model's: no manifest to describe.
+	var bundle map[string]any
+	require.NoError(t, json.Unmarshal(f.sig, &bundle))
+	bundle["dsseEnvelope"].(map[string]any)["signatures"].([]any)[0].(map[string]any)["sig"] = base64.StdEncoding.EncodeToString([]byte("not a signature"))
+	other, err := json.Marshal(bundle)
+	require.NoError(t, err)
+	_, err = mlbom.FromGate(collect(other))
+	require.ErrorIs(t, err, mlbom.ErrNoModel)
 
 	// The dataset's attestation names another source, under the old
 	// signature.
@@ -479,14 +502,12 @@ func TestCollect(t *testing.T) {
 	tampered, err := json.Marshal(env)
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "dataset.json"), tampered, 0o644))
-	atts, err = provenance.ReadAttestations(dir)
-	require.NoError(t, err)
-	_, err = mlbom.Collect(ctx, f.model, "", atts, opts)
+	_, err = mlbom.FromGate(collect(f.sig))
 	require.ErrorContains(t, err, "dataset.json")
 	require.ErrorContains(t, err, "signature")
 
-	_, err = mlbom.Collect(ctx, f.model, "", atts, mlbom.CollectOptions{})
-	require.ErrorContains(t, err, "no policy")
+	_, err = mlbom.FromGate(nil)
+	require.ErrorIs(t, err, mlbom.ErrNoModel)
 }
 
 // A BOM signed as an in-toto statement about the model verifies as one,

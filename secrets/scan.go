@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/mlsec-dev/mlsec/internal/credrules"
+	"github.com/mlsec-dev/mlsec/internal/docread"
 )
 
 // A Finding is one credential found by [Scan]. It never holds the
@@ -258,19 +259,14 @@ func sortFindings(findings []Finding) {
 
 // skipReason says why a path of mode m is not scanned.
 func skipReason(m fs.FileMode) string {
+	name := docread.ModeName(m)
 	switch {
+	case name == "":
+		return "not a regular file"
 	case m&fs.ModeSymlink != 0:
-		return "symbolic link (not followed)"
-	case m&fs.ModeNamedPipe != 0:
-		return "named pipe"
-	case m&fs.ModeSocket != 0:
-		return "socket"
-	case m&fs.ModeCharDevice != 0:
-		return "character device"
-	case m&fs.ModeDevice != 0:
-		return "device"
+		return name + " (not followed)"
 	}
-	return "not a regular file"
+	return name
 }
 
 // scanner is a compiled rule set with the options of one scan.

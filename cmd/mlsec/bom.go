@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 
+	"github.com/mlsec-dev/mlsec/gate"
 	"github.com/mlsec-dev/mlsec/internal/atomicfile"
 	"github.com/mlsec-dev/mlsec/mlbom"
 	"github.com/mlsec-dev/mlsec/provenance"
@@ -29,8 +30,8 @@ func setupBOM(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	attDir := fs.String("attestations", "", "`DIR` (or file) of attestations: the model's training provenance, its datasets' provenance and validation results")
 	attestKey := fs.String("attest-key", "", "also sign the BOM as an in-toto statement about the model with this private key `REF`")
 	attestOut := fs.String("attest-out", "", "write the signed BOM statement (DSSE envelope) to `FILE` (with --attest-key)")
-	var policies stringList
-	fs.Var(&policies, "policy", "provenance policy `FILE` an SLSA provenance attestation may verify under (repeatable; default: --key for any builder); validation results must be signed by --key")
+	policyPath := fs.String("policy", "", "provenance policy `FILE` the model's training provenance must verify under (default: --key for any builder); validation results must be signed by --key")
+	upstreamPath := fs.String("upstream-policy", "", "provenance policy `FILE` for the provenance of the model's inputs, such as dataset builds (default: the builders of --policy)")
 	return func(ctx context.Context, args []string) error {
 		model, err := oneModel(args)
 		if err != nil {
@@ -52,41 +53,39 @@ func setupBOM(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		if err != nil {
 			return err
 		}
-		o := signing.VerifyOptions{Key: verifier}
-		if o.IgnorePaths, err = modelRelative(model, []string{*sigPath}, true); err != nil {
-			return err
-		}
-		sig, err := signing.ReadSignature(ctx, *sigPath)
-		if err != nil {
-			return err
-		}
-		res, err := signing.Verify(ctx, model, sig, o)
-		if err != nil {
-			return verifyFailure(e, err)
-		}
-		ev := mlbom.Evidence{Model: res.Manifest, Signer: "key " + *key}
-		if *attDir != "" {
-			atts, err := provenance.ReadAttestations(*attDir)
-			if err != nil {
+		// The gate gathers and verifies the evidence; the BOM is made
+		// from what it verified, so both judge attestations alike.
+		byKey := &provenance.Policy{Builders: []provenance.TrustedBuilder{{ID: "*", Verifiers: []signature.Verifier{verifier}}}}
+		trust := gate.Trust{Provenance: byKey, Attestations: byKey, Model: signing.VerifyOptions{Key: verifier}}
+		if *policyPath != "" {
+			if trust.Provenance, err = provenance.LoadPolicy(*policyPath); err != nil {
 				return err
 			}
-			opts := mlbom.CollectOptions{}
-			for _, p := range policies {
-				pol, err := provenance.LoadPolicy(p)
-				if err != nil {
-					return err
-				}
-				opts.Policies = append(opts.Policies, pol)
+		}
+		if *upstreamPath != "" {
+			if trust.Upstream, err = provenance.LoadPolicy(*upstreamPath); err != nil {
+				return err
 			}
-			// Validation results are trusted when the model's key signed them.
-			byKey := &provenance.Policy{Builders: []provenance.TrustedBuilder{{ID: "*", Verifiers: []signature.Verifier{verifier}}}}
-			opts.TestResultPolicies = []*provenance.Policy{byKey}
-			if len(opts.Policies) == 0 {
-				opts.Policies = []*provenance.Policy{byKey}
+		}
+		if trust.Model.IgnorePaths, err = modelRelative(model, []string{*sigPath}, true); err != nil {
+			return err
+		}
+		src := gate.Sources{Model: model, SignatureSource: *sigPath}
+		if src.ModelSignature, err = signing.ReadSignature(ctx, *sigPath); err != nil {
+			return err
+		}
+		if *attDir != "" {
+			if src.Attestations, err = provenance.ReadAttestations(*attDir); err != nil {
+				return err
 			}
-			if ev, err = mlbom.Collect(ctx, res.Manifest, ev.Signer, atts, opts); err != nil {
-				return checkFailed(err)
-			}
+		}
+		evidence, err := gate.Collect(ctx, src, trust)
+		if err != nil {
+			return err
+		}
+		ev, err := mlbom.FromGate(evidence)
+		if err != nil {
+			return checkFailed(err)
 		}
 		b, err := mlbom.Derive(ev)
 		if err != nil {

@@ -78,7 +78,8 @@ func profileFiles(ctx context.Context, e *env, label string, paths []string, opt
 	}
 	defer r.Close()
 	bar := e.progress(label)
-	p, err := drift.ProfileReader(ctx, r, opts, bar.rowsFunc(r, paths))
+	opts.Progress = bar.rowsFunc(r, paths)
+	p, err := drift.ProfileReader(ctx, r, opts)
 	bar.finish()
 	if err != nil {
 		if r.Path() != "" && !strings.Contains(err.Error(), r.Path()) {
@@ -271,7 +272,8 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 				return err
 			}
 			bar := e.progress("comparing")
-			rep, err = drift.CompareReader(ctx, refProfile, r, opts, bar.rowsFunc(r, args))
+			opts.Progress = bar.rowsFunc(r, args)
+			rep, err = drift.CompareReader(ctx, refProfile, r, opts)
 			bar.finish()
 			r.Close()
 			if err != nil {

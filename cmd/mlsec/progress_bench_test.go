@@ -74,7 +74,7 @@ func BenchmarkProgress(b *testing.B) {
 				rr, err := datafile.Open(ctx, data, nil)
 				require.NoError(b, err)
 				p := meter(m.on)
-				prof, err := drift.ProfileReader(ctx, rr, drift.ProfileOptions{}, p.rowsFunc(rr, []string{data}))
+				prof, err := drift.ProfileReader(ctx, rr, drift.ProfileOptions{Progress: p.rowsFunc(rr, []string{data})})
 				p.finish()
 				rr.Close()
 				require.NoError(b, err)

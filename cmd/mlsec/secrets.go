@@ -16,100 +16,19 @@ func init() {
 		name:    "secrets encrypt",
 		args:    "IN OUT",
 		summary: "envelope-encrypt a file under a KMS/HSM key (--kek URI)",
-		setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
-			kek := fs.String("kek", "", "key-encryption key URI: awskms://..., pkcs11:..., insecure-keyfile:PATH (development only)")
-			aad := fs.String("aad", "", "associated data binding the ciphertext to its context, e.g. dataset=orders;version=7")
-			return func(ctx context.Context, args []string) error {
-				if len(args) != 2 {
-					return usageError("want IN OUT")
-				}
-				if *kek == "" {
-					return usageError("--kek is required")
-				}
-				k, err := secrets.OpenKEK(ctx, *kek)
-				if err != nil {
-					return err
-				}
-				bar := e.progress("encrypting")
-				err = secrets.EncryptFileWith(ctx, args[0], args[1], k, []byte(*aad), &secrets.FileOptions{Progress: bar.bytesFunc()})
-				bar.finish()
-				if err != nil {
-					return err
-				}
-				if e.json {
-					return e.printJSON(map[string]string{"input": args[0], "output": args[1], "kek": k.URI()})
-				}
-				return nil
-			}
-		},
+		setup:   setupSecretsEncrypt,
 	})
 	register(&command{
 		name:    "secrets decrypt",
 		args:    "IN OUT",
 		summary: "decrypt an envelope file with any of the given KEKs (--kek URI, repeatable)",
-		setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
-			var keks stringList
-			fs.Var(&keks, "kek", "key-encryption key URI (repeat during a rotation: old and new)")
-			aad := fs.String("aad", "", "associated data given at encryption")
-			return func(ctx context.Context, args []string) error {
-				if len(args) != 2 {
-					return usageError("want IN OUT")
-				}
-				if len(keks) == 0 {
-					return usageError("at least one --kek is required")
-				}
-				ks, err := secrets.OpenKEKs(ctx, keks...)
-				if err != nil {
-					return err
-				}
-				bar := e.progress("decrypting")
-				err = secrets.DecryptFileWith(ctx, args[0], args[1], []byte(*aad), &secrets.FileOptions{Progress: bar.bytesFunc()}, ks...)
-				bar.finish()
-				return cryptoCheck(err)
-			}
-		},
+		setup:   setupSecretsDecrypt,
 	})
 	register(&command{
 		name:    "secrets rewrap",
 		args:    "FILE...",
 		summary: "re-wrap the data keys of envelope files under a new KEK, without re-encrypting the data",
-		setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
-			var from stringList
-			fs.Var(&from, "from", "current key-encryption key URI (repeatable)")
-			to := fs.String("to", "", "new key-encryption key URI")
-			return func(ctx context.Context, args []string) error {
-				if len(args) == 0 {
-					return usageError("want FILE...")
-				}
-				if len(from) == 0 || *to == "" {
-					return usageError("--from and --to are required")
-				}
-				fromKEKs, err := secrets.OpenKEKs(ctx, from...)
-				if err != nil {
-					return err
-				}
-				toKEK, err := secrets.OpenKEK(ctx, *to)
-				if err != nil {
-					return err
-				}
-				for i, f := range args {
-					bar := e.progress("rewrapping")
-					bar.setFile(i+1, len(args))
-					err := secrets.RewrapWith(ctx, f, &secrets.FileOptions{Progress: bar.bytesFunc()}, toKEK, fromKEKs...)
-					bar.finish()
-					if err != nil {
-						return cryptoCheck(err)
-					}
-					if !e.json {
-						fmt.Fprintf(e.stdout, "rewrapped %s\n", f)
-					}
-				}
-				if e.json {
-					return e.printJSON(map[string]any{"rewrapped": args, "kek": toKEK.URI()})
-				}
-				return nil
-			}
-		},
+		setup:   setupSecretsRewrap,
 	})
 	register(&command{
 		name:    "secrets scan",
@@ -121,28 +40,7 @@ func init() {
 		name:    "secrets dev-keyfile",
 		args:    "OUT",
 		summary: "create a local AES key file for development and tests (NOT for production) and print its KEK URI",
-		setup: func(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
-			return func(ctx context.Context, args []string) error {
-				if len(args) != 1 {
-					return usageError("want OUT")
-				}
-				if _, err := os.Stat(args[0]); err == nil {
-					return usageError("%s exists; not overwriting a key", args[0])
-				} else if !errors.Is(err, iofs.ErrNotExist) {
-					return err
-				}
-				uri, err := secrets.GenerateInsecureKeyFile(args[0])
-				if err != nil {
-					return err
-				}
-				fmt.Fprintln(e.stderr, "warning: this key is stored in cleartext; use it for development and tests only")
-				if e.json {
-					return e.printJSON(map[string]string{"kek": uri})
-				}
-				_, err = fmt.Fprintln(e.stdout, uri)
-				return err
-			}
-		},
+		setup:   setupSecretsDevKeyfile,
 	})
 }
 
@@ -284,5 +182,115 @@ func setupSecretsScan(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 			return checkFailed(fmt.Errorf("%d credential(s) found", found))
 		}
 		return nil
+	}
+}
+
+func setupSecretsEncrypt(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	kek := fs.String("kek", "", "key-encryption key URI: awskms://..., pkcs11:..., insecure-keyfile:PATH (development only)")
+	aad := fs.String("aad", "", "associated data binding the ciphertext to its context, e.g. dataset=orders;version=7")
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 2 {
+			return usageError("want IN OUT")
+		}
+		if *kek == "" {
+			return usageError("--kek is required")
+		}
+		k, err := secrets.OpenKEK(ctx, *kek)
+		if err != nil {
+			return err
+		}
+		bar := e.progress("encrypting")
+		err = secrets.EncryptFileWith(ctx, args[0], args[1], k, []byte(*aad), &secrets.FileOptions{Progress: bar.bytesFunc()})
+		bar.finish()
+		if err != nil {
+			return err
+		}
+		if e.json {
+			return e.printJSON(map[string]string{"input": args[0], "output": args[1], "kek": k.URI()})
+		}
+		return nil
+	}
+}
+
+func setupSecretsDecrypt(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	var keks stringList
+	fs.Var(&keks, "kek", "key-encryption key URI (repeat during a rotation: old and new)")
+	aad := fs.String("aad", "", "associated data given at encryption")
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 2 {
+			return usageError("want IN OUT")
+		}
+		if len(keks) == 0 {
+			return usageError("at least one --kek is required")
+		}
+		ks, err := secrets.OpenKEKs(ctx, keks...)
+		if err != nil {
+			return err
+		}
+		bar := e.progress("decrypting")
+		err = secrets.DecryptFileWith(ctx, args[0], args[1], []byte(*aad), &secrets.FileOptions{Progress: bar.bytesFunc()}, ks...)
+		bar.finish()
+		return cryptoCheck(err)
+	}
+}
+
+func setupSecretsRewrap(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	var from stringList
+	fs.Var(&from, "from", "current key-encryption key URI (repeatable)")
+	to := fs.String("to", "", "new key-encryption key URI")
+	return func(ctx context.Context, args []string) error {
+		if len(args) == 0 {
+			return usageError("want FILE...")
+		}
+		if len(from) == 0 || *to == "" {
+			return usageError("--from and --to are required")
+		}
+		fromKEKs, err := secrets.OpenKEKs(ctx, from...)
+		if err != nil {
+			return err
+		}
+		toKEK, err := secrets.OpenKEK(ctx, *to)
+		if err != nil {
+			return err
+		}
+		for i, f := range args {
+			bar := e.progress("rewrapping")
+			bar.setFile(i+1, len(args))
+			err := secrets.RewrapWith(ctx, f, &secrets.FileOptions{Progress: bar.bytesFunc()}, toKEK, fromKEKs...)
+			bar.finish()
+			if err != nil {
+				return cryptoCheck(err)
+			}
+			if !e.json {
+				fmt.Fprintf(e.stdout, "rewrapped %s\n", f)
+			}
+		}
+		if e.json {
+			return e.printJSON(map[string]any{"rewrapped": args, "kek": toKEK.URI()})
+		}
+		return nil
+	}
+}
+
+func setupSecretsDevKeyfile(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 1 {
+			return usageError("want OUT")
+		}
+		if _, err := os.Stat(args[0]); err == nil {
+			return usageError("%s exists; not overwriting a key", args[0])
+		} else if !errors.Is(err, iofs.ErrNotExist) {
+			return err
+		}
+		uri, err := secrets.GenerateInsecureKeyFile(args[0])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(e.stderr, "warning: this key is stored in cleartext; use it for development and tests only")
+		if e.json {
+			return e.printJSON(map[string]string{"kek": uri})
+		}
+		_, err = fmt.Fprintln(e.stdout, uri)
+		return err
 	}
 }

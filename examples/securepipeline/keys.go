@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -83,4 +84,29 @@ func newPipelineKey(ctx context.Context, sv signature.SignerVerifier, dir, where
 		return nil, err
 	}
 	return &pipelineKey{where: where, sv: sv, pubPath: pubPath}, nil
+}
+
+// setupGateKey makes the gate's own signing key, for its verification
+// summaries. It is not the pipeline key: the step that builds a model must
+// not be able to vouch that it passed the gate. The demo keeps it in
+// memory and writes its public half to keys/gate.pub, the one key
+// serving trusts; a real gate keeps it in its own KMS key or HSM token.
+func (p *pipeline) setupGateKey() error {
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	sv, err := signature.LoadECDSASignerVerifier(priv, crypto.SHA256)
+	if err != nil {
+		return err
+	}
+	der, err := x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	if err != nil {
+		return err
+	}
+	if err := writeFile(p.path("keys", "gate.pub"), pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})); err != nil {
+		return err
+	}
+	p.gateKey = sv
+	return nil
 }

@@ -1,9 +1,9 @@
 // Command securepipeline runs mlsec's end-to-end example: a loan-default
 // model goes from raw data to a serving folder through a pipeline whose
 // every artifact is validated, profiled, recorded in signed provenance and
-// signed, and a deploy gate that checks all of it. It then replays five
-// attacks on that pipeline and shows the gate stopping each one, with the
-// reason.
+// signed, and a deploy gate (the gate package) that decides over all of it
+// and signs its verdict. It then replays six attacks on that pipeline and
+// shows the gate stopping each one, with the reason.
 //
 // Usage:
 //

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"encoding/base64"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -14,6 +15,8 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mlsec-dev/mlsec/gate"
+	"github.com/mlsec-dev/mlsec/provenance"
 	"github.com/mlsec-dev/mlsec/signing"
 )
 
@@ -63,11 +66,12 @@ func TestDemo(t *testing.T) {
 		check   string
 		reasons []string
 	}{
-		"attack: tampered model":          {"signature", []string{"changed model.json"}},
+		"attack: tampered model":          {"signature", []string{"1 changed (model.json)"}},
 		"attack: poisoned training batch": {"validation", []string{"FAILED", "poison.duplicates", "poison.label_conflicts", "poison.label_shift"}},
 		"attack: drifted serving batch":   {"drift", []string{"credit_score", "income"}},
-		"attack: unapproved dataset":      {"provenance", []string{"dependencies.required[0]", "not an approved version"}},
-		"attack: planted credential":      {"secrets", []string{"config.json", "aws-access-key-id", "aws-secret-access-key", "[REDACTED]"}},
+		"attack: unapproved dataset":      {"provenance", []string{"attestations/training-loan-default-unapproved-dataset.intoto.json: dependencies.required[0]", "not an approved version"}},
+		"attack: planted credential":      {"scan", []string{"config.json", "aws-access-key-id", "aws-secret-access-key"}},
+		"attack: malicious checkpoint":    {"scan", []string{"checkpoint.pt!archive/data.pkl", "posix.system"}},
 	}
 	for name, w := range want {
 		s, ok := byName[name]
@@ -81,10 +85,17 @@ func TestDemo(t *testing.T) {
 	}
 
 	// The clean model passed every gate check and is in the serving folder
-	// with its signature, which still verifies there.
-	gate := byName["deploy gate"]
-	require.Equal(t, Deployed, gate.Verdict, gate.Detail)
-	require.Contains(t, gate.Detail, "all 5 checks passed")
+	// with its signature, which still verifies there, and the gate's VSA,
+	// which names the model's digest and every attestation it rested on.
+	decided := byName["deploy gate"]
+	require.Equal(t, Pass, decided.Verdict, decided.Detail)
+	require.Contains(t, decided.Detail, "all 5 checks passed")
+	require.Contains(t, decided.Detail, "VSA signed -> attestations/vsa-loan-default.intoto.json")
+	published := byName["publish to the registry"]
+	require.Equal(t, Pass, published.Verdict, published.Detail)
+	deploy := byName["deploy from the registry"]
+	require.Equal(t, Deployed, deploy.Verdict, deploy.Detail)
+	require.Contains(t, stdout.String(), "with its signed VSA attestations/vsa-loan-default.intoto.json")
 	serving := filepath.Join(out, "serving", "loan-default")
 	require.FileExists(t, filepath.Join(serving, "model.json"))
 	sig, err := os.ReadFile(serving + ".sig")
@@ -95,12 +106,30 @@ func TestDemo(t *testing.T) {
 	require.NoError(t, err)
 	v, err := signature.LoadVerifier(pk, crypto.SHA256)
 	require.NoError(t, err)
-	_, err = signing.Verify(context.Background(), serving, sig, signing.VerifyOptions{Key: v})
+	res, err := signing.Verify(context.Background(), serving, sig, signing.VerifyOptions{Key: v})
 	require.NoError(t, err)
+	vsaBytes, err := os.ReadFile(filepath.Join(out, "attestations", "vsa-loan-default.intoto.json"))
+	require.NoError(t, err)
+	env, err := gate.ParseVSA(vsaBytes)
+	require.NoError(t, err)
+	var vsa gate.VSAStatement
+	require.NoError(t, json.Unmarshal([]byte(mustPayload(t, env.Payload)), &vsa))
+	root := res.Manifest.RootDigest()
+	require.Equal(t, root.Hex(), vsa.Subject[0].Digest[root.Algorithm])
+	require.Equal(t, gate.VSAPassed, vsa.Predicate.VerificationResult)
+	require.Equal(t, gateID, vsa.Predicate.Verifier.ID)
+	require.Len(t, vsa.Predicate.InputAttestations, 3, "training, dataset build and validation result")
+	// The pipeline key, which built the model, cannot stand in for the
+	// gate's.
+	_, err = gate.VerifyVSA(context.Background(), env, gate.VerifyVSAOptions{Keys: []signature.Verifier{v},
+		Subject: provenance.DigestSet{root.Algorithm: root.Hex()}})
+	var vsaErr *gate.VSAError
+	require.ErrorAs(t, err, &vsaErr)
 	for _, f := range []string{"reports/drift-today.html", "reports/drift-drifted-batch.html",
 		"attestations/dataset-loans-v1.intoto.json", "attestations/validation-loans-v1.intoto.json",
 		"attestations/training-loan-default.intoto.json", "profiles/reference-loans-v1.json", "model/loan-default.sig",
-		"reports/lineage.txt", "reports/lineage.dot", "reports/validation-loans-v1.json"} {
+		"reports/lineage.txt", "reports/lineage.dot", "reports/validation-loans-v1.json",
+		"reports/evidence-today.json", "reports/evidence-malicious-checkpoint.json", "keys/gate.pub"} {
 		require.FileExists(t, filepath.Join(out, f))
 	}
 	bom := byName["bill of materials"]
@@ -116,7 +145,7 @@ func TestDemo(t *testing.T) {
 	// Nothing was deployed but the clean model.
 	entries, err := os.ReadDir(filepath.Join(out, "serving"))
 	require.NoError(t, err)
-	require.Len(t, entries, 2, "serving holds loan-default and loan-default.sig only")
+	require.Len(t, entries, 2, "serving holds loan-default and its signature only")
 
 	// The planted credentials never reach the output.
 	for name, secret := range fakeCredentials(42) {
@@ -126,6 +155,14 @@ func TestDemo(t *testing.T) {
 		require.NotContains(t, stdout.String(), secret)
 		require.NotContains(t, string(b), secret)
 	}
+}
+
+// mustPayload decodes a DSSE payload.
+func mustPayload(t *testing.T, payload string) string {
+	t.Helper()
+	b, err := base64.StdEncoding.DecodeString(payload)
+	require.NoError(t, err)
+	return string(b)
 }
 
 func TestBadUsage(t *testing.T) {
@@ -217,7 +254,7 @@ func TestAttackVerdict(t *testing.T) {
 		{"check missing", []checkResult{fail(checkDrift)}, Missed, "the signature check did not run"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v, detail := attackVerdict(decision{tc.checks}, checkSignature)
+			v, detail := attackVerdict(decision{checks: tc.checks}, checkSignature)
 			require.Equal(t, tc.want, v)
 			require.Equal(t, tc.detail, detail)
 		})

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/sigstore/sigstore/pkg/signature"
 )
 
 type config struct {
@@ -29,9 +31,16 @@ type pipeline struct {
 	servingBatch string
 	servingLoans []Loan
 
+	// gateKey signs the gate's verification summaries (VSAs); serving
+	// trusts its public half and nothing else.
+	gateKey signature.SignerVerifier
+	// registry is the host:port of the model registry.
+	registry string
+
 	approved *dataset   // the dataset the data owner approved for training
 	clean    *candidate // the model the clean path produced
 	deployed string     // serving folder of the deployed model, "" if none
+	vsa      string     // the VSA the gate signed for the deployed model
 }
 
 func newPipeline(cfg config, w io.Writer) *pipeline {
@@ -55,6 +64,12 @@ func (p *pipeline) run(ctx context.Context) error {
 	fmt.Fprintf(p.w, "mlsec secure pipeline demo: loan-default model, seed %d, %d training rows\n", p.cfg.seed, p.cfg.rows)
 	fmt.Fprintf(p.w, "output folder: %s\n", p.cfg.out)
 
+	host, stop, err := startRegistry()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	p.registry = host
 	if err := p.cleanPath(ctx); err != nil {
 		fmt.Fprintf(p.w, "\nthe clean path stopped: %v\n", err)
 	} else {
@@ -79,7 +94,8 @@ func (p *pipeline) run(ctx context.Context) error {
 	took := time.Since(start).Round(time.Millisecond)
 	switch {
 	case p.ok():
-		fmt.Fprintf(p.w, "result: OK: the clean model passed the gate and was deployed to %s; %s (%s)\n", p.rel(p.deployed), attacks, took)
+		fmt.Fprintf(p.w, "result: OK: the clean model passed the gate and was deployed to %s with its signed VSA %s; %s (%s)\n",
+			p.rel(p.deployed), p.rel(p.vsa), attacks, took)
 	case p.deployed == "":
 		fmt.Fprintf(p.w, "result: FAILED: the clean model was not deployed; %s\n", attacks)
 	default:
@@ -146,20 +162,48 @@ func (p *pipeline) cleanPath(ctx context.Context) error {
 	if err := writeCSV(p.servingBatch, p.servingLoans, false); err != nil {
 		return err
 	}
+	var d decision
 	r.step("deploy gate", func(l *stepLog) (Verdict, string) {
-		d := p.gate(ctx, c, p.servingBatch, "today")
+		var err error
+		if d, err = p.gate(ctx, gateRequest{c: c, batch: p.servingBatch, batchName: "today"}); err != nil {
+			return Blocked, err.Error()
+		}
 		for _, ch := range d.checks {
 			l.note("%-10s %-4s %s", ch.name, ch.status, ch.reason)
 		}
 		if !d.allowed() {
 			return Blocked, "the clean model was refused: " + joinReasons(reasons(d.failed()))
 		}
-		dst, err := p.deploy(c)
+		vsa, err := p.signVSA(ctx, d, c)
+		if err != nil {
+			return Blocked, err.Error()
+		}
+		l.note("%-10s %-4s PASSED under %s sha256:%.12s…, over %d attestations, signed by the gate key -> %s", "verdict", "VSA",
+			d.verdict.Policy.URI, d.verdict.Policy.Digest["sha256"], len(d.evidence.Attestations), p.rel(vsa))
+		p.vsa = vsa
+		return Pass, fmt.Sprintf("all %d checks passed; VSA signed -> %s", len(d.checks), p.rel(vsa))
+	})
+	if p.vsa == "" {
+		return nil
+	}
+	if err := r.do("publish to the registry", func(*stepLog) (string, error) {
+		digest, err := p.publish(ctx, c, p.vsa)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("ModelPack artifact %s/models/%s:v1 (%s…), one raw layer per file; OMS signature, training provenance and VSA attached as OCI 1.1 referrers",
+			p.registry, c.name, digest[:19]), nil
+	}); err != nil {
+		return err
+	}
+	r.step("deploy from the registry", func(l *stepLog) (Verdict, string) {
+		dst, err := p.deploy(ctx, c)
 		if err != nil {
 			return Blocked, err.Error()
 		}
 		p.deployed = dst
-		return Deployed, fmt.Sprintf("all %d checks passed; model copied to %s", len(d.checks), p.rel(dst))
+		return Deployed, fmt.Sprintf("signature verified in the registry and the gate's VSA found for the digest, before any weights were read; pulled by digest to %s and verified again",
+			p.rel(dst))
 	})
 	if p.deployed == "" {
 		return nil
@@ -167,7 +211,7 @@ func (p *pipeline) cleanPath(ctx context.Context) error {
 	if err := r.do("lineage of the deployed model", func(l *stepLog) (string, error) { return p.lineage(ctx, c, l) }); err != nil {
 		return err
 	}
-	return r.do("bill of materials", func(*stepLog) (string, error) { return p.writeBOMs(ctx, c) })
+	return r.do("bill of materials", func(*stepLog) (string, error) { return p.writeBOMs(c, d.evidence) })
 }
 
 func reasons(cs []checkResult) []string {

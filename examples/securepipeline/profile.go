@@ -67,7 +67,7 @@ func profileCSV(ctx context.Context, path string) (*drift.Profile, error) {
 	defer f.Close()
 	r := csv.NewReader(f, servingSchema, csv.WithHeader(true), csv.WithChunk(4096))
 	defer r.Release()
-	prof, err := drift.ProfileReader(ctx, r, drift.ProfileOptions{Columns: featureColumns}, nil)
+	prof, err := drift.ProfileReader(ctx, r, drift.ProfileOptions{Columns: featureColumns})
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -100,19 +100,4 @@ func (p *pipeline) checkDrift(ctx context.Context, batch, name string) (*drift.R
 		return nil, "", err
 	}
 	return rep, html, nil
-}
-
-// driftedColumns lists the drifted columns with their statistics.
-func driftedColumns(rep *drift.Report) []string {
-	var out []string
-	for _, c := range rep.Columns {
-		switch {
-		case !c.Drifted:
-		case c.ThresholdKind == "p_value" && c.PValue != nil:
-			out = append(out, fmt.Sprintf("%s (%s p=%.2g < %.2g)", c.Column, c.Test, *c.PValue, c.Threshold))
-		default:
-			out = append(out, fmt.Sprintf("%s (%s %.2f >= %.2f)", c.Column, c.Test, c.Statistic, c.Threshold))
-		}
-	}
-	return out
 }

@@ -150,6 +150,9 @@ func (p *pipeline) writePolicy(ctx context.Context) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
+	if err := p.setupGateKey(); err != nil {
+		return "", err
+	}
 	pub, err := os.ReadFile(p.key.pubPath)
 	if err != nil {
 		return "", err
@@ -193,7 +196,7 @@ func (p *pipeline) writePolicy(ctx context.Context) (string, error) {
 			return "", err
 		}
 	}
-	return fmt.Sprintf("approved training data: %s %s; trusted key: the pipeline's; pinned suite: loans-gate -> %s",
+	return fmt.Sprintf("approved training data: %s %s; trusted key: the pipeline's; pinned suite: loans-gate; the gate signs with its own key -> %s",
 		p.approved.name, short(p.approved.version), p.rel(dir)), nil
 }
 

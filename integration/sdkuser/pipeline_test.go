@@ -21,6 +21,7 @@ import (
 
 	"github.com/mlsec-dev/mlsec/datafile"
 	"github.com/mlsec-dev/mlsec/drift"
+	"github.com/mlsec-dev/mlsec/gate"
 	"github.com/mlsec-dev/mlsec/mlbom"
 	"github.com/mlsec-dev/mlsec/provenance"
 	"github.com/mlsec-dev/mlsec/secrets"
@@ -85,13 +86,13 @@ checks:
 	// Job 2: profile the training data, compare the serving batch.
 	rr, err = datafile.Open(ctx, train, nil)
 	require.NoError(t, err)
-	ref, err := drift.ProfileReader(ctx, rr, drift.ProfileOptions{}, nil)
+	ref, err := drift.ProfileReader(ctx, rr, drift.ProfileOptions{})
 	rr.Release()
 	require.NoError(t, err)
 	require.EqualValues(t, 4000, ref.Rows())
 	rr, err = datafile.Open(ctx, serving, nil)
 	require.NoError(t, err)
-	report, err := drift.CompareReader(ctx, ref, rr, drift.CompareOptions{}, nil)
+	report, err := drift.CompareReader(ctx, ref, rr, drift.CompareOptions{})
 	rr.Release()
 	require.NoError(t, err)
 	drifted := map[string]bool{}
@@ -162,8 +163,14 @@ checks:
 	require.NoError(t, err)
 	require.Len(t, results.Failed(), 1)
 
-	// Job 4b: an ML bill of materials from what verified.
-	ev, err := mlbom.Collect(ctx, verified.Manifest, "pipeline key", atts, mlbom.CollectOptions{Policies: []*provenance.Policy{policy}})
+	// Job 4b: the deploy gate over everything known about the model, and
+	// an ML bill of materials from what it verified.
+	evidence, err := gate.Collect(ctx, gate.Sources{Attestations: atts, Model: model, ModelSignature: bundle},
+		gate.Trust{Provenance: policy, Model: signing.VerifyOptions{Key: verifier}})
+	require.NoError(t, err)
+	decision := gate.DataPolicy{AllowGaps: true}.Decide(ctx, evidence)
+	require.True(t, decision.Allowed, "%v", decision.Violations)
+	ev, err := mlbom.FromGate(evidence)
 	require.NoError(t, err)
 	bom, err := mlbom.Derive(ev)
 	require.NoError(t, err)

@@ -80,21 +80,32 @@ func (e *NotRegularError) Error() string {
 }
 
 func describe(m fs.FileMode) string {
-	switch {
-	case m.IsDir():
-		return "a directory"
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
-	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
+	if name := ModeName(m); name != "" {
+		return "a " + name
 	}
 	return "mode " + m.String()
+}
+
+// ModeName names the kind of file a mode that is not a regular file's
+// describes ("named pipe", "character device", ...), or "" for a mode it
+// has no name for. It is the one wording mlsec uses wherever it refuses or
+// skips such a file.
+func ModeName(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "block device"
+	case m&fs.ModeSymlink != 0:
+		return "symbolic link"
+	}
+	return ""
 }
 
 // ReadFile reads the regular file at path, refusing one larger than limit

@@ -98,7 +98,7 @@ func TestHostile_UnboundedRead_FIFODoesNotHang(t *testing.T) {
 	case err := <-done:
 		var ne *NotRegularError
 		require.ErrorAs(t, err, &ne)
-		require.Contains(t, err.Error(), "a FIFO")
+		require.Contains(t, err.Error(), "a named pipe")
 	case <-ctx.Done():
 		t.Fatal("ReadFile blocked on a FIFO")
 	}

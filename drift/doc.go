@@ -146,6 +146,11 @@
 // specified by report.schema.json (returned by ReportSchema); a committed
 // report of two fixed profiles pins its shape and statistics.
 //
+// As evidence, a report is the predicate of an in-toto Statement v1 of type
+// PredicateReportV1 ([Report.Statement]) about the current data (by
+// digest, [FileSubjects]); signed, a deploy gate verifies it for the
+// datasets a model was trained on.
+//
 // Columns are sorted drifted first, then by severity (statistic/threshold
 // for distances, ln p / ln α for p-values; ≥ 1 means past the threshold).
 // The HTML report (WriteHTML) is one self-contained page without scripts

@@ -14,7 +14,7 @@ import (
 
 // storeWith returns the world's attestations plus n signed test results
 // about the dataset, in memory.
-func storeWith(b *testing.B, w *world, n int) provenance.Attestations {
+func storeWith(b testing.TB, w *world, n int) provenance.Attestations {
 	atts, err := provenance.ReadAttestations(w.store)
 	require.NoError(b, err)
 	body, err := json.Marshal(w.testResult(w.dataset, "PASSED"))
@@ -28,29 +28,46 @@ func storeWith(b *testing.B, w *world, n int) provenance.Attestations {
 }
 
 // BenchmarkCollectDecide is one whole decision over a model whose
-// dataset has n test results: every envelope verified, the document
-// built, the prepared Rego policy evaluated.
+// dataset has n test results: every envelope verified (in parallel), the
+// document built, the prepared Rego policy evaluated. cache=cold verifies
+// every signature; cache=warm decides again with a VerifyCache that holds
+// the outcomes of an earlier decision over the same store.
 func BenchmarkCollectDecide(b *testing.B) {
 	ctx := context.Background()
 	pol, err := gate.NewRegoPolicy(ctx, "p.rego", []byte(regoRequireAll), gate.RegoOptions{})
 	require.NoError(b, err)
 	for _, n := range []int{100, 1000, 10000} {
-		b.Run(fmt.Sprintf("attestations=%d", n), func(b *testing.B) {
-			w := newWorld(b)
-			src := w.sources(b)
-			src.Attestations = storeWith(b, w, n)
-			trust := w.trust(b)
-			b.ResetTimer()
-			for b.Loop() {
-				ev, err := gate.Collect(ctx, src, trust)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if d := pol.Decide(ctx, ev); !d.Allowed {
-					b.Fatal(d.Violations)
-				}
+		for _, warm := range []bool{false, true} {
+			name := fmt.Sprintf("attestations=%d/cache=cold", n)
+			if warm {
+				name = fmt.Sprintf("attestations=%d/cache=warm", n)
 			}
-		})
+			b.Run(name, func(b *testing.B) {
+				w := newWorld(b)
+				src := w.sources(b)
+				src.Attestations = storeWith(b, w, n)
+				trust := w.trust(b)
+				if warm {
+					trust.Cache = gate.NewVerifyCache(0)
+					_, err := gate.Collect(ctx, src, trust)
+					require.NoError(b, err)
+				}
+				b.ResetTimer()
+				cpu0 := cpuTime()
+				for b.Loop() {
+					ev, err := gate.Collect(ctx, src, trust)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if d := pol.Decide(ctx, ev); !d.Allowed {
+						b.Fatal(d.Violations)
+					}
+				}
+				if cpu := cpuTime() - cpu0; cpu > 0 {
+					b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+				}
+			})
+		}
 	}
 }
 
@@ -68,10 +85,14 @@ func BenchmarkDecideRego(b *testing.B) {
 			ev, err := gate.Collect(ctx, src, w.trust(b))
 			require.NoError(b, err)
 			b.ResetTimer()
+			cpu0 := cpuTime()
 			for b.Loop() {
 				if d := pol.Decide(ctx, ev); !d.Allowed {
 					b.Fatal(d.Violations)
 				}
+			}
+			if cpu := cpuTime() - cpu0; cpu > 0 {
+				b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 			}
 		})
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -47,6 +48,10 @@ type Sources struct {
 	// Drift are drift reports about the data the model serves or was
 	// trained on, each named by where it was read from.
 	Drift []DriftReport
+	// Remote is the model where it lives (an OCI registry) instead of a
+	// directory: its signatures are verified over the manifest it lists.
+	// Its files are not on disk, so not scanned.
+	Remote *RemoteModel
 }
 
 // DriftReport is a drift report and the name of where it came from.
@@ -74,6 +79,12 @@ type Trust struct {
 	Scan modelscan.Options
 	// Now is the time ages are measured against (default time.Now()).
 	Now time.Time
+	// Cache, when set, remembers verification outcomes across decisions
+	// (see [VerifyCache]); share one cache between calls to Collect.
+	Cache *VerifyCache
+	// Workers bounds how many attestations are verified at once
+	// (default GOMAXPROCS).
+	Workers int
 }
 
 // Collect gathers and verifies the evidence about one model and builds the
@@ -125,6 +136,14 @@ func Collect(ctx context.Context, src Sources, trust Trust) (*Evidence, error) {
 		},
 		Attestations: []AttestationRef{},
 	}
+	if src.Remote != nil {
+		if src.Model != "" {
+			return nil, errors.New("gate: give the model as a directory or as a remote model, not both")
+		}
+		if err := collectRemote(ctx, src, trust, ev); err != nil {
+			return nil, err
+		}
+	}
 	if src.Model != "" {
 		if ev.Subject.Name == "" {
 			ev.Subject.Name = filepath.Base(src.Model)
@@ -136,11 +155,23 @@ func Collect(ctx context.Context, src Sources, trust Trust) (*Evidence, error) {
 	if len(ev.Subject.Digest) == 0 {
 		return nil, errors.New("gate: no subject: give the model's digest or its directory")
 	}
-	c := collector{ctx: ctx, ev: ev, store: src.Attestations, now: now, seen: map[string]bool{}}
+	workers := trust.Workers
+	if workers <= 0 {
+		workers = defaultWorkers()
+	}
+	c := collector{ctx: ctx, ev: ev, now: now, seen: map[string]bool{}, cache: trust.Cache, workers: workers,
+		entries: map[string]*cacheEntry{},
+		index:   newClaimIndex(ctx, src.Attestations, workers)}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	if err := c.provenance(trust.Provenance, up); err != nil {
 		return nil, err
 	}
 	if err := c.validation(att); err != nil {
+		return nil, err
+	}
+	if err := c.drift(att); err != nil {
 		return nil, err
 	}
 	for _, d := range src.Drift {
@@ -296,11 +327,17 @@ func scanSource(root, path, member string) string {
 }
 
 type collector struct {
-	ctx   context.Context
-	ev    *Evidence
-	store provenance.Attestations
-	now   time.Time
-	seen  map[string]bool // attestation sources already referenced
+	ctx     context.Context
+	ev      *Evidence
+	index   *claimIndex // the attestation store, by what each claims
+	now     time.Time
+	seen    map[string]bool // attestation sources already referenced
+	cache   *VerifyCache
+	workers int
+	// entries are the verification outcomes by attestation source, with
+	// what was derived from them once (the envelope digest, the decoded
+	// test result).
+	entries map[string]*cacheEntry
 }
 
 func (c *collector) ref(a provenance.Attestation, predicateType string, v *provenance.Verified) {
@@ -308,8 +345,12 @@ func (c *collector) ref(a provenance.Attestation, predicateType string, v *prove
 		return
 	}
 	c.seen[a.Source] = true
+	digest := envelopeDigest
+	if e := c.entries[a.Source]; e != nil && e.envDigest != nil {
+		digest = func(provenance.Attestation) provenance.DigestSet { return e.envDigest }
+	}
 	c.ev.Attestations = append(c.ev.Attestations, AttestationRef{
-		Source: a.Source, PredicateType: predicateType, Digest: envelopeDigest(a),
+		Source: a.Source, PredicateType: predicateType, Digest: digest(a),
 	})
 	c.ev.verified = append(c.ev.verified, verifiedStatement{source: a.Source, predicateType: predicateType, payload: v.Payload, v: v})
 }
@@ -335,8 +376,8 @@ func (c *collector) reject(r provenance.AttestationResult, kind string) {
 // and traces the chain.
 func (c *collector) provenance(model, up *provenance.Policy) error {
 	subj := c.ev.Subject.Digest
-	results, err := c.store.About(provenance.PredicateSLSAProvenance, subj).
-		Verify(c.ctx, model, provenance.VerifyOptions{Subjects: []provenance.DigestSet{subj}, Now: c.now})
+	results, err := c.verify(c.index.about(provenance.PredicateSLSAProvenance, subj),
+		model, provenance.VerifyOptions{Subjects: []provenance.DigestSet{subj}, Now: c.now})
 	if err != nil {
 		return fmt.Errorf("gate: verifying provenance: %w", err)
 	}
@@ -363,8 +404,8 @@ func (c *collector) provenance(model, up *provenance.Policy) error {
 				continue
 			}
 			visited[canonical(d)] = true
-			rs, err := c.store.About(provenance.PredicateSLSAProvenance, d).
-				Verify(c.ctx, up, provenance.VerifyOptions{Subjects: []provenance.DigestSet{d}, Now: c.now})
+			rs, err := c.verify(c.index.about(provenance.PredicateSLSAProvenance, d),
+				up, provenance.VerifyOptions{Subjects: []provenance.DigestSet{d}, Now: c.now})
 			if err != nil {
 				return fmt.Errorf("gate: verifying upstream provenance: %w", err)
 			}
@@ -405,17 +446,17 @@ func (c *collector) provenance(model, up *provenance.Policy) error {
 			key := canonical(in.Artifact.Digest)
 			if !inputs[key] {
 				inputs[key] = true
-				pe.Inputs = append(pe.Inputs, Artifact{Name: in.Artifact.Name, Digest: in.Artifact.Digest})
+				pe.Inputs = append(pe.Inputs, Artifact{Name: in.Artifact.Name, Digest: maps.Clone(in.Artifact.Digest)})
 			}
 			walk(in, depth+1)
 		}
 	}
 	walk(lin.Root, 0)
 	for _, g := range lin.Gaps {
-		pe.Gaps = append(pe.Gaps, Artifact{Name: g.Artifact.Name, Digest: g.Artifact.Digest})
+		pe.Gaps = append(pe.Gaps, Artifact{Name: g.Artifact.Name, Digest: maps.Clone(g.Artifact.Digest)})
 	}
 	for _, b := range lin.Breaks {
-		pe.Breaks = append(pe.Breaks, Artifact{Name: b.Artifact.Name, Digest: b.Artifact.Digest})
+		pe.Breaks = append(pe.Breaks, Artifact{Name: b.Artifact.Name, Digest: maps.Clone(b.Artifact.Digest)})
 	}
 	pe.Builders = sortedKeys(builders)
 	pe.BuildTypes = sortedKeys(types)
@@ -433,11 +474,11 @@ func provenanceItem(r provenance.AttestationResult) ProvenanceItem {
 		Signer:    Signer{Builder: r.Verified.Builder, KeyIDs: r.Verified.KeyIDs},
 	}
 	for _, s := range st.Subject {
-		it.Subject = append(it.Subject, Artifact{Name: s.Name, Digest: s.Digest})
+		it.Subject = append(it.Subject, Artifact{Name: s.Name, Digest: maps.Clone(s.Digest)})
 	}
 	for _, d := range st.Predicate.BuildDefinition.ResolvedDependencies {
 		if len(d.Digest) > 0 {
-			it.Inputs = append(it.Inputs, Artifact{Name: d.Name, Digest: d.Digest})
+			it.Inputs = append(it.Inputs, Artifact{Name: d.Name, Digest: maps.Clone(d.Digest)})
 		}
 	}
 	return it
@@ -446,7 +487,7 @@ func provenanceItem(r provenance.AttestationResult) ProvenanceItem {
 // validation verifies the test results about every input of the chain.
 func (c *collector) validation(p *provenance.Policy) error {
 	for _, in := range c.ev.Provenance.Inputs {
-		rs, err := c.store.About(validation.TestResultPredicateV1, in.Digest).Verify(c.ctx, p,
+		rs, err := c.verify(c.index.about(validation.TestResultPredicateV1, in.Digest), p,
 			provenance.VerifyOptions{PredicateType: validation.TestResultPredicateV1, Subjects: []provenance.DigestSet{in.Digest}, Now: c.now})
 		if err != nil {
 			return fmt.Errorf("gate: verifying test results: %w", err)
@@ -456,9 +497,8 @@ func (c *collector) validation(p *provenance.Policy) error {
 				c.reject(r, "validation")
 				continue
 			}
-			// Only the verified payload is read.
-			var st validation.Statement
-			if err := json.Unmarshal(r.Verified.Payload, &st); err != nil {
+			st, err := c.testResult(r)
+			if err != nil {
 				c.ev.Rejected = append(c.ev.Rejected, Rejection{Source: r.Source, Kind: "validation",
 					Rules: []string{"predicate"}, Reason: "test result predicate: " + err.Error()})
 				continue
@@ -470,13 +510,69 @@ func (c *collector) validation(p *provenance.Policy) error {
 				Signer: Signer{Builder: r.Verified.Builder, KeyIDs: r.Verified.KeyIDs},
 			}
 			for _, s := range tr.Configuration {
-				it.Suites = append(it.Suites, Artifact{Name: s.Name, Digest: s.Digest})
+				it.Suites = append(it.Suites, Artifact{Name: s.Name, Digest: maps.Clone(s.Digest)})
 			}
 			c.ev.Validation = append(c.ev.Validation, it)
 			c.ref(r.Attestation, validation.TestResultPredicateV1, r.Verified)
 		}
 	}
 	return nil
+}
+
+// drift verifies the drift attestations about every input of the chain:
+// a drift verdict counts only for the data the model was built from, and
+// only when a trusted key signed it.
+func (c *collector) drift(p *provenance.Policy) error {
+	for _, in := range c.ev.Provenance.Inputs {
+		rs, err := c.verify(c.index.about(drift.PredicateReportV1, in.Digest), p,
+			provenance.VerifyOptions{PredicateType: drift.PredicateReportV1, Subjects: []provenance.DigestSet{in.Digest}, Now: c.now})
+		if err != nil {
+			return fmt.Errorf("gate: verifying drift attestations: %w", err)
+		}
+		for _, r := range rs {
+			if r.Err != nil {
+				c.reject(r, "drift")
+				continue
+			}
+			// Only the verified payload is read.
+			var st drift.Statement
+			if err := json.Unmarshal(r.Verified.Payload, &st); err != nil || st.Predicate == nil {
+				reason := "no report"
+				if err != nil {
+					reason = err.Error()
+				}
+				c.ev.Rejected = append(c.ev.Rejected, Rejection{Source: r.Source, Kind: "drift",
+					Rules: []string{"predicate"}, Reason: "drift report predicate: " + reason})
+				continue
+			}
+			it := driftItem(DriftReport{Source: r.Source, Report: st.Predicate})
+			input := Artifact{Name: in.Name, Digest: maps.Clone(in.Digest)}
+			it.Input = &input
+			it.Signer = &Signer{Builder: r.Verified.Builder, KeyIDs: slices.Clone(r.Verified.KeyIDs)}
+			c.ev.Drift = append(c.ev.Drift, it)
+			c.ref(r.Attestation, drift.PredicateReportV1, r.Verified)
+		}
+	}
+	return nil
+}
+
+// testResult decodes the verified payload (only it) of a test result,
+// once per cached outcome: the decoded statement is read, never changed.
+func (c *collector) testResult(r provenance.AttestationResult) (*validation.Statement, error) {
+	e := c.entries[r.Source]
+	if e != nil && e.verified == r.Verified {
+		if st := e.testResult.Load(); st != nil {
+			return st, nil
+		}
+	}
+	st := new(validation.Statement)
+	if err := json.Unmarshal(r.Verified.Payload, st); err != nil {
+		return nil, err
+	}
+	if e != nil && e.verified == r.Verified {
+		e.testResult.Store(st)
+	}
+	return st, nil
 }
 
 func driftItem(d DriftReport) DriftItem {
@@ -546,9 +642,11 @@ func sortedKeys(m map[string]bool) []string {
 	return out
 }
 
+// nonNil is a copy of s, never nil: an outcome from the cache is shared,
+// the document handed to the caller is not.
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}
 	}
-	return s
+	return slices.Clone(s)
 }

@@ -191,7 +191,7 @@ func (p DataPolicy) Decide(_ context.Context, ev *Evidence) *Decision {
 	}
 
 	if p.RequireDrift && len(ev.Drift) == 0 {
-		add(RuleDrift, "", "no drift verdict")
+		add(RuleDrift, "", "no drift verdict%s", rejected("drift"))
 	}
 	for _, d := range ev.Drift {
 		if d.Drifted {

@@ -70,6 +70,20 @@ func TestDataPolicy(t *testing.T) {
 			rules: []string{gate.RuleValidation}, message: "not pinned"},
 		{name: "fail_drifted", policy: base, drifted: true, rules: []string{gate.RuleDrift}, message: "1 of 2 columns drifted: amount"},
 		{name: "fail_drift_required", policy: gate.DataPolicy{AllowGaps: true, RequireDrift: true}, rules: []string{gate.RuleDrift}},
+		{name: "good_drift_attested", policy: gate.DataPolicy{AllowGaps: true, RequireDrift: true}, mutate: func(t *testing.T, w *world) {
+			w.writePayload(t, "drift.intoto.json", w.driftStatement(w.dataset, false), w.key)
+		}},
+		{name: "fail_drift_attested_drifted", policy: base, mutate: func(t *testing.T, w *world) {
+			w.writePayload(t, "drift.intoto.json", w.driftStatement(w.dataset, true), w.key)
+		}, rules: []string{gate.RuleDrift}, message: "1 of 2 columns drifted: amount (" + "/"},
+		{name: "fail_drift_untrusted_key", policy: gate.DataPolicy{AllowGaps: true, RequireDrift: true}, mutate: func(t *testing.T, w *world) {
+			w.writePayload(t, "drift.intoto.json", w.driftStatement(w.dataset, false), w.other)
+		}, rules: []string{gate.RuleDrift}, message: "drift.intoto.json: signature: no signature by a key the policy trusts"},
+		{name: "fail_drift_other_subject", policy: gate.DataPolicy{AllowGaps: true, RequireDrift: true}, mutate: func(t *testing.T, w *world) {
+			// A verdict about data the model was not built from says
+			// nothing about this model.
+			w.writePayload(t, "drift.intoto.json", w.driftStatement(provenance.DigestSet{"sha256": "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f"}, false), w.key)
+		}, rules: []string{gate.RuleDrift}, message: "drift: no drift verdict"},
 		{name: "fail_scan_finding", policy: base, mutate: func(t *testing.T, w *world) {
 			require.NoError(t, os.WriteFile(filepath.Join(w.model, "extra.pkl"), []byte(evilPickle), 0o644))
 			w.sign(t)
@@ -150,4 +164,31 @@ func TestCollectBadInput(t *testing.T) {
 	src.Model = filepath.Join(w.dir, "absent")
 	_, err = gate.Collect(context.Background(), src, w.trust(t))
 	require.ErrorContains(t, err, "absent")
+}
+
+// A drift attestation about the dataset is evidence like any other: the
+// verdict names the input and signer, and the attestation is referenced;
+// one signed by an untrusted key is rejected with the rule named.
+func TestDriftAttestation(t *testing.T) {
+	w := newWorld(t)
+	w.writePayload(t, "drift.intoto.json", w.driftStatement(w.dataset, false), w.key)
+	w.writePayload(t, "drift-other-key.intoto.json", w.driftStatement(w.dataset, true), w.other)
+	ev := w.collect(t)
+	validateSchema(t, gate.EvidenceSchema(), gate.EvidenceSchemaID, ev)
+	require.Len(t, ev.Drift, 1)
+	it := ev.Drift[0]
+	require.Equal(t, filepath.Join(w.store, "drift.intoto.json"), it.Source)
+	require.False(t, it.Drifted)
+	require.Equal(t, &gate.Artifact{Name: "dataset", Digest: w.dataset}, it.Input)
+	require.NotNil(t, it.Signer)
+	require.Len(t, it.Signer.KeyIDs, 1)
+	var refs []string
+	for _, a := range ev.Attestations {
+		refs = append(refs, a.PredicateType)
+	}
+	require.Contains(t, refs, drift.PredicateReportV1)
+	require.Len(t, ev.Rejected, 1)
+	require.Equal(t, "drift", ev.Rejected[0].Kind)
+	require.Equal(t, []string{provenance.RuleSignature}, ev.Rejected[0].Rules)
+	require.Equal(t, filepath.Join(w.store, "drift-other-key.intoto.json"), ev.Rejected[0].Source)
 }

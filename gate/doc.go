@@ -7,11 +7,18 @@
 // envelopes read with provenance.ReadAttestations) and, when given, the
 // model directory: it verifies the OMS signature (signing.Verify), the
 // provenance chain back to the raw data (each statement under a
-// provenance.Policy), the in-toto test results about the chain's inputs,
-// and scans the model's files (modelscan, secrets). The result is one
+// provenance.Policy), the in-toto test results and drift reports
+// (drift.PredicateReportV1) about the chain's inputs, and scans the
+// model's files (modelscan, secrets); a model that is not on disk (in an
+// OCI registry, [RemoteModel]) is judged on its manifest and attached
+// signatures. The result is one
 // [Evidence] document with a published JSON Schema ([EvidenceSchema],
 // version v1) in which every item names the attestation it came from;
 // attestations that failed verification are listed as rejected, never used.
+// The attestations are verified in parallel by a bounded pool of workers
+// (Trust.Workers), the document always in the same order; a [VerifyCache]
+// in Trust.Cache remembers each outcome by envelope and trust digest, so
+// deciding again over the same store verifies no signature twice.
 //
 // A [Decider] judges the document: [DataPolicy] (the strict zero value
 // requires everything) or a Rego policy ([NewRegoPolicy]), evaluated in a
@@ -20,6 +27,11 @@
 // result is a denial. [SignVSA] turns the decision into a SLSA
 // Verification Summary Attestation over the model digest, naming the
 // policy and evidence digests; [VerifyVSA] checks one.
+//
+// A policy is trust material too: [VerifyPolicy] refuses one that is not
+// the pinned digest or, when approver keys are given, carries no approval
+// ([SignPolicy]: an in-toto statement over the policy's digest) signed by
+// one of them.
 //
 // The shortest real use:
 //

@@ -41,7 +41,9 @@ type Evidence struct {
 	// Validation holds the verified test results about the inputs of the
 	// chain, one per attestation.
 	Validation []ValidationItem `json:"validation"`
-	// Drift holds the drift verdicts the caller supplied.
+	// Drift holds the drift verdicts: the verified drift attestations
+	// (drift.PredicateReportV1) about the inputs of the chain, and the
+	// reports the caller supplied.
 	Drift []DriftItem `json:"drift"`
 	// Scan holds the findings of the model and credential scans of the
 	// model directory; empty when clean or when none was given.
@@ -70,6 +72,8 @@ type verifiedStatement struct {
 // Statements returns the verified statements behind Attestations, in the
 // same order: what a document derived from the evidence (an ML bill of
 // materials, say) may be built from without verifying anything again.
+// They may be shared with a VerifyCache and other documents: read them,
+// never change them.
 func (e *Evidence) Statements() []*provenance.Verified {
 	out := make([]*provenance.Verified, 0, len(e.verified))
 	for _, st := range e.verified {
@@ -152,16 +156,19 @@ type ValidationItem struct {
 	Signer      Signer     `json:"signer"`
 }
 
-// DriftItem is one drift report's verdict.
+// DriftItem is one drift report's verdict. Input and Signer are set when
+// it came from a verified drift attestation about an input of the chain.
 type DriftItem struct {
-	Source         string   `json:"source"`
-	Reference      string   `json:"reference,omitempty"`
-	Current        string   `json:"current,omitempty"`
-	Drifted        bool     `json:"drifted"`
-	TestedColumns  int      `json:"testedColumns"`
-	DriftedColumns int      `json:"driftedColumns"`
-	DriftShare     float64  `json:"driftShare"`
-	Columns        []string `json:"columns"`
+	Source         string    `json:"source"`
+	Input          *Artifact `json:"input,omitempty"`
+	Signer         *Signer   `json:"signer,omitempty"`
+	Reference      string    `json:"reference,omitempty"`
+	Current        string    `json:"current,omitempty"`
+	Drifted        bool      `json:"drifted"`
+	TestedColumns  int       `json:"testedColumns"`
+	DriftedColumns int       `json:"driftedColumns"`
+	DriftShare     float64   `json:"driftShare"`
+	Columns        []string  `json:"columns"`
 }
 
 // ScanEvidence is what scanning the model directory found.
@@ -185,7 +192,7 @@ type ScanFinding struct {
 // Rejection is an attestation that did not count as evidence, and why.
 type Rejection struct {
 	Source string   `json:"source"`
-	Kind   string   `json:"kind"` // "provenance" or "validation"
+	Kind   string   `json:"kind"` // "provenance", "validation" or "drift"
 	Rules  []string `json:"rules"`
 	Reason string   `json:"reason"`
 }

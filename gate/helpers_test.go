@@ -18,6 +18,7 @@ import (
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/stretchr/testify/require"
 
+	"github.com/mlsec-dev/mlsec/drift"
 	"github.com/mlsec-dev/mlsec/gate"
 	"github.com/mlsec-dev/mlsec/provenance"
 	"github.com/mlsec-dev/mlsec/signing"
@@ -199,4 +200,19 @@ func validateSchema(t testing.TB, schema []byte, id string, doc any) {
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
 	require.NoError(t, err)
 	require.NoError(t, sch.Validate(inst), fmt.Sprintf("document: %s", b))
+}
+
+// driftStatement is a drift report about subject as an in-toto statement,
+// drifted or not.
+func (w *world) driftStatement(subject provenance.DigestSet, drifted bool) *drift.Statement {
+	rep := &drift.Report{
+		Format: drift.ReportFormat, Version: drift.ReportVersion, Mode: "exact",
+		Dataset: drift.DatasetResult{Columns: 2, TestedColumns: 2, DriftShare: 0.5},
+		Columns: []drift.ColumnResult{{Column: "amount"}, {Column: "age"}},
+	}
+	if drifted {
+		rep.Dataset.DriftedColumns, rep.Dataset.Share, rep.Dataset.Drifted = 1, 0.5, true
+		rep.Columns[0].Drifted = true
+	}
+	return rep.Statement(drift.ResourceDescriptor{Name: "loans", Digest: subject})
 }

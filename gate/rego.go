@@ -12,6 +12,8 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/secure-systems-lab/go-securesystemslib/dsse"
+	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/mlsec-dev/mlsec/provenance"
 )
@@ -40,6 +42,10 @@ type RegoOptions struct {
 	// Digest pins the policy: when set, a source whose SHA-256 differs is
 	// refused.
 	Digest provenance.DigestSet
+	// Keys, when set, require the source to carry Signature, an approval
+	// (SignPolicy) signed by one of them; see VerifyPolicy.
+	Keys      []signature.Verifier
+	Signature *dsse.Envelope
 	// Cosign evaluates the policy as cosign does: CosignQuery over each
 	// verified attestation (of PredicateType, when set), in Rego v0 as
 	// cosign parses it. Every attestation must be allowed, and there must
@@ -59,16 +65,15 @@ type RegoPolicy struct {
 
 // NewRegoPolicy compiles a Rego module. name names it in errors and is its
 // URI in the VSA. It fails when the source does not match the pinned
-// digest, does not compile, or calls a refused built-in (http.send,
+// digest, is not approved by a trusted key when keys are given (a
+// *PolicyError), does not compile, or calls a refused built-in (http.send,
 // opa.runtime, net.lookup_ip_addr...).
 func NewRegoPolicy(ctx context.Context, name string, src []byte, opts RegoOptions) (*RegoPolicy, error) {
+	if err := VerifyPolicy(ctx, name, src, PolicyTrust{Digest: opts.Digest, Keys: opts.Keys, Signature: opts.Signature}); err != nil {
+		return nil, err
+	}
 	sum := sha256.Sum256(src)
 	digest := hex.EncodeToString(sum[:])
-	if want, ok := opts.Digest["sha256"]; ok && !strings.EqualFold(want, digest) {
-		return nil, fmt.Errorf("gate: policy %s: sha256 %s is not the pinned %s", name, digest, want)
-	} else if len(opts.Digest) > 0 && !ok {
-		return nil, fmt.Errorf("gate: policy %s: pin it by sha256", name)
-	}
 	caps := ast.CapabilitiesForThisVersion()
 	caps.Builtins = slices.DeleteFunc(caps.Builtins, func(b *ast.Builtin) bool {
 		return slices.Contains(refusedBuiltins, b.Name)

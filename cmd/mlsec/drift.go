@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +14,9 @@ import (
 
 	"github.com/mlsec-dev/mlsec/datafile"
 	"github.com/mlsec-dev/mlsec/drift"
+	"github.com/mlsec-dev/mlsec/provenance"
+
+	"github.com/mlsec-dev/mlsec/internal/atomicfile"
 )
 
 func init() {
@@ -167,6 +171,8 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 	correction := fs.String("correction", "none", "multiple-testing correction across p-value tests: none, bonferroni, bh")
 	share := fs.Float64("drift-share", 0.5, "dataset drift when at least this share of tested columns drifted")
 	digest := fs.Bool("digest", false, "also compute the row digests of the data files compared, shown in the report (slower)")
+	attest := fs.String("attest", "", "also write the report to `FILE` as an in-toto statement about the current data files (predicate "+drift.PredicateReportV1+")")
+	attestKey := fs.String("attest-key", "", "sign the --attest statement with this private key `PEM` (or KMS/PKCS#11 reference): a DSSE envelope a gate verifies")
 	return func(ctx context.Context, args []string) error {
 		// --json here names an output; progress stays off with it too.
 		if jsonOut != "" {
@@ -174,6 +180,9 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 		}
 		if *ref == "" {
 			return usageError("--reference PROFILE|DATA is required")
+		}
+		if *attestKey != "" && *attest == "" {
+			return usageError("--attest-key signs the --attest statement: give --attest FILE")
 		}
 		if len(args) == 0 {
 			return usageError("no current data files given")
@@ -283,6 +292,12 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 				return err
 			}
 		}
+		if *attest != "" {
+			// Written whatever the verdict: a drifted report is evidence too.
+			if err := writeDriftAttestation(ctx, *attest, *attestKey, rep, args); err != nil {
+				return err
+			}
+		}
 		switch jsonOut {
 		case "":
 			printDriftSummary(e.stdout, rep)
@@ -336,4 +351,34 @@ func printDriftSummary(w io.Writer, rep *drift.Report) {
 		state = "DATASET DRIFT"
 	}
 	fmt.Fprintf(w, "%s: %d of %d tested columns drifted (%s mode)\n", state, d.DriftedColumns, d.TestedColumns, rep.Mode)
+}
+
+// writeDriftAttestation writes rep as an in-toto statement about the
+// current data files, signed as a DSSE envelope when key is given.
+func writeDriftAttestation(ctx context.Context, path, key string, rep *drift.Report, files []string) error {
+	subj, err := drift.FileSubjects(files...)
+	if err != nil {
+		return err
+	}
+	st := rep.Statement(subj...)
+	if key == "" {
+		return writeJSONAtomic(path, st)
+	}
+	signer, err := loadSigner(ctx, key)
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	env, err := provenance.SignPayload(ctx, body, signer)
+	if err != nil {
+		return err
+	}
+	b, err := provenance.MarshalEnvelope(env)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, b, 0o644)
 }

@@ -6,13 +6,16 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/sigstore/sigstore/pkg/signature"
 
 	"github.com/mlsec-dev/mlsec/gate"
+	"github.com/mlsec-dev/mlsec/oci"
 	"github.com/mlsec-dev/mlsec/provenance"
 	"github.com/mlsec-dev/mlsec/signing"
 
@@ -24,9 +27,15 @@ const defaultGateID = "https://mlsec-dev.github.io/mlsec/gate"
 func init() {
 	register(&command{
 		name:    "gate",
-		args:    "[MODEL]",
+		args:    "[MODEL | oci://REF]",
 		summary: "decide whether a model may deploy: verify all its evidence, apply a data or Rego policy, optionally sign a VSA (exit 1 = denied)",
 		setup:   setupGate,
+	})
+	register(&command{
+		name:    "gate sign-policy",
+		args:    "POLICY",
+		summary: "approve a gate policy (Rego or YAML): sign an in-toto statement over its digest, for mlsec gate --policy-signature",
+		setup:   setupGateSignPolicy,
 	})
 	register(&command{
 		name:    "gate verify-vsa",
@@ -38,7 +47,11 @@ func init() {
 
 func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	policy := fs.String("policy", "", "the policy `FILE`: Rego (.rego) or a provenance policy (YAML/JSON) (required)")
-	policyDigest := fs.String("policy-digest", "", "refuse a Rego policy whose digest is not `sha256:HEX`")
+	policyDigest := fs.String("policy-digest", "", "refuse a policy whose digest is not `sha256:HEX`")
+	policySig := fs.String("policy-signature", "", "the policy's approval `FILE` (mlsec gate sign-policy), verified with --policy-key")
+	provPolicySig := fs.String("provenance-policy-signature", "", "the approval `FILE` of --provenance-policy, verified with --policy-key (required with it)")
+	var policyKeys stringList
+	fs.Var(&policyKeys, "policy-key", "a public key `PEM` trusted to approve policies: the policy must carry a --policy-signature by one (repeatable)")
 	cosign := fs.Bool("cosign", false, "evaluate the Rego policy as cosign verify-attestation --policy does (data.signature.allow per attestation)")
 	predType := fs.String("predicate-type", "", "with --cosign, evaluate only attestations of this predicate type `URI`")
 	provPolicy := fs.String("provenance-policy", "", "with a Rego policy, the provenance policy `FILE` that says which builders and keys to trust")
@@ -49,12 +62,15 @@ func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	subject := fs.String("subject", "", "the model's digest `ALG:HEX`, when no MODEL is given")
 	allowGaps := fs.Bool("allow-gaps", false, "accept chain inputs with no provenance")
 	allowUnsigned := fs.Bool("allow-unsigned", false, "do not require an OMS signature (data policy)")
+	requireDrift := fs.Bool("require-drift", false, "require a drift verdict about the model's inputs: a signed drift attestation (mlsec drift compare --attest-key) (data policy)")
 	var datasets stringList
 	fs.Var(&datasets, "dataset", "an input `NAME` of the model's provenance that must have a PASSED test result (repeatable)")
 	evOut := fs.String("evidence-out", "", "write the evidence document to `FILE`")
 	vsaKey := fs.String("vsa-key", "", "sign a VSA of the decision with this private key `PEM`")
 	vsaOut := fs.String("vsa-out", "", "write the VSA envelope to `FILE` (with --vsa-key)")
 	verifierID := fs.String("verifier-id", defaultGateID, "the gate's identity `URI` in the VSA")
+	var rf registryFlags
+	rf.register(fs)
 	return func(ctx context.Context, args []string) error {
 		if *policy == "" {
 			return usageError("--policy is required")
@@ -76,37 +92,58 @@ func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			}
 			verifiers = append(verifiers, v)
 		}
+		pt, err := policyTrust(ctx, *policyDigest, *policySig, policyKeys)
+		if err != nil {
+			return err
+		}
 		rego := strings.HasSuffix(*policy, ".rego")
 		var decider gate.Decider
-		trustFile := *policy
+		trust := gate.Trust{Provenance: &provenance.Policy{}}
 		if rego {
-			src, err := os.ReadFile(*policy)
+			src, err := readPolicy(*policy)
 			if err != nil {
 				return err
 			}
-			opts := gate.RegoOptions{Cosign: *cosign, PredicateType: *predType}
-			if *policyDigest != "" {
-				if opts.Digest, err = provenance.ParseDigest(*policyDigest); err != nil {
-					return usageError("--policy-digest: %v", err)
-				}
-			}
+			opts := gate.RegoOptions{Cosign: *cosign, PredicateType: *predType, Digest: pt.Digest, Keys: pt.Keys, Signature: pt.Signature}
 			if decider, err = gate.NewRegoPolicy(ctx, *policy, src, opts); err != nil {
 				return err
 			}
-			trustFile = *provPolicy
-		} else {
-			if *cosign || *policyDigest != "" || *provPolicy != "" {
-				return usageError("--cosign, --policy-digest and --provenance-policy are for a Rego policy")
+			if *provPolicy != "" {
+				// The provenance policy says which keys to trust: when
+				// policies must be approved, it must be too.
+				ppt, err := policyTrust(ctx, "", *provPolicySig, policyKeys)
+				if err != nil {
+					return err
+				}
+				src, err := readPolicy(*provPolicy)
+				if err != nil {
+					return err
+				}
+				if err := gate.VerifyPolicy(ctx, *provPolicy, src, ppt); err != nil {
+					return err
+				}
+				if trust.Provenance, err = provenance.ParsePolicy(src, filepath.Dir(*provPolicy)); err != nil {
+					return fmt.Errorf("%s: %w", *provPolicy, err)
+				}
+			} else if *provPolicySig != "" {
+				return usageError("--provenance-policy-signature without --provenance-policy")
 			}
-			decider = gate.DataPolicy{AllowGaps: *allowGaps, AllowUnsigned: *allowUnsigned, Datasets: datasets, URI: *policy}
-		}
-		trust := gate.Trust{Provenance: &provenance.Policy{}}
-		if trustFile != "" {
-			p, err := provenance.LoadPolicy(trustFile)
+		} else {
+			if *cosign || *provPolicy != "" || *provPolicySig != "" {
+				return usageError("--cosign and --provenance-policy are for a Rego policy")
+			}
+			decider = gate.DataPolicy{AllowGaps: *allowGaps, AllowUnsigned: *allowUnsigned, RequireDrift: *requireDrift, Datasets: datasets, URI: *policy}
+			// The bytes checked are the bytes parsed: the file is read once.
+			src, err := readPolicy(*policy)
 			if err != nil {
 				return err
 			}
-			trust.Provenance = p
+			if err := gate.VerifyPolicy(ctx, *policy, src, pt); err != nil {
+				return err
+			}
+			if trust.Provenance, err = provenance.ParsePolicy(src, filepath.Dir(*policy)); err != nil {
+				return fmt.Errorf("%s: %w", *policy, err)
+			}
 		}
 		if len(trust.Provenance.Builders) == 0 {
 			if len(verifiers) == 0 {
@@ -133,7 +170,23 @@ func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 			}
 			src.Attestations = a
 		}
-		if len(args) == 1 {
+		if len(args) == 1 && strings.HasPrefix(args[0], oci.Scheme) {
+			// A model in a registry: its signature and in-toto evidence
+			// are its referrers; a --signature file is one more.
+			remote, atts, err := remoteModel(ctx, &rf, e, args[0])
+			if err != nil {
+				return err
+			}
+			if *sigPath != "" {
+				sig, err := signing.ReadSignature(ctx, *sigPath)
+				if err != nil {
+					return err
+				}
+				remote.Signatures = append([]gate.RemoteBlob{{Source: *sigPath, Data: sig}}, remote.Signatures...)
+			}
+			src.Remote = remote
+			src.Attestations = append(src.Attestations, atts...)
+		} else if len(args) == 1 {
 			src.Model = args[0]
 			path := *sigPath
 			if path == "" {
@@ -202,6 +255,162 @@ func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 		}
 		return nil
 	}
+}
+
+// maxPolicyFile bounds a policy file, as provenance bounds its own.
+const maxPolicyFile = 1 << 20
+
+// readPolicy reads a policy file of at most maxPolicyFile bytes.
+func readPolicy(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil {
+		return nil, err
+	} else if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("policy %s: not a regular file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxPolicyFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxPolicyFile {
+		return nil, fmt.Errorf("policy %s: over the %d-byte limit", path, maxPolicyFile)
+	}
+	return b, nil
+}
+
+// policyTrust turns the --policy-digest, --policy-signature and
+// --policy-key flags into what the policy must satisfy.
+func policyTrust(ctx context.Context, digest, sigFile string, keys []string) (gate.PolicyTrust, error) {
+	var pt gate.PolicyTrust
+	if digest != "" {
+		d, err := provenance.ParseDigest(digest)
+		if err != nil {
+			return pt, usageError("--policy-digest: %v", err)
+		}
+		pt.Digest = d
+	}
+	if sigFile != "" && len(keys) == 0 {
+		return pt, usageError("--policy-signature needs --policy-key to verify it with")
+	}
+	for _, k := range keys {
+		v, err := loadVerifier(ctx, k)
+		if err != nil {
+			return pt, err
+		}
+		pt.Keys = append(pt.Keys, v)
+	}
+	if sigFile != "" {
+		b, err := readPolicy(sigFile)
+		if err != nil {
+			return pt, err
+		}
+		envs, err := provenance.ReadEnvelopes(sigFile, b)
+		if err != nil {
+			return pt, err
+		}
+		if len(envs) != 1 {
+			return pt, fmt.Errorf("%s: want one signature envelope, found %d", sigFile, len(envs))
+		}
+		pt.Signature = envs[0]
+	}
+	return pt, nil
+}
+
+func setupGateSignPolicy(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
+	key := fs.String("key", "", "the approver's private key `PEM` (or KMS/PKCS#11 reference) (required)")
+	out := fs.String("out", "", "write the approval to `FILE` (default POLICY.sig.json)")
+	return func(ctx context.Context, args []string) error {
+		if len(args) != 1 {
+			return usageError("want one POLICY file")
+		}
+		if *key == "" {
+			return usageError("--key is required")
+		}
+		src, err := readPolicy(args[0])
+		if err != nil {
+			return err
+		}
+		signer, err := loadSigner(ctx, *key)
+		if err != nil {
+			return err
+		}
+		env, err := gate.SignPolicy(ctx, args[0], src, signer)
+		if err != nil {
+			return err
+		}
+		b, err := provenance.MarshalEnvelope(env)
+		if err != nil {
+			return err
+		}
+		path := *out
+		if path == "" {
+			path = args[0] + ".sig.json"
+		}
+		if err := atomicfile.WriteFile(path, b, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "approval of %s written to %s\n", args[0], path)
+		return nil
+	}
+}
+
+// remoteModel reads what a gate needs of a model in a registry, without
+// its layers: the manifest's file list, the OMS signatures and the in-toto
+// envelopes attached to it as referrers.
+func remoteModel(ctx context.Context, rf *registryFlags, e *env, ref string) (*gate.RemoteModel, provenance.Attestations, error) {
+	repo, _, err := rf.open(ctx, ref, e, "fetching evidence")
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := repo.Fetch(ctx, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	sm, err := m.SigningManifest()
+	if err != nil {
+		return nil, nil, err
+	}
+	at := oci.Scheme + repo.Name() + "@" + m.Descriptor.Digest.String()
+	rm := &gate.RemoteModel{Location: at, Name: m.Name, Manifest: sm}
+	sigs, err := repo.Referrers(ctx, m.Descriptor, oci.ArtifactTypeSignature)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, d := range sigs {
+		data, _, err := repo.FetchEvidence(ctx, m.Descriptor, d)
+		if err != nil {
+			return nil, nil, err
+		}
+		rm.Signatures = append(rm.Signatures, gate.RemoteBlob{Source: at + " referrer " + d.Digest.String(), Data: data})
+	}
+	refs, err := repo.Referrers(ctx, m.Descriptor, oci.ArtifactTypeInToto)
+	if err != nil {
+		return nil, nil, err
+	}
+	var atts provenance.Attestations
+	for _, d := range refs {
+		data, _, err := repo.FetchEvidence(ctx, m.Descriptor, d)
+		if err != nil {
+			return nil, nil, err
+		}
+		source := at + " referrer " + d.Digest.String()
+		envs, err := provenance.ReadEnvelopes(source, data)
+		if err != nil {
+			return nil, nil, err
+		}
+		for i, env := range envs {
+			s := source
+			if len(envs) > 1 {
+				s = fmt.Sprintf("%s[%d]", source, i)
+			}
+			atts = append(atts, provenance.Attestation{File: source, Index: i, Source: s, Envelope: env})
+		}
+	}
+	return rm, atts, nil
 }
 
 func digestString(d provenance.DigestSet) string {

@@ -67,13 +67,15 @@ func setupDatasetVersion(fs *flag.FlagSet, e *env) func(context.Context, []strin
 }
 
 // loadManifest reads a manifest file, or versions a directory.
-func loadManifest(ctx context.Context, arg string) (*provenance.Manifest, error) {
+func loadManifest(ctx context.Context, e *env, arg string) (*provenance.Manifest, error) {
 	fi, err := os.Stat(arg)
 	if err != nil {
 		return nil, err
 	}
 	if fi.IsDir() {
-		return provenance.BuildManifest(ctx, arg, provenance.ManifestOptions{})
+		bar := e.progress("hashing " + arg)
+		defer bar.finish()
+		return provenance.BuildManifest(ctx, arg, provenance.ManifestOptions{Progress: bar.bytesFunc()})
 	}
 	return provenance.LoadManifest(arg)
 }
@@ -83,11 +85,11 @@ func setupDatasetDiff(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 		if len(args) != 2 {
 			return usageError("want OLD and NEW")
 		}
-		a, err := loadManifest(ctx, args[0])
+		a, err := loadManifest(ctx, e, args[0])
 		if err != nil {
 			return err
 		}
-		b, err := loadManifest(ctx, args[1])
+		b, err := loadManifest(ctx, e, args[1])
 		if err != nil {
 			return err
 		}

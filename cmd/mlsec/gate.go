@@ -200,7 +200,11 @@ func setupGate(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 				src.ModelSignature, src.SignatureSource = sig, path
 			}
 		}
+		// Hashing the model's files is the long part of collecting.
+		bar := e.progress("verifying model")
+		trust.Model.Progress = bar.bytesFunc()
 		ev, err := gate.Collect(ctx, src, trust)
+		bar.finish()
 		if err != nil {
 			return err
 		}

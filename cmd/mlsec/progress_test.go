@@ -3,6 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -190,6 +195,32 @@ func TestProgressCommands(t *testing.T) {
 		code = run(context.Background(), args, e)
 		return code, out.String(), errb.String()
 	}
+
+	// JSON documents against a schema.
+	schema := filepath.Join(dir, "doc.schema.json")
+	require.NoError(t, os.WriteFile(schema, []byte(`{"type": "object", "required": ["id"]}`), 0o644))
+	docs := filepath.Join(dir, "docs.jsonl")
+	require.NoError(t, os.WriteFile(docs, []byte(strings.Repeat(`{"id": 1}`+"\n", 1000)), 0o644))
+
+	// A signed model for the gate, outside dir so that the scans above
+	// do not see its key.
+	mdir := t.TempDir()
+	model := filepath.Join(mdir, "model")
+	require.NoError(t, os.MkdirAll(model, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(model, "weights.bin"), make([]byte, 1<<20), 0o644))
+	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	require.NoError(t, err)
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	require.NoError(t, err)
+	key, pub := filepath.Join(mdir, "k.pem"), filepath.Join(mdir, "k.pub")
+	require.NoError(t, os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600))
+	der, err = x509.MarshalPKIXPublicKey(&priv.PublicKey)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(pub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}), 0o644))
+	rego := filepath.Join(mdir, "allow.rego")
+	require.NoError(t, os.WriteFile(rego, []byte("package mlsec.gate\n\ndeny contains {\"rule\": \"signature\", \"message\": \"not verified\"} if {\n\tnot input.signature.verified\n}\n"), 0o644))
+	code, _, signErr := runWith(false, "sign", "--key", key, "--signature", model+".sig", model)
+	require.Equal(t, 0, code, signErr)
 	for _, tc := range []struct {
 		args  []string
 		label string
@@ -200,11 +231,14 @@ func TestProgressCommands(t *testing.T) {
 		{[]string{"drift", "compare", "--reference", profile, data}, "comparing"},
 		{[]string{"drift", "compare", "--reference", data, data}, "profiling reference"},
 		{[]string{"dataset", "version", dir}, "hashing"},
+		{[]string{"dataset", "diff", dir, dir}, "hashing " + dir},
 		{[]string{"secrets", "scan", dir}, "scanning"},
 		{[]string{"scan", dir}, "scanning"},
 		{[]string{"secrets", "encrypt", "--kek", kek, data, enc}, "encrypting"},
 		{[]string{"secrets", "decrypt", "--kek", kek, enc, dec}, "decrypting"},
 		{[]string{"secrets", "rewrap", "--from", kek, "--to", kek, enc, enc}, "rewrapping"},
+		{[]string{"validate", "json", "--schema", schema, docs, docs}, "validating"},
+		{[]string{"gate", "--policy", rego, "--key", pub, model}, "verifying model"},
 	} {
 		name := strings.Join(tc.args[:2], " ")
 		code, plainOut, plainErr := runWith(false, tc.args...)

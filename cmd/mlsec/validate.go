@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
@@ -164,16 +165,30 @@ func setupValidateJSON(fs *flag.FlagSet, e *env) func(context.Context, []string)
 		}
 		var reports []*validation.JSONReport
 		invalid := 0
-		for _, a := range args {
+		// Files done of total and their bytes: one file is one call.
+		bar := e.progress("validating")
+		sizes := make([]int64, len(args))
+		var total, done int64
+		for i, a := range args {
+			if fi, err := os.Stat(a); err == nil && fi.Mode().IsRegular() {
+				sizes[i] = fi.Size()
+				total += sizes[i]
+			}
+		}
+		for i, a := range args {
+			bar.setFile(i+1, len(args))
 			rep, err := js.ValidateFile(ctx, a)
 			if err != nil {
 				return err
 			}
+			done += sizes[i]
+			bar.byteCount(done, total)
 			reports = append(reports, rep)
 			if !rep.Valid() {
 				invalid++
 			}
 		}
+		bar.finish()
 		if e.json {
 			if err := e.printJSON(reports); err != nil {
 				return err

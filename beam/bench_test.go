@@ -87,7 +87,7 @@ func BenchmarkValidateDatasetPrism(b *testing.B) {
 	start := time.Now()
 	for range b.N {
 		p, s := beam.NewPipelineWithRoot()
-		res, err := ValidateDataset(s, suite, ReadFiles(s, glob, ReadOptions{}), nil)
+		res, err := ValidateDataset(s, suite, ReadFiles(s, glob, ReadOptions{}), validation.Options{})
 		require.NoError(b, err)
 		WriteJSON(s, filepath.Join(b.TempDir(), "result.json"), res)
 		require.NoError(b, ptest.Run(p))
@@ -102,9 +102,9 @@ func BenchmarkValidateSingleMachine(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for range b.N {
-		r, err := datafile.OpenAll(context.Background(), paths, nil)
+		r, err := datafile.OpenAll(context.Background(), paths, datafile.Options{})
 		require.NoError(b, err)
-		_, err = validation.Validate(context.Background(), suite, r, nil)
+		_, err = validation.Validate(context.Background(), suite, r, validation.Options{})
 		r.Release()
 		require.NoError(b, err)
 	}
@@ -131,7 +131,7 @@ func BenchmarkProfileSingleMachine(b *testing.B) {
 	b.ResetTimer()
 	start := time.Now()
 	for range b.N {
-		r, err := datafile.OpenAll(context.Background(), paths, nil)
+		r, err := datafile.OpenAll(context.Background(), paths, datafile.Options{})
 		require.NoError(b, err)
 		_, err = drift.ProfileReader(context.Background(), r, drift.ProfileOptions{})
 		r.Release()

@@ -11,7 +11,7 @@
 //
 //	p, s := beam.NewPipelineWithRoot()
 //	batches := mlsecbeam.ReadFiles(s, "gs://bucket/train/*.parquet", mlsecbeam.ReadOptions{})
-//	res, err := mlsecbeam.ValidateDataset(s, suite, batches, nil)
+//	res, err := mlsecbeam.ValidateDataset(s, suite, batches, validation.Options{})
 //	mlsecbeam.WriteJSON(s, "gs://bucket/gate/validation.json", res)
 //	prof := mlsecbeam.ProfileDataset(s, batches, drift.ProfileOptions{})
 //	mlsecbeam.WriteJSON(s, "gs://bucket/gate/profile.json", prof)

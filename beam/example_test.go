@@ -21,7 +21,7 @@ func ExampleValidateDataset() {
 	}
 	p, s := beam.NewPipelineWithRoot()
 	batches := mlsecbeam.ReadFiles(s, "data/train-*.parquet", mlsecbeam.ReadOptions{})
-	res, err := mlsecbeam.ValidateDataset(s, suite, batches, nil)
+	res, err := mlsecbeam.ValidateDataset(s, suite, batches, validation.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}

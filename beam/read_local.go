@@ -14,7 +14,7 @@ import (
 // file parses identically on a worker and on one machine. name is the
 // file's name for errors (the original path when path is a local copy).
 func readLocal(ctx context.Context, path, name, format string, schema *arrow.Schema, batchSize int, fn func(arrow.Record) error) error {
-	opts := &datafile.Options{Schema: schema, BatchSize: batchSize}
+	opts := datafile.Options{Schema: schema, BatchSize: batchSize}
 	if format != "" {
 		f, err := datafile.ParseFormat(format)
 		if err != nil {

@@ -61,19 +61,15 @@ func decodeValidationResult(b []byte) (*validation.Result, error) {
 // sorted files in. Rows from FromRows have no order: their indices count
 // rows in the order the runner happened to see them.
 //
-// opts may pin the suite digest (a mismatch is returned as a
+// o may pin the suite digest (a mismatch is returned as a
 // *validation.DigestError when the pipeline is built) and ask for raw
 // samples; Progress and Logger are not carried to workers. Baseline
 // files a suite refers to must be readable by the workers at the same
 // path.
-func ValidateDataset(s beam.Scope, suite *validation.Suite, batches beam.PCollection, opts *validation.Options) (beam.PCollection, error) {
+func ValidateDataset(s beam.Scope, suite *validation.Suite, batches beam.PCollection, o validation.Options) (beam.PCollection, error) {
 	s = s.Scope("mlsec.ValidateDataset")
 	if suite == nil {
 		return beam.PCollection{}, fmt.Errorf("mlsecbeam: ValidateDataset: nil suite")
-	}
-	var o validation.Options
-	if opts != nil {
-		o = *opts
 	}
 	if o.SuiteDigest != "" && suite.Digest() != o.SuiteDigest {
 		return beam.PCollection{}, &validation.DigestError{What: "suite " + suite.Source(), Got: suite.Digest(), Want: o.SuiteDigest}
@@ -183,7 +179,7 @@ func (c *planCache) plan(schema *arrow.Schema) (*validation.Plan, []byte, error)
 	if p, ok := c.plans[key]; ok {
 		return p, c.schema[key], nil
 	}
-	p, err := validation.NewPlan(c.suite, schema, &validation.Options{RawSamples: c.cfg.RawSamples})
+	p, err := validation.NewPlan(c.suite, schema, validation.Options{RawSamples: c.cfg.RawSamples})
 	if err != nil {
 		return nil, nil, fmt.Errorf("mlsecbeam: suite %s: %w", c.cfg.Name, err)
 	}

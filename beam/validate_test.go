@@ -33,7 +33,7 @@ const validationTestdata = "../validation/testdata"
 // readAll reads a data file into memory, as one slice of records.
 func readAll(t testing.TB, path string) (*arrow.Schema, []arrow.Record) {
 	t.Helper()
-	r, err := datafile.Open(context.Background(), path, nil)
+	r, err := datafile.Open(context.Background(), path, datafile.Options{})
 	require.NoError(t, err)
 	defer r.Release()
 	var recs []arrow.Record
@@ -231,15 +231,15 @@ func TestValidateDatasetEqualsSingleMachine(t *testing.T) {
 					paths := writeRecordParts(t, format, schema, parts)
 					// One machine: the same files, read in sorted order
 					// as one stream.
-					r, err := datafile.OpenAll(ctx, paths, &datafile.Options{Schema: schema, BatchSize: 256})
+					r, err := datafile.OpenAll(ctx, paths, datafile.Options{Schema: schema, BatchSize: 256})
 					require.NoError(t, err)
-					want, err := validation.Validate(ctx, suite, r, nil)
+					want, err := validation.Validate(ctx, suite, r, validation.Options{})
 					r.Release()
 					require.NoError(t, err)
 
 					p, s := beam.NewPipelineWithRoot()
 					batches := ReadFiles(s, filepath.Join(filepath.Dir(paths[0]), "part-*."+format), ReadOptions{Schema: schema, BatchSize: 200})
-					res, err := ValidateDataset(s, suite, batches, nil)
+					res, err := ValidateDataset(s, suite, batches, validation.Options{})
 					require.NoError(t, err)
 					var got validation.Result
 					runToJSON(t, p, s, res, &got)
@@ -256,7 +256,7 @@ func TestValidateDatasetFromRecordsKeepsRowOrder(t *testing.T) {
 	suite, err := validation.LoadSuite(filepath.Join(validationTestdata, "loans_gate.yaml"))
 	require.NoError(t, err)
 	schema, recs := readAll(t, filepath.Join(validationTestdata, "loans_poisoned.parquet"))
-	want, err := validation.Validate(context.Background(), suite, recordReader(t, schema, recs), nil)
+	want, err := validation.Validate(context.Background(), suite, recordReader(t, schema, recs), validation.Options{})
 	require.NoError(t, err)
 
 	p, s := beam.NewPipelineWithRoot()
@@ -264,7 +264,7 @@ func TestValidateDatasetFromRecordsKeepsRowOrder(t *testing.T) {
 	for _, part := range sliceRows(schema, recs, []int{3, 900, 101}) {
 		flat = append(flat, part...)
 	}
-	res, err := ValidateDataset(s, suite, FromRecords(s, flat...), nil)
+	res, err := ValidateDataset(s, suite, FromRecords(s, flat...), validation.Options{})
 	require.NoError(t, err)
 	var got validation.Result
 	runToJSON(t, p, s, res, &got)
@@ -281,7 +281,7 @@ func TestValidateDatasetRefusesSuiteWithOtherDigest(t *testing.T) {
 	suite, err := validation.LoadSuite(filepath.Join(validationTestdata, "loans_gate.yaml"))
 	require.NoError(t, err)
 	_, s := beam.NewPipelineWithRoot()
-	_, err = ValidateDataset(s, suite, FromRecords(s), &validation.Options{SuiteDigest: "sha256:" + fmt.Sprintf("%064d", 0)})
+	_, err = ValidateDataset(s, suite, FromRecords(s), validation.Options{SuiteDigest: "sha256:" + fmt.Sprintf("%064d", 0)})
 	var de *validation.DigestError
 	require.True(t, errors.As(err, &de), "got %v", err)
 }
@@ -290,7 +290,7 @@ func TestValidateDatasetOfNoRowsFails(t *testing.T) {
 	suite, err := validation.LoadSuite(filepath.Join(validationTestdata, "loans_gate.yaml"))
 	require.NoError(t, err)
 	p, s := beam.NewPipelineWithRoot()
-	res, err := ValidateDataset(s, suite, FromRecords(s), nil)
+	res, err := ValidateDataset(s, suite, FromRecords(s), validation.Options{})
 	require.NoError(t, err)
 	var got validation.Result
 	runToJSON(t, p, s, res, &got)
@@ -304,10 +304,10 @@ func TestValidateDatasetSuiteFromBytes(t *testing.T) {
 	suite, err := validation.ParseSuite("bench.yaml", benchSuiteYAML)
 	require.NoError(t, err)
 	rows := genRows(3000, 5, 0)
-	want, err := validation.Validate(context.Background(), suite, recordReader(t, testSchema, []arrow.Record{toRecord(rows)}), nil)
+	want, err := validation.Validate(context.Background(), suite, recordReader(t, testSchema, []arrow.Record{toRecord(rows)}), validation.Options{})
 	require.NoError(t, err)
 	p, s := beam.NewPipelineWithRoot()
-	res, err := ValidateDataset(s, suite, FromRecords(s, toRecord(rows[:1000]), toRecord(rows[1000:])), nil)
+	res, err := ValidateDataset(s, suite, FromRecords(s, toRecord(rows[:1000]), toRecord(rows[1000:])), validation.Options{})
 	require.NoError(t, err)
 	var got validation.Result
 	runToJSON(t, p, s, res, &got)

@@ -55,23 +55,23 @@ const (
 func Formats() []Format { return append([]Format(nil), dataread.Formats...) }
 
 // Open opens one data file.
-func Open(ctx context.Context, path string, opts *Options) (*Reader, error) {
-	return dataread.Open(ctx, path, opts)
+func Open(ctx context.Context, path string, opts Options) (*Reader, error) {
+	return dataread.Open(ctx, path, &opts)
 }
 
 // OpenAll opens the files of one dataset, read in sequence as one stream.
 // The first file (or opts.Schema) fixes the schema; a later file that
 // differs stops the stream with an error naming it.
-func OpenAll(ctx context.Context, paths []string, opts *Options) (*Reader, error) {
-	return dataread.OpenAll(ctx, paths, opts)
+func OpenAll(ctx context.Context, paths []string, opts Options) (*Reader, error) {
+	return dataread.OpenAll(ctx, paths, &opts)
 }
 
 // ReadSchema returns the schema [Open] would use for path, without
 // reading the data. Without [Options.Columns] it is the file's whole
 // schema, not counted against MaxColumns (CSV and TSV headers excepted),
 // so that a caller can choose the few columns of a wide file to read.
-func ReadSchema(ctx context.Context, path string, opts *Options) (*arrow.Schema, error) {
-	return dataread.ReadSchema(ctx, path, opts)
+func ReadSchema(ctx context.Context, path string, opts Options) (*arrow.Schema, error) {
+	return dataread.ReadSchema(ctx, path, &opts)
 }
 
 // FormatOf returns the format named by path's extension.

@@ -5,12 +5,12 @@
 //
 // The shortest use:
 //
-//	r, err := datafile.Open(ctx, "train.parquet", nil)
+//	r, err := datafile.Open(ctx, "train.parquet", datafile.Options{})
 //	if err != nil {
 //		return err
 //	}
 //	defer r.Close()
-//	res, err := validation.Validate(ctx, suite, r, nil)
+//	res, err := validation.Validate(ctx, suite, r, validation.Options{})
 //
 // [Open] picks the format from the file extension ([FormatOf]; set
 // [Options].Format to override it). Parquet and Arrow files carry their

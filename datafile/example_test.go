@@ -13,7 +13,7 @@ import (
 // Open a file and read its records.
 func ExampleOpen() {
 	ctx := context.Background()
-	r, err := datafile.Open(ctx, "testdata/good_people.parquet", nil)
+	r, err := datafile.Open(ctx, "testdata/good_people.parquet", datafile.Options{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func ExampleOpen() {
 // Read only the columns a check needs; the others are never decoded.
 func ExampleOptions_columns() {
 	ctx := context.Background()
-	r, err := datafile.Open(ctx, "testdata/good_people.csv", &datafile.Options{Columns: []string{"score"}})
+	r, err := datafile.Open(ctx, "testdata/good_people.csv", datafile.Options{Columns: []string{"score"}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func ExampleOptions_columns() {
 // A resource limit names the option that raises it.
 func ExampleLimitError() {
 	ctx := context.Background()
-	_, err := datafile.Open(ctx, "testdata/good_people.csv", &datafile.Options{MaxColumns: 3})
+	_, err := datafile.Open(ctx, "testdata/good_people.csv", datafile.Options{MaxColumns: 3})
 	var le *datafile.LimitError
 	if errors.As(err, &le) {
 		fmt.Println("limit:", le.Limit, "max:", le.Max, "found:", le.Got)
@@ -65,7 +65,7 @@ func ExampleReader_BytesRead() {
 		}
 		total += fi.Size()
 	}
-	r, err := datafile.OpenAll(ctx, paths, &datafile.Options{Columns: []string{"id", "score"}})
+	r, err := datafile.OpenAll(ctx, paths, datafile.Options{Columns: []string{"id", "score"}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func TestProfileFiles(t *testing.T) {
 	mem := profileAt(t, ProfileOptions{}, 0, x, k, c, 7000)
 	ctx := context.Background()
 	for _, path := range []string{pq, ar} {
-		r, err := datafile.Open(ctx, path, nil)
+		r, err := datafile.Open(ctx, path, datafile.Options{})
 		require.NoError(t, err)
 		p, err := ProfileReader(ctx, r, ProfileOptions{})
 		r.Close()
@@ -84,14 +84,14 @@ func TestProfileFiles(t *testing.T) {
 			require.Zero(t, col.Statistic, col.Column)
 		}
 		// The one-pass path reads the same file.
-		r, err = datafile.Open(ctx, path, nil)
+		r, err = datafile.Open(ctx, path, datafile.Options{})
 		require.NoError(t, err)
 		rep2, err := CompareReader(ctx, mem, r, CompareOptions{DigestCurrent: true})
 		r.Close()
 		require.NoError(t, err)
 		require.Equal(t, mem.Digest(), rep2.Current.Digest)
 		// Without DigestCurrent the rows are not hashed.
-		r, err = datafile.Open(ctx, path, nil)
+		r, err = datafile.Open(ctx, path, datafile.Options{})
 		require.NoError(t, err)
 		rep3, err := CompareReader(ctx, mem, r, CompareOptions{})
 		r.Close()

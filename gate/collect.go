@@ -299,7 +299,7 @@ func scanModel(ctx context.Context, model string, opts modelscan.Options, ev *Ev
 	if err != nil {
 		return fmt.Errorf("gate: scanning model %s: %w", model, err)
 	}
-	found, err := secrets.ScanPath(ctx, model, nil)
+	found, err := secrets.ScanPath(ctx, model, secrets.ScanOptions{})
 	if err != nil {
 		return fmt.Errorf("gate: scanning model %s for credentials: %w", model, err)
 	}

@@ -9,7 +9,7 @@
 // value model signing takes too (a key file, a KMS or an HSM key, as
 // secrets.LoadSigner returns it; [SignDSSE] takes DSSE signers instead):
 //
-//	signer, _ := secrets.LoadSigner(ctx, "awskms:///alias/ml-provenance", nil)
+//	signer, _ := secrets.LoadSigner(ctx, "awskms:///alias/ml-provenance", secrets.KeyOptions{})
 //	rec := provenance.NewRecorder("https://ci.example.com/trainer", provenance.BuildTypeTraining)
 //	rec.SetParameter("seed", 42)
 //	rec.AddInputPath(ctx, "reviews", "data/reviews")   // a dataset version: dirHash of its manifest

@@ -67,7 +67,7 @@ func BenchmarkScanConfigHeavy(b *testing.B) {
 func benchScan(b *testing.B, text []byte) {
 	b.SetBytes(int64(len(text)))
 	for b.Loop() {
-		if _, err := secrets.ScanReader(context.Background(), "bench.txt", bytes.NewReader(text), nil); err != nil {
+		if _, err := secrets.ScanReader(context.Background(), "bench.txt", bytes.NewReader(text), secrets.ScanOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -60,7 +60,7 @@ func TestGreatExpectationsCorpus(t *testing.T) {
 	reviewed := readReviewed(t)
 	// Scanned as its own root, so that paths (and their test or docs
 	// kind) are those of the original tree.
-	findings, err := secrets.Scan(context.Background(), os.DirFS("testdata/corpus_gx/tree"), nil)
+	findings, err := secrets.Scan(context.Background(), os.DirFS("testdata/corpus_gx/tree"), secrets.ScanOptions{})
 	require.NoError(t, err)
 
 	got := map[string]secrets.Finding{}

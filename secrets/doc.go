@@ -40,7 +40,7 @@
 // last two never leaving their KMS or HSM. [LoadVerifier] does the same for
 // public keys and certificates:
 //
-//	sv, err := secrets.LoadSigner(ctx, "pkcs11:token=ml;object=model-key?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=/run/secrets/pin", nil)
+//	sv, err := secrets.LoadSigner(ctx, "pkcs11:token=ml;object=model-key?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=/run/secrets/pin", secrets.KeyOptions{})
 //	bundle, err := signing.Sign(ctx, "model/", sv, signing.SignOptions{})
 //	env, err := provenance.Sign(ctx, statement, sv)
 //
@@ -62,7 +62,7 @@
 // on disk are decoded and their string cells scanned (findings by row and
 // column):
 //
-//	findings, err := secrets.ScanPath(ctx, "model/", nil)
+//	findings, err := secrets.ScanPath(ctx, "model/", secrets.ScanOptions{})
 //
 // A rule whose tokens start with a fixed prefix (AKIA, ghp_, hf_, ...) is
 // matched wherever the prefix occurs, so a key after a NUL, a '|' or the

@@ -153,7 +153,7 @@ func decrypt(ctx context.Context, name string, dst io.Writer, src io.Reader, aad
 // EncryptFile encrypts the file in to the file out (see [Encrypt]). out is
 // written atomically: it appears only when encryption succeeded.
 func EncryptFile(ctx context.Context, in, out string, kek KEK, aad []byte) error {
-	return EncryptFileWith(ctx, in, out, kek, aad, nil)
+	return EncryptFileWith(ctx, in, out, kek, aad, FileOptions{})
 }
 
 // FileOptions are the optional settings of the file functions
@@ -181,8 +181,8 @@ func (p *progressReader) Read(b []byte) (int, error) {
 }
 
 // input returns f, counted for opts.Progress when set.
-func (o *FileOptions) input(f *os.File) io.Reader {
-	if o == nil || o.Progress == nil {
+func (o FileOptions) input(f *os.File) io.Reader {
+	if o.Progress == nil {
 		return f
 	}
 	var size int64
@@ -193,7 +193,7 @@ func (o *FileOptions) input(f *os.File) io.Reader {
 }
 
 // EncryptFileWith is [EncryptFile] with options.
-func EncryptFileWith(ctx context.Context, in, out string, kek KEK, aad []byte, opts *FileOptions) error {
+func EncryptFileWith(ctx context.Context, in, out string, kek KEK, aad []byte, opts FileOptions) error {
 	f, err := os.Open(in)
 	if err != nil {
 		return fmt.Errorf("secrets: %w", err)
@@ -214,11 +214,11 @@ func EncryptFileWith(ctx context.Context, in, out string, kek KEK, aad []byte, o
 // truncated ciphertext, wrong associated data) no plaintext is left
 // behind and an existing out is untouched.
 func DecryptFile(ctx context.Context, in, out string, aad []byte, keks ...KEK) error {
-	return DecryptFileWith(ctx, in, out, aad, nil, keks...)
+	return DecryptFileWith(ctx, in, out, aad, FileOptions{}, keks...)
 }
 
 // DecryptFileWith is [DecryptFile] with options.
-func DecryptFileWith(ctx context.Context, in, out string, aad []byte, opts *FileOptions, keks ...KEK) error {
+func DecryptFileWith(ctx context.Context, in, out string, aad []byte, opts FileOptions, keks ...KEK) error {
 	f, err := os.Open(in)
 	if err != nil {
 		return fmt.Errorf("secrets: %w", err)
@@ -239,11 +239,11 @@ func DecryptFileWith(ctx context.Context, in, out string, aad []byte, opts *File
 // copied unchanged (not re-encrypted), and the file is replaced
 // atomically. The plaintext data key exists only in memory, briefly.
 func Rewrap(ctx context.Context, path string, to KEK, from ...KEK) error {
-	return RewrapWith(ctx, path, nil, to, from...)
+	return RewrapWith(ctx, path, FileOptions{}, to, from...)
 }
 
 // RewrapWith is [Rewrap] with options.
-func RewrapWith(ctx context.Context, path string, opts *FileOptions, to KEK, from ...KEK) error {
+func RewrapWith(ctx context.Context, path string, opts FileOptions, to KEK, from ...KEK) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("secrets: %w", err)

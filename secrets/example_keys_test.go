@@ -25,14 +25,14 @@ func ExampleLoadSigner() {
 	keyPath, pubPath := writeExampleKey(dir, password)
 
 	ctx := context.Background()
-	signer, err := secrets.LoadSigner(ctx, keyPath, &secrets.KeyOptions{
+	signer, err := secrets.LoadSigner(ctx, keyPath, secrets.KeyOptions{
 		Password: func() ([]byte, error) { return password, nil },
 	})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	verifier, err := secrets.LoadVerifier(ctx, pubPath, nil)
+	verifier, err := secrets.LoadVerifier(ctx, pubPath, secrets.KeyOptions{})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -86,7 +86,7 @@ func ExampleScan() {
 		"tokenizer.json":      {Data: []byte(`{"pad_token": "<pad>"}`)},
 		"weights.safetensors": {Data: make([]byte, 1024)},
 	}
-	findings, err := secrets.Scan(context.Background(), model, nil)
+	findings, err := secrets.Scan(context.Background(), model, secrets.ScanOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -139,7 +139,7 @@ func pinShowingForms(uri string) []string {
 	}
 	// A reference that is not a key URI is a file path, and errors name it.
 	if strings.HasPrefix(uri, secrets.SchemePKCS11) {
-		if _, err := secrets.LoadSigner(ctx, uri, nil); err != nil {
+		if _, err := secrets.LoadSigner(ctx, uri, secrets.KeyOptions{}); err != nil {
 			out = append(out, err.Error())
 		}
 	}
@@ -190,7 +190,7 @@ func FuzzScan(f *testing.F) {
 	}
 	ctx := context.Background()
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fs, err := secrets.ScanReader(ctx, "f", bytes.NewReader(data), nil)
+		fs, err := secrets.ScanReader(ctx, "f", bytes.NewReader(data), secrets.ScanOptions{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +201,7 @@ func FuzzScan(f *testing.F) {
 		}
 		if len(fs) > 0 && len(fs) < secrets.DefaultMaxFindingsPerFile {
 			for _, b := range []byte{0, '|', 'A', 0x14, 0xff} {
-				again, err := secrets.ScanReader(ctx, "f", bytes.NewReader(append([]byte{b}, data...)), nil)
+				again, err := secrets.ScanReader(ctx, "f", bytes.NewReader(append([]byte{b}, data...)), secrets.ScanOptions{})
 				if err != nil {
 					t.Fatal(err)
 				}

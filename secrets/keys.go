@@ -50,7 +50,7 @@ type KeyOptions struct {
 // The hash follows the key: SHA-256 for P-256 and RSA, SHA-384 for P-384,
 // SHA-512 for P-521, none for Ed25519. A wrong or missing password is
 // ErrKeyPassword; the password never appears in an error.
-func LoadSigner(ctx context.Context, ref string, opts *KeyOptions) (signature.SignerVerifier, error) {
+func LoadSigner(ctx context.Context, ref string, opts KeyOptions) (signature.SignerVerifier, error) {
 	if IsKeyURI(ref) {
 		return LoadSignerVerifier(ctx, ref)
 	}
@@ -59,7 +59,7 @@ func LoadSigner(ctx context.Context, ref string, opts *KeyOptions) (signature.Si
 		return nil, err
 	}
 	var password keyfile.PasswordFunc
-	if opts != nil && opts.Password != nil {
+	if opts.Password != nil {
 		password = opts.Password
 	}
 	k, err := keyfile.ParsePrivateKey(data, password)
@@ -77,8 +77,8 @@ func LoadSigner(ctx context.Context, ref string, opts *KeyOptions) (signature.Si
 // key is fetched from the KMS or token and checked locally) or the path of a
 // PEM public key or certificate (whose key is used). A private key file is
 // refused, so that a verifying step never holds signing material. opts is
-// accepted for symmetry with LoadSigner and may be nil.
-func LoadVerifier(ctx context.Context, ref string, opts *KeyOptions) (signature.Verifier, error) {
+// accepted for symmetry with LoadSigner.
+func LoadVerifier(ctx context.Context, ref string, opts KeyOptions) (signature.Verifier, error) {
 	if IsKeyURI(ref) {
 		return LoadSignerVerifier(ctx, ref)
 	}

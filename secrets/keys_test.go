@@ -31,8 +31,8 @@ import (
 
 const fixturePassword = "mlsec-test-password" // internal/keyfile/testdata/gen.sh
 
-func withPassword(pw string) *secrets.KeyOptions {
-	return &secrets.KeyOptions{Password: func() ([]byte, error) { return []byte(pw), nil }}
+func withPassword(pw string) secrets.KeyOptions {
+	return secrets.KeyOptions{Password: func() ([]byte, error) { return []byte(pw), nil }}
 }
 
 // Every OpenSSL-made fixture loads as a signer whose signatures the
@@ -46,7 +46,7 @@ func TestLoadSignerOpenSSLKeys(t *testing.T) {
 		t.Run(filepath.Base(k), func(t *testing.T) {
 			sv, err := secrets.LoadSigner(ctx, k, withPassword(fixturePassword))
 			require.NoError(t, err)
-			v, err := secrets.LoadVerifier(ctx, strings.TrimSuffix(k, ".pem")+".pub", nil)
+			v, err := secrets.LoadVerifier(ctx, strings.TrimSuffix(k, ".pem")+".pub", secrets.KeyOptions{})
 			require.NoError(t, err)
 			msg := []byte("model root digest")
 			sig, err := sv.SignMessage(bytes.NewReader(msg))
@@ -65,16 +65,16 @@ func TestLoadSignerPasswords(t *testing.T) {
 		_, err := secrets.LoadSigner(ctx, k, withPassword("not the password"))
 		require.ErrorIs(t, err, secrets.ErrKeyPassword, k)
 		require.NotContains(t, err.Error(), "not the password")
-		_, err = secrets.LoadSigner(ctx, k, nil)
+		_, err = secrets.LoadSigner(ctx, k, secrets.KeyOptions{})
 		require.ErrorIs(t, err, secrets.ErrKeyPassword, k)
 	}
 	calls := 0
 	plain := "../internal/keyfile/testdata/good_p384_sec1.pem"
-	_, err := secrets.LoadSigner(ctx, plain, &secrets.KeyOptions{Password: func() ([]byte, error) { calls++; return nil, nil }})
+	_, err := secrets.LoadSigner(ctx, plain, secrets.KeyOptions{Password: func() ([]byte, error) { calls++; return nil, nil }})
 	require.NoError(t, err)
 	require.Zero(t, calls, "the password callback runs only for an encrypted key")
 	failing := errors.New("no terminal to ask on")
-	_, err = secrets.LoadSigner(ctx, enc, &secrets.KeyOptions{Password: func() ([]byte, error) { return nil, failing }})
+	_, err = secrets.LoadSigner(ctx, enc, secrets.KeyOptions{Password: func() ([]byte, error) { return nil, failing }})
 	require.ErrorIs(t, err, failing)
 }
 
@@ -127,7 +127,7 @@ func TestLoadSignerCosignAndECParamKeys(t *testing.T) {
 	params := pem.EncodeToMemory(&pem.Block{Type: "EC PARAMETERS", Bytes: []byte{0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07}})
 	ecparamPath := filepath.Join(dir, "ecparam.pem")
 	require.NoError(t, os.WriteFile(ecparamPath, append(params, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})...), 0o600))
-	sv, err = secrets.LoadSigner(ctx, ecparamPath, nil)
+	sv, err = secrets.LoadSigner(ctx, ecparamPath, secrets.KeyOptions{})
 	require.NoError(t, err)
 	pub, err = sv.PublicKey()
 	require.NoError(t, err)
@@ -136,7 +136,7 @@ func TestLoadSignerCosignAndECParamKeys(t *testing.T) {
 		real := filepath.Join(dir, "openssl-ecparam.pem")
 		out, err := exec.Command(openssl, "ecparam", "-name", "prime256v1", "-genkey", "-out", real).CombinedOutput()
 		require.NoError(t, err, string(out))
-		_, err = secrets.LoadSigner(ctx, real, nil)
+		_, err = secrets.LoadSigner(ctx, real, secrets.KeyOptions{})
 		require.NoError(t, err)
 	}
 }
@@ -154,27 +154,27 @@ func TestLoadVerifierCertificateAndRefusals(t *testing.T) {
 	require.NoError(t, err)
 	certPath := filepath.Join(dir, "signer.crt")
 	require.NoError(t, os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: certDER}), 0o644))
-	v, err := secrets.LoadVerifier(ctx, certPath, nil)
+	v, err := secrets.LoadVerifier(ctx, certPath, secrets.KeyOptions{})
 	require.NoError(t, err)
 	digest := sha512.Sum384([]byte("m"))
 	sig, err := ecdsa.SignASN1(rand.Reader, priv, digest[:])
 	require.NoError(t, err)
 	require.NoError(t, v.VerifySignature(bytes.NewReader(sig), bytes.NewReader([]byte("m")), options.WithContext(ctx)))
 
-	_, err = secrets.LoadVerifier(ctx, "../internal/keyfile/testdata/good_p384_sec1.pem", nil)
+	_, err = secrets.LoadVerifier(ctx, "../internal/keyfile/testdata/good_p384_sec1.pem", secrets.KeyOptions{})
 	require.ErrorContains(t, err, "private key")
 
-	_, err = secrets.LoadSigner(ctx, filepath.Join(dir, "missing.pem"), nil)
+	_, err = secrets.LoadSigner(ctx, filepath.Join(dir, "missing.pem"), secrets.KeyOptions{})
 	require.ErrorIs(t, err, os.ErrNotExist)
-	_, err = secrets.LoadSigner(ctx, dir, nil)
+	_, err = secrets.LoadSigner(ctx, dir, secrets.KeyOptions{})
 	require.ErrorIs(t, err, secrets.ErrNotKeyFile)
-	_, err = secrets.LoadSigner(ctx, "/dev/zero", nil)
+	_, err = secrets.LoadSigner(ctx, "/dev/zero", secrets.KeyOptions{})
 	require.ErrorIs(t, err, secrets.ErrNotKeyFile)
 	fifo := filepath.Join(dir, "fifo")
 	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
-	_, err = secrets.LoadSigner(ctx, fifo, nil)
+	_, err = secrets.LoadSigner(ctx, fifo, secrets.KeyOptions{})
 	require.ErrorIs(t, err, secrets.ErrNotKeyFile, "a named pipe is refused, not waited on")
-	_, err = secrets.LoadSigner(ctx, "gcpkms://projects/p/keys/k", nil)
+	_, err = secrets.LoadSigner(ctx, "gcpkms://projects/p/keys/k", secrets.KeyOptions{})
 	require.ErrorIs(t, err, secrets.ErrUnsupportedScheme)
 }
 

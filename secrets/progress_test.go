@@ -25,8 +25,8 @@ func TestFileProgress(t *testing.T) {
 	enc, dec := filepath.Join(dir, "data.enc"), filepath.Join(dir, "data.out")
 
 	type call struct{ done, total int64 }
-	record := func(calls *[]call) *secrets.FileOptions {
-		return &secrets.FileOptions{Progress: func(d, tot int64) { *calls = append(*calls, call{d, tot}) }}
+	record := func(calls *[]call) secrets.FileOptions {
+		return secrets.FileOptions{Progress: func(d, tot int64) { *calls = append(*calls, call{d, tot}) }}
 	}
 	check := func(name string, calls []call, size int64) {
 		require.Greater(t, len(calls), 1, name)
@@ -62,6 +62,6 @@ func TestFileProgress(t *testing.T) {
 	require.Equal(t, plain, got)
 
 	// Nil options are the plain functions.
-	require.NoError(t, secrets.DecryptFileWith(ctx, enc, dec, []byte("a"), nil, newKEK))
-	require.NoError(t, secrets.EncryptFileWith(ctx, in, enc, oldKEK, nil, &secrets.FileOptions{}))
+	require.NoError(t, secrets.DecryptFileWith(ctx, enc, dec, []byte("a"), secrets.FileOptions{}, newKEK))
+	require.NoError(t, secrets.EncryptFileWith(ctx, in, enc, oldKEK, nil, secrets.FileOptions{}))
 }

@@ -155,7 +155,7 @@ type ScanSummary struct {
 // returned error (naming each file) along with the findings in the rest.
 // [ScanFunc] does the same without keeping the findings and also reports
 // the paths it skipped.
-func Scan(ctx context.Context, fsys fs.FS, opts *ScanOptions) ([]Finding, error) {
+func Scan(ctx context.Context, fsys fs.FS, opts ScanOptions) ([]Finding, error) {
 	var all []Finding
 	_, err := ScanFunc(ctx, fsys, opts, collect(&all))
 	sortFindings(all)
@@ -165,7 +165,7 @@ func Scan(ctx context.Context, fsys fs.FS, opts *ScanOptions) ([]Finding, error)
 // ScanPath scans a file or a directory tree on disk (see [Scan]); finding
 // paths start with p. A p that is neither a regular file nor a directory
 // is an error wrapping [ErrNotScanned].
-func ScanPath(ctx context.Context, p string, opts *ScanOptions) ([]Finding, error) {
+func ScanPath(ctx context.Context, p string, opts ScanOptions) ([]Finding, error) {
 	var all []Finding
 	_, err := ScanPathFunc(ctx, p, opts, collect(&all))
 	sortFindings(all)
@@ -173,7 +173,7 @@ func ScanPath(ctx context.Context, p string, opts *ScanOptions) ([]Finding, erro
 }
 
 // ScanReader scans one stream, reporting findings under name.
-func ScanReader(ctx context.Context, name string, r io.Reader, opts *ScanOptions) ([]Finding, error) {
+func ScanReader(ctx context.Context, name string, r io.Reader, opts ScanOptions) ([]Finding, error) {
 	s, err := newScanner(opts)
 	if err != nil {
 		return nil, err
@@ -195,7 +195,7 @@ func ScanReader(ctx context.Context, name string, r io.Reader, opts *ScanOptions
 // lists the files scanned, the paths skipped (symbolic links, named pipes,
 // devices, sockets) and the findings beyond the per-file bound. An error
 // from fn stops the scan and is returned.
-func ScanFunc(ctx context.Context, fsys fs.FS, opts *ScanOptions, fn func(Finding) error) (*ScanSummary, error) {
+func ScanFunc(ctx context.Context, fsys fs.FS, opts ScanOptions, fn func(Finding) error) (*ScanSummary, error) {
 	s, err := newScanner(opts)
 	if err != nil {
 		return nil, err
@@ -207,7 +207,7 @@ func ScanFunc(ctx context.Context, fsys fs.FS, opts *ScanOptions, fn func(Findin
 // does, streaming findings to fn (see [ScanFunc]). A p that is a symbolic
 // link is followed, since it was named; links inside a directory are
 // not, and are listed as skipped.
-func ScanPathFunc(ctx context.Context, p string, opts *ScanOptions, fn func(Finding) error) (*ScanSummary, error) {
+func ScanPathFunc(ctx context.Context, p string, opts ScanOptions, fn func(Finding) error) (*ScanSummary, error) {
 	s, err := newScanner(opts)
 	if err != nil {
 		return nil, err
@@ -281,11 +281,8 @@ type scanner struct {
 	progress func(string, int64)
 }
 
-func newScanner(opts *ScanOptions) (*scanner, error) {
+func newScanner(opts ScanOptions) (*scanner, error) {
 	s := &scanner{set: credrules.DefaultSet(), max: DefaultMaxFindingsPerFile, workers: runtime.GOMAXPROCS(0), depth: DefaultDecodeDepth}
-	if opts == nil {
-		return s, nil
-	}
 	switch {
 	case opts.DecodeDepth < 0:
 		s.depth = 0

@@ -56,7 +56,7 @@ func TestScanParquet(t *testing.T) {
 	raw, err := os.ReadFile(p)
 	require.NoError(t, err)
 
-	findings, err := secrets.ScanPath(testCtx(t), dir, nil)
+	findings, err := secrets.ScanPath(testCtx(t), dir, secrets.ScanOptions{})
 	require.NoError(t, err)
 	require.Len(t, findings, 1)
 	require.Equal(t, "stripe-secret-key", findings[0].Rule)
@@ -67,6 +67,6 @@ func TestScanParquet(t *testing.T) {
 
 	// A damaged Parquet file is reported, naming it.
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "broken.parquet"), raw[:len(raw)/2], 0o644))
-	_, err = secrets.ScanPath(testCtx(t), dir, nil)
+	_, err = secrets.ScanPath(testCtx(t), dir, secrets.ScanOptions{})
 	require.ErrorContains(t, err, "broken.parquet")
 }

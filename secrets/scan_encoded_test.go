@@ -55,7 +55,7 @@ func TestScanDecodesEncodedSecrets(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			text := "first line\nsecond line\n" + c.line + "\nlast\n"
-			fs, err := secrets.ScanReader(ctx, "conf.yaml", strings.NewReader(text), nil)
+			fs, err := secrets.ScanReader(ctx, "conf.yaml", strings.NewReader(text), secrets.ScanOptions{})
 			require.NoError(t, err)
 			require.Len(t, fs, 1)
 			f := fs[0]
@@ -69,7 +69,7 @@ func TestScanDecodesEncodedSecrets(t *testing.T) {
 			require.NoError(t, err)
 			require.NotContains(t, string(out), c.secret)
 
-			fs, err = secrets.ScanReader(ctx, "conf.yaml", strings.NewReader(text), &secrets.ScanOptions{DecodeDepth: -1})
+			fs, err = secrets.ScanReader(ctx, "conf.yaml", strings.NewReader(text), secrets.ScanOptions{DecodeDepth: -1})
 			require.NoError(t, err)
 			require.Empty(t, fs, "decoding off")
 		})
@@ -86,17 +86,17 @@ func TestScanDecodingBounds(t *testing.T) {
 	tok := "AKIA" + g.s("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16)
 	enc := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 	deep := "v: " + enc(enc(enc("id "+tok+" end")))
-	fs, err := secrets.ScanReader(ctx, "x", strings.NewReader(deep), nil)
+	fs, err := secrets.ScanReader(ctx, "x", strings.NewReader(deep), secrets.ScanOptions{})
 	require.NoError(t, err)
 	require.Empty(t, fs)
-	fs, err = secrets.ScanReader(ctx, "x", strings.NewReader(deep), &secrets.ScanOptions{DecodeDepth: 3})
+	fs, err = secrets.ScanReader(ctx, "x", strings.NewReader(deep), secrets.ScanOptions{DecodeDepth: 3})
 	require.NoError(t, err)
 	require.Len(t, fs, 1)
 	require.Equal(t, "base64/base64/base64", fs[0].Encoding)
 
 	big := "blob: " + enc("id "+tok+" end "+strings.Repeat("padding text ", 6<<10))
 	require.Greater(t, len(big), 64<<10)
-	fs, err = secrets.ScanReader(ctx, "x", strings.NewReader(big), nil)
+	fs, err = secrets.ScanReader(ctx, "x", strings.NewReader(big), secrets.ScanOptions{})
 	require.NoError(t, err)
 	require.Empty(t, fs)
 
@@ -104,7 +104,7 @@ func TestScanDecodingBounds(t *testing.T) {
 	for i := range bin {
 		bin[i] = byte(g.r.IntN(256))
 	}
-	fs, err = secrets.ScanReader(ctx, "x", strings.NewReader(`{"image/png": "`+base64.StdEncoding.EncodeToString(bin)+`"}`), nil)
+	fs, err = secrets.ScanReader(ctx, "x", strings.NewReader(`{"image/png": "`+base64.StdEncoding.EncodeToString(bin)+`"}`), secrets.ScanOptions{})
 	require.NoError(t, err)
 	require.Empty(t, fs)
 }
@@ -142,7 +142,7 @@ func TestScanExcludeTestAndDocs(t *testing.T) {
 		"tests/fixture.env":    {Data: []byte(line)},
 		"docs/how-to-login.md": {Data: []byte(line)},
 	}
-	all, err := secrets.Scan(ctx, fsys, nil)
+	all, err := secrets.Scan(ctx, fsys, secrets.ScanOptions{})
 	require.NoError(t, err)
 	require.Len(t, all, 3)
 	kinds := map[string]string{}
@@ -151,7 +151,7 @@ func TestScanExcludeTestAndDocs(t *testing.T) {
 	}
 	require.Equal(t, map[string]string{"src/app.env": "", "tests/fixture.env": "test", "docs/how-to-login.md": "docs"}, kinds)
 	var kept []secrets.Finding
-	sum, err := secrets.ScanFunc(ctx, fsys, &secrets.ScanOptions{ExcludeTestAndDocs: true}, func(f secrets.Finding) error {
+	sum, err := secrets.ScanFunc(ctx, fsys, secrets.ScanOptions{ExcludeTestAndDocs: true}, func(f secrets.Finding) error {
 		kept = append(kept, f)
 		return nil
 	})
@@ -175,7 +175,7 @@ func TestBaseline(t *testing.T) {
 	}
 	write("a.env", "GH="+old1+"\n")
 	write("b/c.yaml", "hf: "+old2+"\n")
-	first, err := secrets.ScanPath(ctx, dir, nil)
+	first, err := secrets.ScanPath(ctx, dir, secrets.ScanOptions{})
 	require.NoError(t, err)
 	require.Len(t, first, 2)
 
@@ -195,7 +195,7 @@ func TestBaseline(t *testing.T) {
 	write("a.env", "# moved down\n\nGH="+old1+"\nSTRIPE="+fresh+"\n")
 	write("copy.env", "GH="+old1+"\n")
 	var got []string
-	sum, err := secrets.ScanPathFunc(ctx, dir, &secrets.ScanOptions{Baseline: b}, func(f secrets.Finding) error {
+	sum, err := secrets.ScanPathFunc(ctx, dir, secrets.ScanOptions{Baseline: b}, func(f secrets.Finding) error {
 		got = append(got, f.Path+" "+f.Rule)
 		return nil
 	})

@@ -97,7 +97,7 @@ func TestScanPickledKeyAnyLength(t *testing.T) {
 			pad := strings.Repeat("x", n-20)
 			for where, v := range map[string]string{"start": key + pad, "end": pad + key, "middle": pad[:len(pad)/2] + key + pad[len(pad)/2:]} {
 				data := pickleDict(p, v)
-				findings, err := secrets.ScanReader(ctx, "model.pkl", bytes.NewReader(data), nil)
+				findings, err := secrets.ScanReader(ctx, "model.pkl", bytes.NewReader(data), secrets.ScanOptions{})
 				require.NoError(t, err)
 				require.Len(t, findings, 1, "protocol %d, %d-byte string, key at the %s", p, n, where)
 				require.Equal(t, "aws-access-key-id", findings[0].Rule)
@@ -128,7 +128,7 @@ for p in range(0, pickle.HIGHEST_PROTOCOL + 1):
 	if err != nil {
 		t.Skipf("python3 cannot run here: %v", err)
 	}
-	findings, err := secrets.ScanReader(testCtx(t), "objects.pkl", bytes.NewReader(out), &secrets.ScanOptions{MaxFindingsPerFile: -1})
+	findings, err := secrets.ScanReader(testCtx(t), "objects.pkl", bytes.NewReader(out), secrets.ScanOptions{MaxFindingsPerFile: -1})
 	require.NoError(t, err)
 	count := map[string]int{}
 	for _, f := range findings {
@@ -161,7 +161,7 @@ func TestScanBinaryPrefixedKeys(t *testing.T) {
 	}
 	p := filepath.Join(dir, "weights.bin")
 	require.NoError(t, os.WriteFile(p, b.Bytes(), 0o644))
-	findings, err := secrets.ScanPath(testCtx(t), p, &secrets.ScanOptions{MaxFindingsPerFile: -1})
+	findings, err := secrets.ScanPath(testCtx(t), p, secrets.ScanOptions{MaxFindingsPerFile: -1})
 	require.NoError(t, err)
 	require.Len(t, findings, want)
 }
@@ -200,7 +200,7 @@ func TestScanSkipsAndReportsSpecialFiles(t *testing.T) {
 	var findings []secrets.Finding
 	go func() {
 		defer close(done)
-		sum, err = secrets.ScanPathFunc(ctx, dir, nil, func(f secrets.Finding) error {
+		sum, err = secrets.ScanPathFunc(ctx, dir, secrets.ScanOptions{}, func(f secrets.Finding) error {
 			findings = append(findings, f)
 			return nil
 		})
@@ -241,7 +241,7 @@ func TestScanSkipsAndReportsSpecialFiles(t *testing.T) {
 		)
 		go func() {
 			defer close(done)
-			sum, err = secrets.ScanPathFunc(ctx, tc.path, nil, func(secrets.Finding) error { return nil })
+			sum, err = secrets.ScanPathFunc(ctx, tc.path, secrets.ScanOptions{}, func(secrets.Finding) error { return nil })
 		}()
 		select {
 		case <-done:
@@ -252,12 +252,12 @@ func TestScanSkipsAndReportsSpecialFiles(t *testing.T) {
 		require.Contains(t, err.Error(), tc.reason)
 		require.Zero(t, sum.Files)
 		require.Equal(t, []secrets.Skipped{{Path: tc.path, Reason: tc.reason}}, sum.Skipped)
-		_, err = secrets.ScanPath(ctx, tc.path, nil)
+		_, err = secrets.ScanPath(ctx, tc.path, secrets.ScanOptions{})
 		require.ErrorIs(t, err, secrets.ErrNotScanned)
 	}
 
 	// A link named on the command line is what the caller asked for.
-	findings, err = secrets.ScanPath(ctx, filepath.Join(dir, "linked.env"), nil)
+	findings, err = secrets.ScanPath(ctx, filepath.Join(dir, "linked.env"), secrets.ScanOptions{})
 	require.NoError(t, err)
 	require.Len(t, findings, 1)
 	require.Equal(t, "huggingface-token", findings[0].Rule)
@@ -302,7 +302,7 @@ func TestScanManyFindingsBoundedMemory(t *testing.T) {
 	began := time.Now()
 	peak, stop := sampleHeap()
 	var reported int
-	sum, err := secrets.ScanPathFunc(testCtx(t), p, nil, func(secrets.Finding) error {
+	sum, err := secrets.ScanPathFunc(testCtx(t), p, secrets.ScanOptions{}, func(secrets.Finding) error {
 		reported++
 		return nil
 	})
@@ -317,7 +317,7 @@ func TestScanManyFindingsBoundedMemory(t *testing.T) {
 	head, err := os.Open(p)
 	require.NoError(t, err)
 	defer head.Close()
-	findings, err := secrets.ScanReader(testCtx(t), "keys.txt", io.LimitReader(head, 1<<20), &secrets.ScanOptions{MaxFindingsPerFile: 10})
+	findings, err := secrets.ScanReader(testCtx(t), "keys.txt", io.LimitReader(head, 1<<20), secrets.ScanOptions{MaxFindingsPerFile: 10})
 	require.NoError(t, err)
 	require.Len(t, findings, 10)
 }
@@ -371,7 +371,7 @@ func TestScanFuncStopsOnError(t *testing.T) {
 	}
 	stop := errors.New("enough")
 	var seen []string
-	_, err := secrets.ScanPathFunc(context.Background(), dir, &secrets.ScanOptions{Workers: 4}, func(f secrets.Finding) error {
+	_, err := secrets.ScanPathFunc(context.Background(), dir, secrets.ScanOptions{Workers: 4}, func(f secrets.Finding) error {
 		seen = append(seen, filepath.Base(f.Path))
 		if len(seen) == 3 {
 			return stop

@@ -200,7 +200,7 @@ func TestScanFindsEveryPlantedCredential(t *testing.T) {
 	}
 	dir := t.TempDir()
 	where := writeCorpus(t, dir, lines)
-	findings, err := secrets.ScanPath(testCtx(t), dir, nil)
+	findings, err := secrets.ScanPath(testCtx(t), dir, secrets.ScanOptions{})
 	require.NoError(t, err)
 
 	got := map[string]secrets.Finding{}
@@ -243,7 +243,7 @@ func TestScanCleanCorpus(t *testing.T) {
 	g := newGen(2)
 	dir := t.TempDir()
 	writeCorpus(t, dir, cleanLines(g, 3040))
-	findings, err := secrets.ScanPath(testCtx(t), dir, nil)
+	findings, err := secrets.ScanPath(testCtx(t), dir, secrets.ScanOptions{})
 	require.NoError(t, err)
 	require.Empty(t, findings)
 }
@@ -258,7 +258,7 @@ func TestScanAllowlistAndFS(t *testing.T) {
 		"testdata/fixture":  {Data: []byte(tok + "\n")},
 		"b/regex-allowed.c": {Data: []byte("x=" + tok + "\n")},
 	}
-	opts := &secrets.ScanOptions{Allowlist: secrets.Allowlist{
+	opts := secrets.ScanOptions{Allowlist: secrets.Allowlist{
 		Paths:   []string{"testdata/*"},
 		Regexes: []*regexp.Regexp{regexp.MustCompile(`^` + tok + `$`)},
 	}}
@@ -269,7 +269,7 @@ func TestScanAllowlistAndFS(t *testing.T) {
 	require.Equal(t, "huggingface-token", findings[0].Rule)
 	require.Equal(t, 1, findings[0].Line)
 
-	findings, err = secrets.Scan(testCtx(t), fsys, nil)
+	findings, err = secrets.Scan(testCtx(t), fsys, secrets.ScanOptions{})
 	require.NoError(t, err)
 	require.Len(t, findings, 3) // the inline allow comment still holds
 }
@@ -289,7 +289,7 @@ func TestScanLongLinesAndChunks(t *testing.T) {
 		b.WriteString("filler line of text\n")
 	}
 	b.WriteString("x " + tok + "\n")
-	findings, err := secrets.ScanReader(testCtx(t), "big.csv", &b, nil)
+	findings, err := secrets.ScanReader(testCtx(t), "big.csv", &b, secrets.ScanOptions{})
 	require.NoError(t, err)
 	require.Len(t, findings, 2, "%v", findings)
 	require.Equal(t, 2, findings[0].Line)
@@ -298,18 +298,18 @@ func TestScanLongLinesAndChunks(t *testing.T) {
 }
 
 func TestScanErrors(t *testing.T) {
-	_, err := secrets.ScanPath(testCtx(t), filepath.Join(t.TempDir(), "missing"), nil)
+	_, err := secrets.ScanPath(testCtx(t), filepath.Join(t.TempDir(), "missing"), secrets.ScanOptions{})
 	require.Error(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = secrets.ScanReader(ctx, "x", strings.NewReader("abc"), nil)
+	_, err = secrets.ScanReader(ctx, "x", strings.NewReader("abc"), secrets.ScanOptions{})
 	require.ErrorIs(t, err, context.Canceled)
 }
 
 func TestFindingJSON(t *testing.T) {
 	g := newGen(5)
 	tok := "sk_live_" + g.s(alnum, 24)
-	findings, err := secrets.ScanReader(testCtx(t), "cfg.yaml", strings.NewReader("stripe: "+tok+"\n"), nil)
+	findings, err := secrets.ScanReader(testCtx(t), "cfg.yaml", strings.NewReader("stripe: "+tok+"\n"), secrets.ScanOptions{})
 	require.NoError(t, err)
 	require.Len(t, findings, 1)
 	b, err := json.Marshal(findings)

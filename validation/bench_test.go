@@ -51,7 +51,7 @@ func BenchmarkRowChecks(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			s := suiteOf(b, []validation.Check{tc.check})
-			p, err := validation.NewPlan(s, rec.Schema(), nil)
+			p, err := validation.NewPlan(s, rec.Schema(), validation.Options{})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -88,7 +88,7 @@ func BenchmarkValidate(b *testing.B) {
 	}
 	for i := 0; i < b.N; i++ {
 		r := openFuzzData(b)
-		res, err := validation.Validate(context.Background(), s, r, nil)
+		res, err := validation.Validate(context.Background(), s, r, validation.Options{})
 		r.Close()
 		if err != nil || !res.Success {
 			b.Fatal(err, fmt.Sprint(res))

@@ -43,7 +43,7 @@ func runCond(t testing.TB, suite *validation.Suite) (*validation.Result, error) 
 	rr, err := array.NewRecordReader(rec.Schema(), []arrow.Record{rec})
 	require.NoError(t, err)
 	defer rr.Release()
-	return validation.Validate(ctx, suite, rr, &validation.Options{RawSamples: true})
+	return validation.Validate(ctx, suite, rr, validation.Options{RawSamples: true})
 }
 
 // condCheck is expect_column_values_to_be_in_set on column x with the

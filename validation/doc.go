@@ -29,8 +29,8 @@
 // The shortest real use:
 //
 //	suite, err := validation.LoadSuite("gate.yaml")
-//	r, err := datafile.Open(ctx, "train.parquet", nil) // any array.RecordReader
-//	res, err := validation.Validate(ctx, suite, r, nil)
+//	r, err := datafile.Open(ctx, "train.parquet", datafile.Options{}) // any array.RecordReader
+//	res, err := validation.Validate(ctx, suite, r, validation.Options{})
 //	if !res.Success { /* block the pipeline */ }
 //
 // Great Expectations suites run unchanged: GX's own expectation test
@@ -60,7 +60,7 @@
 // Every check is computed from a mergeable State. A distributed engine
 // compiles a Plan once per schema and, per partition:
 //
-//	plan, _ := validation.NewPlan(suite, schema, nil)
+//	plan, _ := validation.NewPlan(suite, schema, validation.Options{})
 //	st := plan.NewState(firstRowIndexOfPartition)
 //	for each record: plan.Update(st, rec)
 //	ship st (JSON or gob; only exported fields)

@@ -136,11 +136,7 @@ type Plan struct {
 // lengths of integers) — the cases where Great Expectations raises.
 // NewPlan also fails for a pinned suite digest that does not match and
 // for a suite that is not valid (see Suite.Validate).
-func NewPlan(suite *Suite, schema *arrow.Schema, opts *Options) (*Plan, error) {
-	var o Options
-	if opts != nil {
-		o = *opts
-	}
+func NewPlan(suite *Suite, schema *arrow.Schema, o Options) (*Plan, error) {
 	if o.SuiteDigest != "" && suite.Digest() != o.SuiteDigest {
 		return nil, &DigestError{What: fmt.Sprintf("suite %q", suite.source), Got: suite.Digest(), Want: o.SuiteDigest}
 	}
@@ -365,7 +361,7 @@ func (c CheckState) clone() CheckState { return c }
 // uniqueness, duplicates, conflicting labels). An error means the data
 // could not be read or the pinned suite digest did not match; a failed
 // gate is a Result with Success false.
-func Validate(ctx context.Context, suite *Suite, rr array.RecordReader, opts *Options) (*Result, error) {
+func Validate(ctx context.Context, suite *Suite, rr array.RecordReader, opts Options) (*Result, error) {
 	start := time.Now().UTC()
 	p, err := NewPlan(suite, rr.Schema(), opts)
 	if err != nil {
@@ -379,7 +375,7 @@ func Validate(ctx context.Context, suite *Suite, rr array.RecordReader, opts *Op
 		if err := p.Update(st, rr.Record()); err != nil {
 			return nil, err
 		}
-		if opts != nil && opts.Progress != nil {
+		if opts.Progress != nil {
 			opts.Progress(st.Rows)
 		}
 	}

@@ -16,13 +16,13 @@ func ExampleValidate() {
 		fmt.Println(err)
 		return
 	}
-	r, err := datafile.Open(ctx, "testdata/loans_poisoned.parquet", nil)
+	r, err := datafile.Open(ctx, "testdata/loans_poisoned.parquet", datafile.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer r.Close()
-	res, err := validation.Validate(ctx, suite, r, nil)
+	res, err := validation.Validate(ctx, suite, r, validation.Options{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -58,13 +58,13 @@ func ExamplePlan() {
 	var plan *validation.Plan
 	var offset int64
 	for _, f := range files {
-		r, err := datafile.Open(ctx, f, nil)
+		r, err := datafile.Open(ctx, f, datafile.Options{})
 		if err != nil {
 			fmt.Println(err)
 			return
 		}
 		if plan == nil {
-			plan, _ = validation.NewPlan(suite, r.Schema(), nil)
+			plan, _ = validation.NewPlan(suite, r.Schema(), validation.Options{})
 		}
 		st := plan.NewState(offset)
 		for r.Next() {
@@ -96,7 +96,7 @@ func ExamplePlan() {
 }
 
 func openFuzzData(tb testing.TB) *datafile.Reader {
-	r, err := datafile.Open(context.Background(), "testdata/loans_clean.parquet", nil)
+	r, err := datafile.Open(context.Background(), "testdata/loans_clean.parquet", datafile.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func FuzzParseSuite(f *testing.F) {
 		if len(s.Checks) == 0 {
 			t.Fatal("a suite without checks parsed")
 		}
-		p, err := validation.NewPlan(s, schema, nil)
+		p, err := validation.NewPlan(s, schema, validation.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

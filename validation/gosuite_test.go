@@ -45,9 +45,9 @@ func TestGoBuiltSuiteBehavesAsParsed(t *testing.T) {
 			built := &validation.Suite{Name: "s", Checks: []validation.Check{tc.check}}
 			require.NoError(t, built.Validate())
 
-			want, err := validation.Validate(ctx, parsed, open(t, "loans_clean.parquet"), nil)
+			want, err := validation.Validate(ctx, parsed, open(t, "loans_clean.parquet"), validation.Options{})
 			require.NoError(t, err)
-			got, err := validation.Validate(ctx, built, open(t, "loans_clean.parquet"), nil)
+			got, err := validation.Validate(ctx, built, open(t, "loans_clean.parquet"), validation.Options{})
 			require.NoError(t, err)
 			require.Empty(t, want.Checks[0].Error, "the parsed suite must evaluate")
 			require.Equal(t, resultJSON(t, want), resultJSON(t, got))
@@ -81,7 +81,7 @@ func TestGoBuiltSuiteErrors(t *testing.T) {
 			gerr := tc.s.Validate()
 			require.ErrorAs(t, gerr, &ge)
 			require.Equal(t, pe.Error(), ge.Error())
-			_, err := validation.NewPlan(&tc.s, open(t, "loans_clean.parquet").Schema(), nil)
+			_, err := validation.NewPlan(&tc.s, open(t, "loans_clean.parquet").Schema(), validation.Options{})
 			require.Equal(t, gerr.Error(), err.Error())
 		})
 	}
@@ -107,17 +107,17 @@ func TestParsedSuiteChangedInGo(t *testing.T) {
 	s, err := validation.ParseSuite("s", []byte("name: s\nchecks:\n  - type: expect_column_values_to_be_between\n    kwargs: {column: age, min_value: 18, max_value: 100}\n"))
 	require.NoError(t, err)
 	require.NoError(t, s.Validate())
-	want, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	want, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{})
 	require.NoError(t, err)
 
 	s.Checks[0].Kwargs["max_value"] = 100 // an int now, where parsing gave float64
-	got, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	got, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{})
 	require.NoError(t, err)
 	require.Equal(t, resultJSON(t, want), resultJSON(t, got))
 
 	s.Checks[0].Kwargs["max_valeu"] = 100
 	require.ErrorContains(t, s.Validate(), "kwargs.max_valeu: unknown field")
-	_, err = validation.NewPlan(s, open(t, "loans_clean.parquet").Schema(), nil)
+	_, err = validation.NewPlan(s, open(t, "loans_clean.parquet").Schema(), validation.Options{})
 	var se *validation.SuiteError
 	require.ErrorAs(t, err, &se)
 }

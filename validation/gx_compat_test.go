@@ -444,7 +444,7 @@ func runGXCase(c gxCase) gxOutcome {
 		return gxOutcome{verdict: vErrored, why: err.Error()}
 	}
 	defer rr.Release()
-	res, err := validation.Validate(ctx, suite, rr, &validation.Options{RawSamples: true})
+	res, err := validation.Validate(ctx, suite, rr, validation.Options{RawSamples: true})
 	if err != nil {
 		var se *validation.SuiteError
 		if errors.As(err, &se) {
@@ -683,11 +683,11 @@ func TestInferProposesNoSuiteGXRejects(t *testing.T) {
 		}
 		rr, err := array.NewRecordReader(rec.Schema(), []arrow.Record{rec})
 		require.NoError(t, err)
-		s, _, err := validation.Infer(ctx, rr, nil)
+		s, _, err := validation.Infer(ctx, rr, validation.InferOptions{})
 		require.NoError(t, err, c.id)
 		rr2, err := array.NewRecordReader(rec.Schema(), []arrow.Record{rec})
 		require.NoError(t, err)
-		res, err := validation.Validate(ctx, s, rr2, nil)
+		res, err := validation.Validate(ctx, s, rr2, validation.Options{})
 		require.NoError(t, err, "%s: inferred suite refused", c.id)
 		require.True(t, res.Success, "%s: %+v", c.id, res.Checks)
 		tried++

@@ -38,15 +38,13 @@ type colProfile struct {
 // columns, string lengths, uniqueness, and a duplicate-row bound. It also
 // returns the baseline metrics that expect_column_stats_to_match_baseline
 // reads. Memory grows with the number of distinct values per column.
-func Infer(ctx context.Context, rr array.RecordReader, opts *InferOptions) (*Suite, *Metrics, error) {
+func Infer(ctx context.Context, rr array.RecordReader, opts InferOptions) (*Suite, *Metrics, error) {
 	o := InferOptions{Name: "inferred", MaxCategories: 20}
-	if opts != nil {
-		if opts.Name != "" {
-			o.Name = opts.Name
-		}
-		if opts.MaxCategories > 0 {
-			o.MaxCategories = opts.MaxCategories
-		}
+	if opts.Name != "" {
+		o.Name = opts.Name
+	}
+	if opts.MaxCategories > 0 {
+		o.MaxCategories = opts.MaxCategories
 	}
 	schema := rr.Schema()
 	profs := make([]colProfile, schema.NumFields())
@@ -84,7 +82,7 @@ func Infer(ctx context.Context, rr array.RecordReader, opts *InferOptions) (*Sui
 		}
 		dups.update(&dupState, rec, rows, false)
 		rows += rec.NumRows()
-		if opts != nil && opts.Progress != nil {
+		if opts.Progress != nil {
 			opts.Progress(rows)
 		}
 	}

@@ -63,11 +63,7 @@ func (e *RefError) Error() string {
 }
 
 // CompileJSONSchema reads and compiles the JSON Schema at path.
-func CompileJSONSchema(path string, opts *JSONSchemaOptions) (*JSONSchema, error) {
-	var o JSONSchemaOptions
-	if opts != nil {
-		o = *opts
-	}
+func CompileJSONSchema(path string, o JSONSchemaOptions) (*JSONSchema, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("validation: schema %s: %w", path, err)

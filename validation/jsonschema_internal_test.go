@@ -89,7 +89,7 @@ func TestJSONSchemaIDEscapes(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			opened := watchOpens(t)
 			p := rt.write(t, "root.json", tc.doc)
-			_, err := CompileJSONSchema(p, &JSONSchemaOptions{AllowDir: rt.allowed})
+			_, err := CompileJSONSchema(p, JSONSchemaOptions{AllowDir: rt.allowed})
 			require.Error(t, err)
 			var re *RefError
 			if tc.reason != "" {
@@ -115,20 +115,20 @@ func TestJSONSchemaIDEscapes(t *testing.T) {
 // A device, even inside the allowed directory, is never read: only
 // regular files of bounded size are.
 func TestJSONSchemaBoundedReads(t *testing.T) {
-	_, err := CompileJSONSchema(os.DevNull, nil)
+	_, err := CompileJSONSchema(os.DevNull, JSONSchemaOptions{})
 	require.ErrorContains(t, err, "not a regular file")
-	_, err = CompileJSONSchema("/dev/zero", nil)
+	_, err = CompileJSONSchema("/dev/zero", JSONSchemaOptions{})
 	require.ErrorContains(t, err, "not a regular file")
 
 	p := filepath.Join(t.TempDir(), "root.json")
 	require.NoError(t, os.WriteFile(p, []byte(`{"$id": "file:///dev/zero#a", "$ref": "#/definitions/x"}`), 0o644))
-	_, err = CompileJSONSchema(p, &JSONSchemaOptions{AllowDir: "/dev"})
+	_, err = CompileJSONSchema(p, JSONSchemaOptions{AllowDir: "/dev"})
 	require.ErrorContains(t, err, "not a regular file")
 
 	rt := newRefTree(t)
 	big := `{"enum": [` + strings.Repeat(`"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",`, MaxSchemaBytes/34+1) + `"x"]}`
 	rt.write(t, "big.json", big)
-	_, err = CompileJSONSchema(rt.write(t, "root.json", `{"$ref": "big.json"}`), &JSONSchemaOptions{AllowDir: rt.allowed})
+	_, err = CompileJSONSchema(rt.write(t, "root.json", `{"$ref": "big.json"}`), JSONSchemaOptions{AllowDir: rt.allowed})
 	require.ErrorContains(t, err, fmt.Sprintf("larger than %d bytes", MaxSchemaBytes))
 
 	// A chain of documents longer than MaxSchemaDocuments.
@@ -136,10 +136,10 @@ func TestJSONSchemaBoundedReads(t *testing.T) {
 		rt.write(t, fmt.Sprintf("d%d.json", i), fmt.Sprintf(`{"$ref": "d%d.json"}`, i+1))
 	}
 	rt.write(t, fmt.Sprintf("d%d.json", MaxSchemaDocuments+1), `{}`)
-	_, err = CompileJSONSchema(filepath.Join(rt.allowed, "d0.json"), &JSONSchemaOptions{AllowDir: rt.allowed})
+	_, err = CompileJSONSchema(filepath.Join(rt.allowed, "d0.json"), JSONSchemaOptions{AllowDir: rt.allowed})
 	require.ErrorContains(t, err, "more than")
 
-	_, err = CompileJSONSchema(rt.write(t, "dup.json", `{"type": "object", "type": "string"}`), nil)
+	_, err = CompileJSONSchema(rt.write(t, "dup.json", `{"type": "object", "type": "string"}`), JSONSchemaOptions{})
 	require.ErrorContains(t, err, `duplicate JSON key: key "type"`)
 }
 
@@ -153,7 +153,7 @@ func TestJSONSchemaLocalRefsStillWork(t *testing.T) {
 		`{"$ref": "item.json"}`,
 		`{"$id": "sub/../", "$ref": "item.json"}`,
 	} {
-		js, err := CompileJSONSchema(rt.write(t, "root.json", doc), &JSONSchemaOptions{AllowDir: rt.allowed})
+		js, err := CompileJSONSchema(rt.write(t, "root.json", doc), JSONSchemaOptions{AllowDir: rt.allowed})
 		require.NoError(t, err, doc)
 		errs, err := js.validate([]byte(`{"name": 1}`))
 		require.NoError(t, err)
@@ -197,7 +197,7 @@ func FuzzJSONSchemaRefs(f *testing.F) {
 		var opened []string
 		gateOpenHook = func(p string) { opened = append(opened, p) }
 		defer func() { gateOpenHook = nil }()
-		_, err := CompileJSONSchema(p, &JSONSchemaOptions{AllowDir: rt.allowed})
+		_, err := CompileJSONSchema(p, JSONSchemaOptions{AllowDir: rt.allowed})
 		if err != nil && strings.Contains(err.Error(), "OUTSIDE-SECRET") {
 			t.Fatalf("an outside file's content reached the error: %v", err)
 		}

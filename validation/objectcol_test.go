@@ -47,7 +47,7 @@ func runObject(t testing.TB, checks []validation.Check) *validation.Result {
 	rr, err := array.NewRecordReader(rec.Schema(), []arrow.Record{rec})
 	require.NoError(t, err)
 	defer rr.Release()
-	res, err := validation.Validate(ctx, suiteOf(t, checks), rr, &validation.Options{RawSamples: true})
+	res, err := validation.Validate(ctx, suiteOf(t, checks), rr, validation.Options{RawSamples: true})
 	require.NoError(t, err)
 	return res
 }

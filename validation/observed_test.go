@@ -43,7 +43,7 @@ func TestObservedValueShapes(t *testing.T) {
 		rr, err := array.NewRecordReader(schema, []arrow.Record{rec})
 		require.NoError(t, err)
 		defer rr.Release()
-		res, err := validation.Validate(ctx, suiteOf(t, checks), rr, &validation.Options{RawSamples: raw})
+		res, err := validation.Validate(ctx, suiteOf(t, checks), rr, validation.Options{RawSamples: raw})
 		require.NoError(t, err)
 		return res.Checks
 	}
@@ -90,7 +90,7 @@ func TestZScoreBoundary(t *testing.T) {
 			require.NoError(t, err)
 			defer rr.Release()
 			s := suiteOf(t, []validation.Check{{Type: "expect_column_value_z_scores_to_be_less_than", Kwargs: tc.kwargs}})
-			res, err := validation.Validate(ctx, s, rr, nil)
+			res, err := validation.Validate(ctx, s, rr, validation.Options{})
 			require.NoError(t, err)
 			r := res.Checks[0]
 			require.Empty(t, r.Error)
@@ -136,7 +136,7 @@ func TestTypeCheckObservedVocabulary(t *testing.T) {
 			if typ == "expect_column_values_to_be_of_type" {
 				k = map[string]any{"column": tc.column, "type_": tc.names[0]}
 			}
-			p, err := validation.NewPlan(suiteOf(t, []validation.Check{{Type: typ, Kwargs: k}}), schema, nil)
+			p, err := validation.NewPlan(suiteOf(t, []validation.Check{{Type: typ, Kwargs: k}}), schema, validation.Options{})
 			require.NoError(t, err)
 			r := p.Finalize(p.NewState(0)).Checks[0]
 			require.Equal(t, tc.want, r.Observed, "%s %v", typ, tc.names)

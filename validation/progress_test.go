@@ -41,7 +41,7 @@ func TestProgressCallbacks(t *testing.T) {
 		run  func(progress func(int64)) error
 	}{
 		{"Validate", func(progress func(int64)) error {
-			res, err := validation.Validate(ctx, suite, reader(), &validation.Options{Progress: progress})
+			res, err := validation.Validate(ctx, suite, reader(), validation.Options{Progress: progress})
 			if err == nil {
 				require.True(t, res.Success)
 				require.EqualValues(t, 9, res.Rows)
@@ -49,7 +49,7 @@ func TestProgressCallbacks(t *testing.T) {
 			return err
 		}},
 		{"Infer", func(progress func(int64)) error {
-			_, m, err := validation.Infer(ctx, reader(), &validation.InferOptions{Progress: progress})
+			_, m, err := validation.Infer(ctx, reader(), validation.InferOptions{Progress: progress})
 			if err == nil {
 				require.EqualValues(t, 9, m.Rows)
 			}

@@ -50,10 +50,10 @@ func TestValidateAndInferTreatEOFAsTheEnd(t *testing.T) {
 	}
 	suite := &validation.Suite{Name: "ages", Checks: []validation.Check{{
 		Type: "expect_column_values_to_be_between", Kwargs: map[string]any{"column": "age", "min_value": 18, "max_value": 100}}}}
-	res, err := validation.Validate(ctx, suite, reader(), nil)
+	res, err := validation.Validate(ctx, suite, reader(), validation.Options{})
 	require.NoError(t, err)
 	require.True(t, res.Success)
-	inferred, _, err := validation.Infer(ctx, reader(), nil)
+	inferred, _, err := validation.Infer(ctx, reader(), validation.InferOptions{})
 	require.NoError(t, err)
 	require.NotEmpty(t, inferred.Checks)
 }

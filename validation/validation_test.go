@@ -32,17 +32,17 @@ func open(t testing.TB, name string) *datafile.Reader {
 	var opts datafile.Options
 	if ext := filepath.Ext(name); ext == ".csv" || ext == ".jsonl" {
 		base := strings.TrimSuffix(name, ext) + ".parquet"
-		s, err := datafile.ReadSchema(ctx, filepath.Join("testdata", base), nil)
+		s, err := datafile.ReadSchema(ctx, filepath.Join("testdata", base), datafile.Options{})
 		require.NoError(t, err)
 		opts.Schema = s
 	}
-	r, err := datafile.Open(ctx, filepath.Join("testdata", name), &opts)
+	r, err := datafile.Open(ctx, filepath.Join("testdata", name), opts)
 	require.NoError(t, err)
 	t.Cleanup(func() { r.Close() })
 	return r
 }
 
-func run(t testing.TB, suite, data string, opts *validation.Options) *validation.Result {
+func run(t testing.TB, suite, data string, opts validation.Options) *validation.Result {
 	t.Helper()
 	s, err := validation.LoadSuite(filepath.Join("testdata", suite))
 	require.NoError(t, err)
@@ -68,13 +68,13 @@ func failedIDs(res *validation.Result) []string {
 func TestGatePoisonedDataset(t *testing.T) {
 	for _, ext := range []string{".parquet", ".arrow", ".csv", ".jsonl"} {
 		t.Run(ext, func(t *testing.T) {
-			clean := run(t, "loans_gate.yaml", "loans_clean"+ext, nil)
+			clean := run(t, "loans_gate.yaml", "loans_clean"+ext, validation.Options{})
 			require.Equal(t, validation.StatusPassed, clean.Status, "%v", failedIDs(clean))
 			require.True(t, clean.Success)
 			require.Equal(t, int64(2000), clean.Rows)
 			require.Equal(t, 17, clean.Statistics.Passed)
 
-			bad := run(t, "loans_gate.yaml", "loans_poisoned"+ext, nil)
+			bad := run(t, "loans_gate.yaml", "loans_poisoned"+ext, validation.Options{})
 			require.Equal(t, validation.StatusFailed, bad.Status)
 			require.False(t, bad.Success)
 			require.Equal(t, []string{
@@ -107,9 +107,9 @@ func TestGatePoisonedDataset(t *testing.T) {
 // TestEveryCheckType runs each registered check type on real data once
 // with arguments that pass and once with arguments that fail.
 func TestEveryCheckType(t *testing.T) {
-	pass := run(t, "all_checks_pass.json", "loans_clean.parquet", nil)
+	pass := run(t, "all_checks_pass.json", "loans_clean.parquet", validation.Options{})
 	require.Equal(t, validation.StatusPassed, pass.Status, "%v", failedIDs(pass))
-	fail := run(t, "all_checks_fail.json", "loans_clean.parquet", nil)
+	fail := run(t, "all_checks_fail.json", "loans_clean.parquet", validation.Options{})
 	// PII and credential detectors find nothing in the clean data; their
 	// failing case is the poisoned dataset (TestGatePoisonedDataset).
 	needPoison := map[string]bool{"expect_column_values_to_not_contain_pii": true, "expect_column_values_to_not_contain_credentials": true}
@@ -152,7 +152,7 @@ func TestGoldenStatistics(t *testing.T) {
 			checks = append(checks, validation.Check{ID: stat, Type: typ, Kwargs: map[string]any{"column": col, "min_value": -1e300}})
 		}
 		s := suiteOf(t, checks)
-		res, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+		res, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{})
 		require.NoError(t, err)
 		for _, c := range res.Checks {
 			got, ok := c.Observed.(float64)
@@ -204,10 +204,10 @@ func TestSuiteDigestSameForYAMLAndJSON(t *testing.T) {
 func TestPinnedDigests(t *testing.T) {
 	s, err := validation.LoadSuite("testdata/loans_gate.yaml")
 	require.NoError(t, err)
-	_, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), &validation.Options{SuiteDigest: "sha256:" + strings.Repeat("0", 64)})
+	_, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{SuiteDigest: "sha256:" + strings.Repeat("0", 64)})
 	var de *validation.DigestError
 	require.ErrorAs(t, err, &de)
-	res, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), &validation.Options{SuiteDigest: s.Digest()})
+	res, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{SuiteDigest: s.Digest()})
 	require.NoError(t, err)
 	require.True(t, res.Success)
 
@@ -215,10 +215,10 @@ func TestPinnedDigests(t *testing.T) {
 	clean := open(t, "loans_clean.parquet")
 	pinned := suiteOf(t, []validation.Check{{Type: "expect_table_row_count_to_be_between", Kwargs: map[string]any{"min_value": 1}}})
 	pinned.SchemaDigest = validation.SchemaDigest(clean.Schema())
-	res, err = validation.Validate(ctx, pinned, clean, nil)
+	res, err = validation.Validate(ctx, pinned, clean, validation.Options{})
 	require.NoError(t, err)
 	require.True(t, res.Success)
-	res, err = validation.Validate(ctx, pinned, open(t, "loans_poisoned.parquet"), nil)
+	res, err = validation.Validate(ctx, pinned, open(t, "loans_poisoned.parquet"), validation.Options{})
 	require.NoError(t, err)
 	require.False(t, res.Success)
 	require.Equal(t, []string{"schema_digest"}, failedIDs(res))
@@ -231,7 +231,7 @@ func TestPinnedDigests(t *testing.T) {
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "loans_baseline.json"), bytes.Replace(base, []byte(`"rows": 2000`), []byte(`"rows": 2001`), 1), 0o644))
 	s, err = validation.LoadSuite(filepath.Join(dir, "gate.yaml"))
 	require.NoError(t, err)
-	res, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	res, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{})
 	require.NoError(t, err)
 	require.False(t, res.Success)
 	require.Equal(t, []string{"poison.income_shift"}, failedIDs(res))
@@ -244,7 +244,7 @@ func TestFailClosed(t *testing.T) {
 		{Type: "expect_column_values_to_not_be_null", Kwargs: map[string]any{"column": "nope"}},
 		{Type: "expect_table_row_count_to_be_between", Kwargs: map[string]any{"min_value": 1}},
 	})
-	res, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	res, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{})
 	require.NoError(t, err)
 	require.False(t, res.Success)
 	require.Equal(t, validation.CheckError, res.Checks[0].Status)
@@ -253,7 +253,7 @@ func TestFailClosed(t *testing.T) {
 
 	// Nothing evaluable: fail.
 	s = suiteOf(t, []validation.Check{{Type: "expect_column_values_to_not_be_null", Kwargs: map[string]any{"column": "nope"}}})
-	res, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	res, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{})
 	require.NoError(t, err)
 	require.False(t, res.Success)
 	require.Equal(t, "no check could be evaluated", res.Reason)
@@ -261,7 +261,7 @@ func TestFailClosed(t *testing.T) {
 	// A check whose column type does not fit it is a misconfigured
 	// suite, refused naming the check, the argument and the reason.
 	s = suiteOf(t, []validation.Check{{Type: "expect_column_values_to_match_regex", Kwargs: map[string]any{"column": "age", "regex": "x"}}})
-	_, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	_, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{})
 	var se *validation.SuiteError
 	require.ErrorAs(t, err, &se)
 	require.Equal(t, 0, se.Check)
@@ -272,11 +272,11 @@ func TestFailClosed(t *testing.T) {
 	// No rows: fail.
 	p := filepath.Join(t.TempDir(), "empty.csv")
 	require.NoError(t, os.WriteFile(p, []byte("age\n"), 0o644))
-	r, err := datafile.Open(ctx, p, nil)
+	r, err := datafile.Open(ctx, p, datafile.Options{})
 	require.NoError(t, err)
 	defer r.Close()
 	s = suiteOf(t, []validation.Check{{Type: "expect_column_values_to_not_be_null", Kwargs: map[string]any{"column": "age"}}})
-	res, err = validation.Validate(ctx, s, r, nil)
+	res, err = validation.Validate(ctx, s, r, validation.Options{})
 	require.NoError(t, err)
 	require.False(t, res.Success)
 	require.Equal(t, "the dataset has no rows", res.Reason)
@@ -284,7 +284,7 @@ func TestFailClosed(t *testing.T) {
 
 func TestSamplesRedactedByDefault(t *testing.T) {
 	s := suiteOf(t, []validation.Check{{Type: "expect_column_values_to_be_in_set", Kwargs: map[string]any{"column": "region", "value_set": []any{"north"}}}})
-	res, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	res, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{})
 	require.NoError(t, err)
 	c := res.Checks[0]
 	require.Len(t, c.UnexpectedSample, 20)
@@ -292,7 +292,7 @@ func TestSamplesRedactedByDefault(t *testing.T) {
 	for _, v := range c.UnexpectedSample {
 		require.Regexp(t, `^sha256:[0-9a-f]{16}$`, v)
 	}
-	res, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), &validation.Options{RawSamples: true})
+	res, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{RawSamples: true})
 	require.NoError(t, err)
 	raw := res.Checks[0]
 	require.Equal(t, c.UnexpectedIndices, raw.UnexpectedIndices)
@@ -310,10 +310,10 @@ func TestSamplesRedactedByDefault(t *testing.T) {
 func TestMergeableStates(t *testing.T) {
 	s, err := validation.LoadSuite("testdata/all_checks_pass.json")
 	require.NoError(t, err)
-	r, err := datafile.Open(ctx, "testdata/loans_clean.parquet", &datafile.Options{BatchSize: 300})
+	r, err := datafile.Open(ctx, "testdata/loans_clean.parquet", datafile.Options{BatchSize: 300})
 	require.NoError(t, err)
 	defer r.Close()
-	plan, err := validation.NewPlan(s, r.Schema(), nil)
+	plan, err := validation.NewPlan(s, r.Schema(), validation.Options{})
 	require.NoError(t, err)
 	var parts []*validation.State
 	var offset int64
@@ -326,7 +326,7 @@ func TestMergeableStates(t *testing.T) {
 	require.NoError(t, r.Err())
 	require.Len(t, parts, 7)
 
-	single, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	single, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{})
 	require.NoError(t, err)
 	want := normalize(t, single)
 
@@ -356,7 +356,7 @@ func TestMergeableStates(t *testing.T) {
 	require.Equal(t, want, normalize(t, plan.Finalize(right)))
 
 	// States of another suite do not merge.
-	other, err := validation.NewPlan(suiteOf(t, []validation.Check{{Type: "expect_table_row_count_to_equal", Kwargs: map[string]any{"value": 1}}}), r.Schema(), nil)
+	other, err := validation.NewPlan(suiteOf(t, []validation.Check{{Type: "expect_table_row_count_to_equal", Kwargs: map[string]any{"value": 1}}}), r.Schema(), validation.Options{})
 	require.NoError(t, err)
 	require.Error(t, other.NewState(0).Merge(parts[0]))
 }
@@ -410,7 +410,7 @@ func normalize(t testing.TB, r *validation.Result) string {
 }
 
 func TestInTotoStatement(t *testing.T) {
-	res := run(t, "loans_gate.yaml", "loans_poisoned.parquet", nil)
+	res := run(t, "loans_gate.yaml", "loans_poisoned.parquet", validation.Options{})
 	subj, err := validation.FileSubjects("testdata/loans_poisoned.parquet")
 	require.NoError(t, err)
 	st := res.Statement(subj)
@@ -433,15 +433,15 @@ func TestInTotoStatement(t *testing.T) {
 }
 
 func TestInfer(t *testing.T) {
-	s, m, err := validation.Infer(ctx, open(t, "loans_clean.parquet"), &validation.InferOptions{Name: "loans"})
+	s, m, err := validation.Infer(ctx, open(t, "loans_clean.parquet"), validation.InferOptions{Name: "loans"})
 	require.NoError(t, err)
 	require.Equal(t, "loans", s.Name)
 	require.Equal(t, int64(2000), m.Rows)
 	require.InDelta(t, 47.396, *m.Columns["age"].Mean, 1e-9)
-	res, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	res, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{})
 	require.NoError(t, err)
 	require.Equal(t, validation.StatusPassed, res.Status, "%v", failedIDs(res))
-	bad, err := validation.Validate(ctx, s, open(t, "loans_poisoned.parquet"), nil)
+	bad, err := validation.Validate(ctx, s, open(t, "loans_poisoned.parquet"), validation.Options{})
 	require.NoError(t, err)
 	require.False(t, bad.Success)
 	types := map[string]bool{}
@@ -493,21 +493,21 @@ func TestJSONSchemaRefs(t *testing.T) {
 		return p
 	}
 	remote := write("remote.json", `{"$ref": "https://example.com/schema.json"}`)
-	_, err := validation.CompileJSONSchema(remote, nil)
+	_, err := validation.CompileJSONSchema(remote, validation.JSONSchemaOptions{})
 	var re *validation.RefError
 	require.ErrorAs(t, err, &re)
 	require.Contains(t, err.Error(), "remote references are not fetched")
 
 	write("defs/item.json", `{"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}`)
 	local := write("local.json", `{"$ref": "defs/item.json"}`)
-	_, err = validation.CompileJSONSchema(local, nil)
+	_, err = validation.CompileJSONSchema(local, validation.JSONSchemaOptions{})
 	require.ErrorContains(t, err, "file references need an allowed directory")
-	_, err = validation.CompileJSONSchema(local, &validation.JSONSchemaOptions{AllowDir: filepath.Join(dir, "elsewhere")})
+	_, err = validation.CompileJSONSchema(local, validation.JSONSchemaOptions{AllowDir: filepath.Join(dir, "elsewhere")})
 	require.Error(t, err)
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "sub"), 0o755))
-	_, err = validation.CompileJSONSchema(local, &validation.JSONSchemaOptions{AllowDir: filepath.Join(dir, "sub")})
+	_, err = validation.CompileJSONSchema(local, validation.JSONSchemaOptions{AllowDir: filepath.Join(dir, "sub")})
 	require.ErrorContains(t, err, "outside the allowed directory")
-	js, err := validation.CompileJSONSchema(local, &validation.JSONSchemaOptions{AllowDir: dir})
+	js, err := validation.CompileJSONSchema(local, validation.JSONSchemaOptions{AllowDir: dir})
 	require.NoError(t, err)
 
 	data := write("rows.jsonl", "{\"id\": 1}\n{\"id\": \"x\"}\n\n{\"name\": 3}\n")
@@ -525,7 +525,7 @@ func TestJSONSchemaRefs(t *testing.T) {
 
 	// An inline schema in a suite may not refer outside itself.
 	_, err = validation.Validate(ctx, suiteOf(t, []validation.Check{{Type: "expect_column_values_to_match_json_schema",
-		Kwargs: map[string]any{"column": "payload", "json_schema": map[string]any{"$ref": "http://example.com/x.json"}}}}), open(t, "loans_clean.parquet"), nil)
+		Kwargs: map[string]any{"column": "payload", "json_schema": map[string]any{"$ref": "http://example.com/x.json"}}}}), open(t, "loans_clean.parquet"), validation.Options{})
 	var se *validation.SuiteError
 	require.ErrorAs(t, err, &se) // a misconfigured check: the suite is refused
 }
@@ -551,7 +551,7 @@ func TestParallelUpdate(t *testing.T) {
 		t.Run(tc.suite, func(t *testing.T) {
 			s, err := validation.LoadSuite(filepath.Join("testdata", tc.suite))
 			require.NoError(t, err)
-			r, err := datafile.Open(ctx, filepath.Join("testdata", tc.data), &datafile.Options{BatchSize: datafile.MaxBatchSize})
+			r, err := datafile.Open(ctx, filepath.Join("testdata", tc.data), datafile.Options{BatchSize: datafile.MaxBatchSize})
 			require.NoError(t, err)
 			defer r.Close()
 			require.True(t, r.Next())
@@ -572,7 +572,7 @@ func TestParallelUpdate(t *testing.T) {
 
 			run := func(procs int) string {
 				defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(procs))
-				plan, err := validation.NewPlan(s, rec.Schema(), nil)
+				plan, err := validation.NewPlan(s, rec.Schema(), validation.Options{})
 				require.NoError(t, err)
 				st := plan.NewState(0)
 				require.NoError(t, plan.Update(st, rec))
@@ -591,13 +591,13 @@ func TestFailClosedSuiteSetting(t *testing.T) {
 	for i := range checks {
 		// GX's semantics by default: no bounds, no set, no constraint.
 		s := &validation.Suite{Name: "gx", Checks: checks[i : i+1]}
-		res, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+		res, err := validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{})
 		require.NoError(t, err)
 		require.True(t, res.Success, checks[i].Type)
 
 		// fail_closed: the same check is refused, naming the argument.
 		s.FailClosed = true
-		_, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+		_, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{})
 		var se *validation.SuiteError
 		require.ErrorAs(t, err, &se, checks[i].Type)
 		require.Equal(t, 0, se.Check)
@@ -606,6 +606,6 @@ func TestFailClosedSuiteSetting(t *testing.T) {
 	s, err := validation.ParseSuite("gate.yaml", []byte("name: g\nfail_closed: true\nchecks:\n- type: expect_table_row_count_to_be_between\n  kwargs: {}\n"))
 	require.NoError(t, err)
 	require.True(t, s.FailClosed)
-	_, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), nil)
+	_, err = validation.Validate(ctx, s, open(t, "loans_clean.parquet"), validation.Options{})
 	require.ErrorContains(t, err, `validation: suite "gate.yaml": check 0 (expect_table_row_count_to_be_between): kwargs.min_value: a row count with neither bound would pass whatever the data`)
 }

@@ -72,7 +72,7 @@ func profileFiles(ctx context.Context, e *env, label string, paths []string, opt
 	// Read only the chosen columns: the others are never decoded.
 	ropts := limits.options()
 	ropts.Columns = opts.Columns
-	r, err := datafile.OpenAll(ctx, paths, &ropts)
+	r, err := datafile.OpenAll(ctx, paths, ropts)
 	if err != nil {
 		return nil, err
 	}
@@ -271,7 +271,7 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 			if chosen := refProfile.Options().Columns; len(chosen) > 0 {
 				ropts.Columns = chosen
 			}
-			r, err := datafile.OpenAll(ctx, args, &ropts)
+			r, err := datafile.OpenAll(ctx, args, ropts)
 			if err != nil {
 				return err
 			}

@@ -17,7 +17,7 @@ import (
 const keyPasswordEnv = "MLSEC_KEY_PASSWORD"
 
 // keyOptions supplies $MLSEC_KEY_PASSWORD to secrets' key loader.
-var keyOptions = &secrets.KeyOptions{Password: func() ([]byte, error) {
+var keyOptions = secrets.KeyOptions{Password: func() ([]byte, error) {
 	pw, ok := os.LookupEnv(keyPasswordEnv)
 	if !ok {
 		return nil, fmt.Errorf("the key is encrypted: set %s", keyPasswordEnv)
@@ -41,7 +41,7 @@ func loadVerifier(ctx context.Context, ref string) (signature.Verifier, error) {
 	if err := checkKeyRef(ref); err != nil {
 		return nil, err
 	}
-	v, err := secrets.LoadVerifier(ctx, ref, nil)
+	v, err := secrets.LoadVerifier(ctx, ref, secrets.KeyOptions{})
 	return v, keyError(err)
 }
 

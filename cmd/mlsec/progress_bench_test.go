@@ -56,10 +56,10 @@ func BenchmarkProgress(b *testing.B) {
 		b.Run("validate/"+m.name, func(b *testing.B) {
 			b.SetBytes(int64(csv.Len()))
 			for range b.N {
-				rr, err := datafile.Open(ctx, data, nil)
+				rr, err := datafile.Open(ctx, data, datafile.Options{})
 				require.NoError(b, err)
 				p := meter(m.on)
-				res, err := validation.Validate(ctx, suite, rr, &validation.Options{Progress: p.rowsFunc(rr, []string{data})})
+				res, err := validation.Validate(ctx, suite, rr, validation.Options{Progress: p.rowsFunc(rr, []string{data})})
 				p.finish()
 				rr.Close()
 				require.NoError(b, err)
@@ -71,7 +71,7 @@ func BenchmarkProgress(b *testing.B) {
 		b.Run("drift-profile/"+m.name, func(b *testing.B) {
 			b.SetBytes(int64(csv.Len()))
 			for range b.N {
-				rr, err := datafile.Open(ctx, data, nil)
+				rr, err := datafile.Open(ctx, data, datafile.Options{})
 				require.NoError(b, err)
 				p := meter(m.on)
 				prof, err := drift.ProfileReader(ctx, rr, drift.ProfileOptions{Progress: p.rowsFunc(rr, []string{data})})

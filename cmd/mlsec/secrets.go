@@ -77,7 +77,7 @@ func setupSecretsScan(fs *flag.FlagSet, e *env) func(context.Context, []string) 
 		if *decodeDepth < 0 {
 			return usageError("--decode-depth must not be negative")
 		}
-		opts := &secrets.ScanOptions{Allowlist: secrets.Allowlist{Paths: allow}, MaxFindingsPerFile: *maxPerFile,
+		opts := secrets.ScanOptions{Allowlist: secrets.Allowlist{Paths: allow}, MaxFindingsPerFile: *maxPerFile,
 			DecodeDepth: *decodeDepth, ExcludeTestAndDocs: *noTestDocs}
 		if *decodeDepth == 0 {
 			opts.DecodeDepth = -1
@@ -200,7 +200,7 @@ func setupSecretsEncrypt(fs *flag.FlagSet, e *env) func(context.Context, []strin
 			return err
 		}
 		bar := e.progress("encrypting")
-		err = secrets.EncryptFileWith(ctx, args[0], args[1], k, []byte(*aad), &secrets.FileOptions{Progress: bar.bytesFunc()})
+		err = secrets.EncryptFileWith(ctx, args[0], args[1], k, []byte(*aad), secrets.FileOptions{Progress: bar.bytesFunc()})
 		bar.finish()
 		if err != nil {
 			return err
@@ -228,7 +228,7 @@ func setupSecretsDecrypt(fs *flag.FlagSet, e *env) func(context.Context, []strin
 			return err
 		}
 		bar := e.progress("decrypting")
-		err = secrets.DecryptFileWith(ctx, args[0], args[1], []byte(*aad), &secrets.FileOptions{Progress: bar.bytesFunc()}, ks...)
+		err = secrets.DecryptFileWith(ctx, args[0], args[1], []byte(*aad), secrets.FileOptions{Progress: bar.bytesFunc()}, ks...)
 		bar.finish()
 		return cryptoCheck(err)
 	}
@@ -256,7 +256,7 @@ func setupSecretsRewrap(fs *flag.FlagSet, e *env) func(context.Context, []string
 		for i, f := range args {
 			bar := e.progress("rewrapping")
 			bar.setFile(i+1, len(args))
-			err := secrets.RewrapWith(ctx, f, &secrets.FileOptions{Progress: bar.bytesFunc()}, toKEK, fromKEKs...)
+			err := secrets.RewrapWith(ctx, f, secrets.FileOptions{Progress: bar.bytesFunc()}, toKEK, fromKEKs...)
 			bar.finish()
 			if err != nil {
 				return cryptoCheck(err)

@@ -67,7 +67,7 @@ func setupValidate(fs *flag.FlagSet, e *env) func(context.Context, []string) err
 		}
 		// Read only the columns the suite's checks need.
 		rr, err := openData(ctx, args, *format, limits, func(schema *arrow.Schema) []string {
-			plan, err := validation.NewPlan(suite, schema, nil)
+			plan, err := validation.NewPlan(suite, schema, validation.Options{})
 			if err != nil {
 				return nil
 			}
@@ -78,7 +78,7 @@ func setupValidate(fs *flag.FlagSet, e *env) func(context.Context, []string) err
 		}
 		defer rr.Close()
 		bar := e.progress("validating")
-		res, err := validation.Validate(ctx, suite, rr, &validation.Options{SuiteDigest: *pin, RawSamples: *raw, Progress: bar.rowsFunc(rr, args)})
+		res, err := validation.Validate(ctx, suite, rr, validation.Options{SuiteDigest: *pin, RawSamples: *raw, Progress: bar.rowsFunc(rr, args)})
 		bar.finish()
 		if err != nil {
 			return err
@@ -126,7 +126,7 @@ func setupValidateInfer(fs *flag.FlagSet, e *env) func(context.Context, []string
 		}
 		defer rr.Close()
 		bar := e.progress("reading")
-		suite, metrics, err := validation.Infer(ctx, rr, &validation.InferOptions{Name: *name, Progress: bar.rowsFunc(rr, args)})
+		suite, metrics, err := validation.Infer(ctx, rr, validation.InferOptions{Name: *name, Progress: bar.rowsFunc(rr, args)})
 		bar.finish()
 		if err != nil {
 			return err
@@ -159,7 +159,7 @@ func setupValidateJSON(fs *flag.FlagSet, e *env) func(context.Context, []string)
 		if len(args) == 0 {
 			return usageError("give one or more JSON or JSON Lines files")
 		}
-		js, err := validation.CompileJSONSchema(*schema, &validation.JSONSchemaOptions{AllowDir: *allow})
+		js, err := validation.CompileJSONSchema(*schema, validation.JSONSchemaOptions{AllowDir: *allow})
 		if err != nil {
 			return err
 		}
@@ -254,13 +254,13 @@ func openData(ctx context.Context, paths []string, format string, limits *readLi
 		opts.Format = f
 	}
 	if columns != nil {
-		schema, err := datafile.ReadSchema(ctx, paths[0], &opts)
+		schema, err := datafile.ReadSchema(ctx, paths[0], opts)
 		if err != nil {
 			return nil, err
 		}
 		opts.Columns = columns(schema)
 	}
-	return datafile.OpenAll(ctx, paths, &opts)
+	return datafile.OpenAll(ctx, paths, opts)
 }
 
 // printResult writes the verdict and a table of the checks that did not pass.

@@ -68,7 +68,7 @@ func (c *common) checker(ctx context.Context) (*checker, error) {
 	}
 	var vs []signature.Verifier
 	for _, k := range c.keys {
-		v, err := secrets.LoadVerifier(ctx, k, nil)
+		v, err := secrets.LoadVerifier(ctx, k, secrets.KeyOptions{})
 		if err != nil {
 			return nil, err
 		}

@@ -63,7 +63,7 @@ func localKey(ctx context.Context, dir string) (*pipelineKey, error) {
 	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
 		return nil, err
 	}
-	sv, err := secrets.LoadSigner(ctx, keyPath, nil)
+	sv, err := secrets.LoadSigner(ctx, keyPath, secrets.KeyOptions{})
 	if err != nil {
 		return nil, err
 	}

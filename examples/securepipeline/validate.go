@@ -37,7 +37,7 @@ func (p *pipeline) validate(ctx context.Context, ds *dataset) (string, error) {
 		err := readParquetFile(ctx, f, func(rec arrow.Record) error {
 			if plan == nil {
 				var err error
-				if plan, err = validation.NewPlan(suite, rec.Schema(), nil); err != nil {
+				if plan, err = validation.NewPlan(suite, rec.Schema(), validation.Options{}); err != nil {
 					return err
 				}
 				merged = plan.NewState(0)

@@ -42,10 +42,10 @@ func TestFiveJobs(t *testing.T) {
 	// with a password callback.
 	password := []byte("correct horse battery staple")
 	keyPath := writeEncryptedKey(t, dir, password)
-	keyOpts := &secrets.KeyOptions{Password: func() ([]byte, error) { return password, nil }}
+	keyOpts := secrets.KeyOptions{Password: func() ([]byte, error) { return password, nil }}
 	signer, err := secrets.LoadSigner(ctx, keyPath, keyOpts)
 	require.NoError(t, err)
-	_, err = secrets.LoadSigner(ctx, keyPath, &secrets.KeyOptions{Password: func() ([]byte, error) { return []byte("wrong"), nil }})
+	_, err = secrets.LoadSigner(ctx, keyPath, secrets.KeyOptions{Password: func() ([]byte, error) { return []byte("wrong"), nil }})
 	require.ErrorIs(t, err, secrets.ErrKeyPassword)
 
 	// Data: a training file and a serving batch whose income has shifted.
@@ -66,9 +66,9 @@ checks:
     kwargs: {column: purpose, value_set: [car, home, study]}
 `))
 	require.NoError(t, err)
-	rr, err := datafile.Open(ctx, train, nil)
+	rr, err := datafile.Open(ctx, train, datafile.Options{})
 	require.NoError(t, err)
-	res, err := validation.Validate(ctx, suite, rr, nil)
+	res, err := validation.Validate(ctx, suite, rr, validation.Options{})
 	rr.Release()
 	require.NoError(t, err)
 	require.True(t, res.Success, "the clean training data passes the gate")
@@ -76,21 +76,21 @@ checks:
 	// A batch with an out-of-range age fails the same gate.
 	bad := filepath.Join(dir, "bad.csv")
 	require.NoError(t, os.WriteFile(bad, []byte("age,income,purpose\n17,50000,car\n40,60000,home\n"), 0o644))
-	rr, err = datafile.Open(ctx, bad, nil)
+	rr, err = datafile.Open(ctx, bad, datafile.Options{})
 	require.NoError(t, err)
-	res, err = validation.Validate(ctx, suite, rr, nil)
+	res, err = validation.Validate(ctx, suite, rr, validation.Options{})
 	rr.Release()
 	require.NoError(t, err)
 	require.False(t, res.Success)
 
 	// Job 2: profile the training data, compare the serving batch.
-	rr, err = datafile.Open(ctx, train, nil)
+	rr, err = datafile.Open(ctx, train, datafile.Options{})
 	require.NoError(t, err)
 	ref, err := drift.ProfileReader(ctx, rr, drift.ProfileOptions{})
 	rr.Release()
 	require.NoError(t, err)
 	require.EqualValues(t, 4000, ref.Rows())
-	rr, err = datafile.Open(ctx, serving, nil)
+	rr, err = datafile.Open(ctx, serving, datafile.Options{})
 	require.NoError(t, err)
 	report, err := drift.CompareReader(ctx, ref, rr, drift.CompareOptions{})
 	rr.Release()
@@ -111,13 +111,13 @@ checks:
 	require.NoError(t, err)
 	// The verifying side holds only the public key; a private key file is
 	// refused where a verifier is loaded.
-	_, err = secrets.LoadVerifier(ctx, keyPath, nil)
+	_, err = secrets.LoadVerifier(ctx, keyPath, secrets.KeyOptions{})
 	require.Error(t, err)
 	pub, err := signer.PublicKey()
 	require.NoError(t, err)
 	pubPath := filepath.Join(dir, "pipeline.pub")
 	require.NoError(t, os.WriteFile(pubPath, []byte(pemPublic(t, pub.(*ecdsa.PublicKey))), 0o644))
-	verifier, err := secrets.LoadVerifier(ctx, pubPath, nil)
+	verifier, err := secrets.LoadVerifier(ctx, pubPath, secrets.KeyOptions{})
 	require.NoError(t, err)
 	verified, err := signing.Verify(ctx, model, bundle, signing.VerifyOptions{Key: verifier})
 	require.NoError(t, err)
@@ -195,12 +195,12 @@ checks:
 	var integrity *secrets.IntegrityError
 	require.True(t, errors.As(err, &integrity), "wrong associated data: %v", err)
 
-	findings, err := secrets.ScanPath(ctx, model, nil)
+	findings, err := secrets.ScanPath(ctx, model, secrets.ScanOptions{})
 	require.NoError(t, err)
 	require.Empty(t, findings, "the clean model holds no credential")
 	planted := "aws_secret_access_key = " + "wJalrXUtnFEMI/K7MDENG/bPxRfiCY" + "EXAMPLEKEY\naws_access_key_id = AKIA" + "QX3ZJ7WEUN2PTR6B\n"
 	require.NoError(t, os.WriteFile(filepath.Join(model, "notes.txt"), []byte(planted), 0o644))
-	findings, err = secrets.ScanPath(ctx, model, nil)
+	findings, err = secrets.ScanPath(ctx, model, secrets.ScanOptions{})
 	require.NoError(t, err)
 	require.NotEmpty(t, findings)
 	for _, f := range findings {

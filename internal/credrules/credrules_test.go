@@ -25,7 +25,7 @@ func TestCredentialTableAgreement(t *testing.T) {
 	for _, c := range cases {
 		require.Equal(t, c.want, set.Detect(c.text), "credrules: %s", c.name)
 		require.Equal(t, c.want, validation.DetectCredential(c.text), "validation: %s", c.name)
-		findings, err := secrets.ScanReader(ctx, "case", strings.NewReader(c.text), nil)
+		findings, err := secrets.ScanReader(ctx, "case", strings.NewReader(c.text), secrets.ScanOptions{})
 		require.NoError(t, err)
 		got := ""
 		if len(findings) > 0 {

@@ -65,7 +65,7 @@ func build(s beam.Scope, cfg config) error {
 	}
 	out := strings.TrimSuffix(cfg.Out, "/")
 	batches := mlsecbeam.ReadFiles(s, cfg.Input, mlsecbeam.ReadOptions{Format: cfg.Format})
-	res, err := mlsecbeam.ValidateDataset(s, suite, batches, nil)
+	res, err := mlsecbeam.ValidateDataset(s, suite, batches, validation.Options{})
 	if err != nil {
 		return err
 	}

@@ -173,7 +173,7 @@ func run(mode, suitePath, data string) {
 		}
 		check(r.Err())
 		out["read_seconds"], out["read_cpu_seconds"] = time.Since(t0).Seconds(), cpuSeconds()-c0
-		plan, err := validation.NewPlan(suite, r.Schema(), nil)
+		plan, err := validation.NewPlan(suite, r.Schema(), validation.Options{})
 		check(err)
 		st := plan.NewState(0)
 		if pf := os.Getenv("BENCHTOOL_CPUPROFILE"); pf != "" {
@@ -190,7 +190,7 @@ func run(mode, suitePath, data string) {
 		out["check_seconds"], out["check_cpu_seconds"] = time.Since(t1).Seconds(), cpuSeconds()-c1
 	case "stream":
 		t0, c0 := time.Now(), cpuSeconds()
-		res, err = validation.Validate(ctx, suite, r, nil)
+		res, err = validation.Validate(ctx, suite, r, validation.Options{})
 		check(err)
 		out["total_seconds"], out["total_cpu_seconds"] = time.Since(t0).Seconds(), cpuSeconds()-c0
 	}

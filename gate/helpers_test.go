@@ -88,7 +88,7 @@ func (w *world) sign(t testing.TB) {
 
 func (w *world) datasetStatement(t testing.TB, at time.Time) *provenance.Statement {
 	t.Helper()
-	r := provenance.NewRecorder(ingestBuilder, provenance.BuildTypeDataset, provenance.WithClock(func() time.Time { return at }))
+	r := provenance.NewRecorder(ingestBuilder, provenance.BuildTypeDataset, provenance.RecorderOptions{Clock: func() time.Time { return at }})
 	r.SetParameter("repository", "https://git.example.com/loans")
 	r.SetParameter("entrypoint", "ingest")
 	r.SetParameter("dataset", "loans")
@@ -103,7 +103,7 @@ func (w *world) datasetStatement(t testing.TB, at time.Time) *provenance.Stateme
 
 func (w *world) trainStatement(t testing.TB, model provenance.DigestSet, at time.Time) *provenance.Statement {
 	t.Helper()
-	r := provenance.NewRecorder(trainBuilder, provenance.BuildTypeTraining, provenance.WithClock(func() time.Time { return at }))
+	r := provenance.NewRecorder(trainBuilder, provenance.BuildTypeTraining, provenance.RecorderOptions{Clock: func() time.Time { return at }})
 	r.SetParameter("repository", "https://git.example.com/loans")
 	r.SetParameter("entrypoint", "train")
 	r.SetParameter("model", "model")

@@ -75,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 	require.NoError(t, err)
 	root := res.Manifest.RootDigest()
 
-	rec := provenance.NewRecorder(trainer, provenance.BuildTypeTraining, provenance.WithClock(func() time.Time { return runTime }))
+	rec := provenance.NewRecorder(trainer, provenance.BuildTypeTraining, provenance.RecorderOptions{Clock: func() time.Time { return runTime }})
 	rec.SetInvocationID("run-7")
 	rec.SetParameter("datasets", []string{"loans"})
 	rec.SetParameter("hyperparameters", map[string]any{"learning_rate": 0.5, "epochs": 300})
@@ -88,7 +88,7 @@ func newFixture(t *testing.T) *fixture {
 	train, err := rec.Finish()
 	require.NoError(t, err)
 
-	drec := provenance.NewRecorder(ingester, provenance.BuildTypeDataset, provenance.WithClock(func() time.Time { return runTime.Add(-time.Hour) }))
+	drec := provenance.NewRecorder(ingester, provenance.BuildTypeDataset, provenance.RecorderOptions{Clock: func() time.Time { return runTime.Add(-time.Hour) }})
 	drec.SetParameter("dataset", "loans-v1")
 	drec.SetParameter("sources", []string{"s3://raw/loans/2026-11"})
 	drec.AddOutput(provenance.ResourceDescriptor{Name: "loans-v1", Digest: provenance.DigestSet{"dirHash": loansV1}, MediaType: mlbom.DatasetMediaType})

@@ -10,7 +10,7 @@
 // secrets.LoadSigner returns it; [SignDSSE] takes DSSE signers instead):
 //
 //	signer, _ := secrets.LoadSigner(ctx, "awskms:///alias/ml-provenance", secrets.KeyOptions{})
-//	rec := provenance.NewRecorder("https://ci.example.com/trainer", provenance.BuildTypeTraining)
+//	rec := provenance.NewRecorder("https://ci.example.com/trainer", provenance.BuildTypeTraining, provenance.RecorderOptions{})
 //	rec.SetParameter("seed", 42)
 //	rec.AddInputPath(ctx, "reviews", "data/reviews")   // a dataset version: dirHash of its manifest
 //	rec.AddOutputPath(ctx, "model.safetensors", "out/model.safetensors")

@@ -62,8 +62,7 @@ func ExampleRecorder() {
 	dir := exampleFiles()
 	defer os.RemoveAll(dir)
 
-	rec := provenance.NewRecorder("https://ci.example.com/trainer", provenance.BuildTypeTraining,
-		provenance.WithClock(func() time.Time { return exampleTime }))
+	rec := provenance.NewRecorder("https://ci.example.com/trainer", provenance.BuildTypeTraining, provenance.RecorderOptions{Clock: func() time.Time { return exampleTime }})
 	rec.SetInvocationID("train-run-1")
 	rec.SetParameter("entrypoint", "train.py")
 	rec.SetParameter("seed", 42)
@@ -99,8 +98,7 @@ func ExampleSign() {
 }
 
 func exampleStatement() *provenance.Statement {
-	rec := provenance.NewRecorder("https://ci.example.com/trainer", provenance.BuildTypeTraining,
-		provenance.WithClock(func() time.Time { return exampleTime }))
+	rec := provenance.NewRecorder("https://ci.example.com/trainer", provenance.BuildTypeTraining, provenance.RecorderOptions{Clock: func() time.Time { return exampleTime }})
 	rec.SetParameter("seed", 42)
 	rec.AddInput(provenance.ResourceDescriptor{Name: "reviews", Digest: provenance.DigestSet{"dirHash": "1f2d7a5e8e6d5a0b27be6ab5d55a2dfc43b4dc9e6dc5d2e1f3ac0a6a8c1ea64e"}})
 	rec.AddOutput(provenance.ResourceDescriptor{Name: "model.bin", Digest: provenance.DigestSet{"sha256": "9a129038d9a00aed0cf6a7ea059ca50a813449061ab87848cf1a13eafdf33b2c"}})
@@ -152,8 +150,7 @@ dependencies:
 func ExampleTrace() {
 	data := provenance.ResourceDescriptor{Name: "reviews", Digest: provenance.DigestSet{"dirHash": "1f2d7a5e8e6d5a0b27be6ab5d55a2dfc43b4dc9e6dc5d2e1f3ac0a6a8c1ea64e"}}
 	raw := provenance.ResourceDescriptor{Name: "raw.csv", Digest: provenance.DigestSet{"sha256": "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}}
-	dsRec := provenance.NewRecorder("https://ci.example.com/datasets", provenance.BuildTypeDataset,
-		provenance.WithClock(func() time.Time { return exampleTime }))
+	dsRec := provenance.NewRecorder("https://ci.example.com/datasets", provenance.BuildTypeDataset, provenance.RecorderOptions{Clock: func() time.Time { return exampleTime }})
 	dsRec.AddInput(raw)
 	dsRec.AddOutput(data)
 	ds, err := dsRec.Finish()

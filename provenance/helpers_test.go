@@ -75,8 +75,8 @@ func (k *testKey) writePub(t testing.TB, dir, name string) string {
 // fixedTime is the clock of every test statement.
 var fixedTime = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
-func clockAt(t time.Time) provenance.RecorderOption {
-	return provenance.WithClock(func() time.Time { return t })
+func clockAt(t time.Time) provenance.RecorderOptions {
+	return provenance.RecorderOptions{Clock: func() time.Time { return t }}
 }
 
 const (

@@ -11,7 +11,7 @@ import (
 // An OMS root digest is recorded under the algorithm it names
 // ("sha256:hex", as signing prints it); bare hex is sha256.
 func TestOMSRootDigestForms(t *testing.T) {
-	r := provenance.NewRecorder("https://ci.example.com/trainer", "https://example.com/buildtypes/custom/v1")
+	r := provenance.NewRecorder("https://ci.example.com/trainer", "https://example.com/buildtypes/custom/v1", provenance.RecorderOptions{})
 	hex := strings.Repeat("ab", 32)
 	require.NoError(t, r.AddOutputOMS("a", "sha256:"+hex))
 	require.NoError(t, r.AddOutputOMS("b", hex))

@@ -26,28 +26,24 @@ type Recorder struct {
 	finished bool
 }
 
-// RecorderOption configures a Recorder.
-type RecorderOption func(*Recorder)
-
-// WithClock sets the clock used for startedOn and finishedOn.
-func WithClock(now func() time.Time) RecorderOption {
-	return func(r *Recorder) { r.now = now }
-}
-
-// WithProgress sets a callback that the Add*Path methods call with the
-// bytes hashed so far and the total of the path being hashed, one path at
-// a time, so a caller can show progress over large inputs.
-func WithProgress(fn func(done, total int64)) RecorderOption {
-	return func(r *Recorder) { r.progress = fn }
+// RecorderOptions configures a Recorder. The zero value is the default.
+type RecorderOptions struct {
+	// Clock gives the times of startedOn and finishedOn (default:
+	// time.Now).
+	Clock func() time.Time
+	// Progress, when set, is called by the Add*Path methods with the bytes
+	// hashed so far and the total of the path being hashed, one path at a
+	// time, so a caller can show progress over large inputs.
+	Progress func(done, total int64)
 }
 
 // NewRecorder starts recording a step run by builderID (the platform's
 // identity, e.g. "https://ci.example.com/trainer") of kind buildType (one
 // of the BuildType constants, or a URI the caller owns).
-func NewRecorder(builderID, buildType string, opts ...RecorderOption) *Recorder {
-	r := &Recorder{now: time.Now}
-	for _, o := range opts {
-		o(r)
+func NewRecorder(builderID, buildType string, opts RecorderOptions) *Recorder {
+	r := &Recorder{now: opts.Clock, progress: opts.Progress}
+	if r.now == nil {
+		r.now = time.Now
 	}
 	r.started = r.now().UTC()
 	r.st = Statement{

@@ -20,7 +20,7 @@ func TestRecorder(t *testing.T) {
 	dir := writeTree(t, map[string]string{"cfg.yaml": "lr: 0.1\n", "data/a.csv": "x\n1\n", "out/model.bin": "weights", "metrics.json": `{"acc":0.9}`})
 	start := fixedTime
 	now := start
-	r := provenance.NewRecorder("https://ci.example.com/trainer", provenance.BuildTypeFineTune, provenance.WithClock(func() time.Time { return now }))
+	r := provenance.NewRecorder("https://ci.example.com/trainer", provenance.BuildTypeFineTune, provenance.RecorderOptions{Clock: func() time.Time { return now }})
 	r.SetInvocationID("job-1")
 	r.SetBuilderVersion("mlsec", "v0.1.0")
 	r.SetParameter("baseModel", "hf://example/bert-base")
@@ -100,8 +100,7 @@ func TestRecorderProgress(t *testing.T) {
 	ctx := context.Background()
 	dir := writeTree(t, map[string]string{"data/a.csv": "x\n1\n", "data/b.csv": "x\n22\n", "model.bin": "weights!"})
 	var calls [][2]int64
-	rec := provenance.NewRecorder("https://ci.example.com/b", provenance.BuildTypeTraining,
-		provenance.WithProgress(func(done, total int64) { calls = append(calls, [2]int64{done, total}) }))
+	rec := provenance.NewRecorder("https://ci.example.com/b", provenance.BuildTypeTraining, provenance.RecorderOptions{Progress: func(done, total int64) { calls = append(calls, [2]int64{done, total}) }})
 
 	_, err := rec.AddInputPath(ctx, "data", filepath.Join(dir, "data"))
 	require.NoError(t, err)

@@ -48,7 +48,7 @@ func newRuleKey(t *testing.T) ruleKey {
 // ruleStatement is a training statement finished an hour before ruleNow.
 func ruleStatement(t *testing.T) *Statement {
 	t.Helper()
-	r := NewRecorder("https://ci.example.com/trainer", BuildTypeTraining, WithClock(func() time.Time { return ruleNow.Add(-time.Hour) }))
+	r := NewRecorder("https://ci.example.com/trainer", BuildTypeTraining, RecorderOptions{Clock: func() time.Time { return ruleNow.Add(-time.Hour) }})
 	r.SetParameter("entrypoint", "train.py")
 	r.SetParameter("seed", 42)
 	r.AddInput(ResourceDescriptor{Name: "data", Digest: DigestSet{"dirHash": ruleHexA}})

@@ -35,9 +35,9 @@ func TestAWSKMSEnvelope(t *testing.T) {
 			ctx := testCtx(t)
 			oldURI := testenv.CreateAWSKey(t, c, types.KeySpecSymmetricDefault, types.KeyUsageTypeEncryptDecrypt)
 			newURI := testenv.CreateAWSKey(t, c, types.KeySpecSymmetricDefault, types.KeyUsageTypeEncryptDecrypt)
-			oldKEK, err := secrets.OpenKEK(ctx, oldURI)
+			oldKEK, err := secrets.OpenKEK(ctx, oldURI, secrets.KEKOptions{})
 			require.NoError(t, err)
-			newKEK, err := secrets.OpenKEK(ctx, newURI)
+			newKEK, err := secrets.OpenKEK(ctx, newURI, secrets.KEKOptions{})
 			require.NoError(t, err)
 
 			pt := randBytes(t, 2<<20+9)
@@ -64,9 +64,9 @@ func TestAWSKMSEnvelope(t *testing.T) {
 			require.NoError(t, err)
 			require.Equal(t, "hunter2-value", string(pv))
 
-			_, err = secrets.OpenKEK(ctx, "awskms:///alias/does-not-exist")
+			_, err = secrets.OpenKEK(ctx, "awskms:///alias/does-not-exist", secrets.KEKOptions{})
 			require.NoError(t, err) // opening is lazy; the first use fails:
-			missing, _ := secrets.OpenKEK(ctx, "awskms:///alias/does-not-exist")
+			missing, _ := secrets.OpenKEK(ctx, "awskms:///alias/does-not-exist", secrets.KEKOptions{})
 			err = secrets.Encrypt(ctx, io.Discard, bytes.NewReader(pt), missing, nil)
 			require.ErrorContains(t, err, "alias/does-not-exist")
 		})
@@ -120,7 +120,7 @@ func TestAWSKMSFaults(t *testing.T) {
 	}
 	encryptVia := func(t *testing.T, ctx context.Context, endpoint string) error {
 		t.Setenv("AWS_ENDPOINT_URL_KMS", endpoint)
-		kek, err := secrets.OpenKEK(ctx, uri)
+		kek, err := secrets.OpenKEK(ctx, uri, secrets.KEKOptions{})
 		require.NoError(t, err)
 		return secrets.Encrypt(ctx, io.Discard, bytes.NewReader(pt), kek, nil)
 	}

@@ -10,7 +10,7 @@
 // Each file gets a fresh data key; the KEK only wraps that key, so large
 // files never travel to the KMS and rotation re-wraps a few hundred bytes:
 //
-//	kek, err := secrets.OpenKEK(ctx, "awskms:///alias/ml-data")
+//	kek, err := secrets.OpenKEK(ctx, "awskms:///alias/ml-data", secrets.KEKOptions{})
 //	err = secrets.EncryptFile(ctx, "train.parquet", "train.parquet.enc", kek, []byte("dataset=train;v=3"))
 //	err = secrets.DecryptFile(ctx, "train.parquet.enc", "train.parquet", []byte("dataset=train;v=3"), kek)
 //
@@ -92,8 +92,18 @@
 // [ReadBaseline]); a scan given it ([ScanOptions.Baseline]) reports only
 // new findings.
 //
-// The file holding each job: rules.go (the rule type), scan.go (walking,
-// streaming, the summary), scan_columnar.go (Parquet and Arrow cells),
-// pathkind.go (test and documentation paths), baseline.go (baselines),
-// redact.go (the [Redactor]).
+// The files holding each job:
+//   - envelope encryption: envelope.go (the format, Encrypt, Decrypt,
+//     Rewrap, the file forms), atomic.go (writing results in place),
+//     kek.go (KEK URIs, [OpenKEK]) with one file per KEK kind (kek_aws.go,
+//     kek_insecure.go; pkcs11.go, or kek_pkcs11_nocgo.go without cgo).
+//   - signing keys: keys.go ([LoadSigner], [LoadVerifier] for files and
+//     URIs), signer.go (KMS and HSM signers by URI), pkcs11.go (HSM
+//     sessions, shared by the HSM KEK and signer), pkcs11uri.go (RFC 7512).
+//   - secret values: ref.go ([Secret], [Ref]), redact.go (the [Redactor]).
+//   - credential scanning: rules.go (the rule type over the shared rule
+//     set), scan.go (walking, streaming, the summary), scan_columnar.go
+//     (Parquet and Arrow cells), scan_open_*.go (opening without following
+//     links), pathkind.go (test and documentation paths), baseline.go
+//     (baselines).
 package secrets

@@ -200,14 +200,14 @@ func TestContextCancelled(t *testing.T) {
 func TestOpenKEKErrors(t *testing.T) {
 	ctx := testCtx(t)
 	for _, uri := range []string{"", "file:///etc/key", "gcpkms://projects/p/locations/l/keyRings/r/cryptoKeys/k", "awskms://", "insecure-keyfile:", "insecure-keyfile:/nonexistent/k.json", "pkcs11:object=k"} {
-		_, err := secrets.OpenKEK(ctx, uri)
+		_, err := secrets.OpenKEK(ctx, uri, secrets.KEKOptions{})
 		require.Error(t, err, uri)
 	}
-	_, err := secrets.OpenKEK(ctx, "vault://x")
+	_, err := secrets.OpenKEK(ctx, "vault://x", secrets.KEKOptions{})
 	require.True(t, errors.Is(err, secrets.ErrUnsupportedScheme))
 	bad := filepath.Join(t.TempDir(), "bad.json")
 	require.NoError(t, os.WriteFile(bad, []byte(`{"key": "AAAA-secret-material-BBBB"`), 0o600))
-	_, err = secrets.OpenKEK(ctx, "insecure-keyfile:"+bad)
+	_, err = secrets.OpenKEK(ctx, "insecure-keyfile:"+bad, secrets.KEKOptions{})
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), "secret-material")
 }

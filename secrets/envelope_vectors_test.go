@@ -19,7 +19,7 @@ const vectorAAD = "dataset=loans;version=1"
 
 func vectorKEK(t *testing.T, name string) secrets.KEK {
 	t.Helper()
-	k, err := secrets.OpenKEK(context.Background(), "insecure-keyfile:"+filepath.Join("testdata", "envelope", name))
+	k, err := secrets.OpenKEK(context.Background(), "insecure-keyfile:"+filepath.Join("testdata", "envelope", name), secrets.KEKOptions{})
 	require.NoError(t, err)
 	return k
 }

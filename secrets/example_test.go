@@ -20,7 +20,7 @@ func ExampleEncryptFile() {
 	dir, _ := os.MkdirTemp("", "example")
 	defer os.RemoveAll(dir)
 	uri, _ := secrets.GenerateInsecureKeyFile(filepath.Join(dir, "dev-kek.json")) // development only
-	kek, err := secrets.OpenKEK(ctx, uri)
+	kek, err := secrets.OpenKEK(ctx, uri, secrets.KEKOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}

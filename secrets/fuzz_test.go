@@ -134,7 +134,7 @@ func pinShowingForms(uri string) []string {
 		out = append(out, u.String(), u.GoString(), fmt.Sprintf("%v %+v", u, u))
 	}
 	ctx := context.Background()
-	if _, err := secrets.OpenKEK(ctx, uri); err != nil {
+	if _, err := secrets.OpenKEK(ctx, uri, secrets.KEKOptions{}); err != nil {
 		out = append(out, err.Error())
 	}
 	// A reference that is not a key URI is a file path, and errors name it.

@@ -24,7 +24,7 @@ func devKEK(t testing.TB) (secrets.KEK, string) {
 	t.Helper()
 	uri, err := secrets.GenerateInsecureKeyFile(filepath.Join(t.TempDir(), "kek.json"))
 	require.NoError(t, err)
-	k, err := secrets.OpenKEK(context.Background(), uri)
+	k, err := secrets.OpenKEK(context.Background(), uri, secrets.KEKOptions{})
 	require.NoError(t, err)
 	return k, uri
 }

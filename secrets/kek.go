@@ -35,6 +35,14 @@ const (
 	SchemeInsecureKeyFile = "insecure-keyfile:"
 )
 
+// KEKOptions configures [OpenKEK]. The zero value is the default.
+type KEKOptions struct {
+	// Logger receives the package's warnings (an insecure development KEK
+	// in use); nil means slog.Default. Pass a logger over
+	// slog.DiscardHandler to silence them.
+	Logger *slog.Logger
+}
+
 // OpenKEK returns the key-encryption key named by uri. Supported schemes:
 // awskms:// (AWS KMS), pkcs11: (an AES key in an HSM; needs cgo) and
 // insecure-keyfile: (development only). There is no default: a URI with
@@ -42,10 +50,10 @@ const (
 //
 // AWS credentials, region and endpoint come from the AWS SDK's usual
 // environment and files (AWS_REGION, AWS_ENDPOINT_URL_KMS, ...).
-func OpenKEK(ctx context.Context, uri string, opts ...KEKOption) (KEK, error) {
-	cfg := kekConfig{logger: slog.Default()}
-	for _, o := range opts {
-		o(&cfg)
+func OpenKEK(ctx context.Context, uri string, opts KEKOptions) (KEK, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.Default()
 	}
 	switch {
 	case strings.HasPrefix(uri, SchemeAWSKMS):
@@ -57,34 +65,16 @@ func OpenKEK(ctx context.Context, uri string, opts ...KEKOption) (KEK, error) {
 		}
 		return openPKCS11KEK(ctx, pu)
 	case strings.HasPrefix(uri, SchemeInsecureKeyFile):
-		return openInsecureKEK(strings.TrimPrefix(uri, SchemeInsecureKeyFile), cfg.logger)
+		return openInsecureKEK(strings.TrimPrefix(uri, SchemeInsecureKeyFile), logger)
 	}
 	return nil, fmt.Errorf("secrets: KEK %q: %w", redactURI(uri), ErrUnsupportedScheme)
-}
-
-// KEKOption configures [OpenKEK].
-type KEKOption func(*kekConfig)
-
-type kekConfig struct {
-	logger *slog.Logger
-}
-
-// WithLogger sends the package's warnings (an insecure development KEK in
-// use) to l instead of slog.Default; nil discards them.
-func WithLogger(l *slog.Logger) KEKOption {
-	return func(c *kekConfig) {
-		if l == nil {
-			l = slog.New(slog.DiscardHandler)
-		}
-		c.logger = l
-	}
 }
 
 // OpenKEKs opens every URI in uris, in order, with the default options.
 func OpenKEKs(ctx context.Context, uris ...string) ([]KEK, error) {
 	keks := make([]KEK, 0, len(uris))
 	for _, u := range uris {
-		k, err := OpenKEK(ctx, u)
+		k, err := OpenKEK(ctx, u, KEKOptions{})
 		if err != nil {
 			return nil, err
 		}

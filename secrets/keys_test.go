@@ -179,7 +179,7 @@ func TestLoadVerifierCertificateAndRefusals(t *testing.T) {
 }
 
 // The insecure development KEK warns on the caller's logger, not on
-// slog.Default, and WithLogger(nil) silences it.
+// slog.Default, and a discarding logger silences it.
 func TestOpenKEKLogsToCallersLogger(t *testing.T) {
 	ctx := context.Background()
 	uri, err := secrets.GenerateInsecureKeyFile(filepath.Join(t.TempDir(), "kek.json"))
@@ -190,16 +190,16 @@ func TestOpenKEKLogsToCallersLogger(t *testing.T) {
 	slog.SetDefault(slog.New(slog.NewTextHandler(&global, nil)))
 	defer slog.SetDefault(prev)
 
-	_, err = secrets.OpenKEK(ctx, uri, secrets.WithLogger(slog.New(slog.NewTextHandler(&mine, nil))))
+	_, err = secrets.OpenKEK(ctx, uri, secrets.KEKOptions{Logger: slog.New(slog.NewTextHandler(&mine, nil))})
 	require.NoError(t, err)
 	require.Contains(t, mine.String(), "insecure local key file")
 	require.Empty(t, global.String())
 
-	_, err = secrets.OpenKEK(ctx, uri, secrets.WithLogger(nil))
+	_, err = secrets.OpenKEK(ctx, uri, secrets.KEKOptions{Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	require.Empty(t, global.String())
 
-	_, err = secrets.OpenKEK(ctx, uri)
+	_, err = secrets.OpenKEK(ctx, uri, secrets.KEKOptions{})
 	require.NoError(t, err)
-	require.Contains(t, global.String(), "insecure local key file", "without an option the warning still reaches slog.Default")
+	require.Contains(t, global.String(), "insecure local key file", "with the zero options the warning reaches slog.Default")
 }

@@ -24,9 +24,9 @@ func TestPKCS11KEK(t *testing.T) {
 	ctx := testCtx(t)
 	uriA := hsmAESKey(t, "kek-a")
 	uriB := hsmAESKey(t, "kek-b")
-	a, err := secrets.OpenKEK(ctx, uriA)
+	a, err := secrets.OpenKEK(ctx, uriA, secrets.KEKOptions{})
 	require.NoError(t, err)
-	b, err := secrets.OpenKEK(ctx, uriB)
+	b, err := secrets.OpenKEK(ctx, uriB, secrets.KEKOptions{})
 	require.NoError(t, err)
 	require.NotContains(t, a.URI(), "pin", "a KEK's URI must not carry PIN details")
 
@@ -50,7 +50,7 @@ func TestPKCS11KEK(t *testing.T) {
 func TestPKCS11Errors(t *testing.T) {
 	ctx := testCtx(t)
 	module, _ := softHSM(t)
-	_, err := secrets.OpenKEK(ctx, hsmURI(t, "no-such-key"))
+	_, err := secrets.OpenKEK(ctx, hsmURI(t, "no-such-key"), secrets.KEKOptions{})
 	require.ErrorContains(t, err, "was not found")
 
 	// A wrong PIN, in a fresh process: PKCS#11 login state is shared by
@@ -63,9 +63,9 @@ func TestPKCS11Errors(t *testing.T) {
 	require.Contains(t, string(out), "open PKCS#11 token")
 	require.NotContains(t, string(out), "0000-wrong-pin")
 
-	_, err = secrets.OpenKEK(ctx, "pkcs11:token=no-such-token;object=k?module-path="+module+"&pin-value=1")
+	_, err = secrets.OpenKEK(ctx, "pkcs11:token=no-such-token;object=k?module-path="+module+"&pin-value=1", secrets.KEKOptions{})
 	require.Error(t, err)
-	_, err = secrets.OpenKEK(ctx, "pkcs11:token=t;object=k?module-path=/nonexistent/lib.so&pin-value=1")
+	_, err = secrets.OpenKEK(ctx, "pkcs11:token=t;object=k?module-path=/nonexistent/lib.so&pin-value=1", secrets.KEKOptions{})
 	require.ErrorContains(t, err, "/nonexistent/lib.so")
 }
 
@@ -75,7 +75,7 @@ func TestPKCS11WrongPINChild(t *testing.T) {
 	if uri == "" {
 		t.Skip("runs as a child of TestPKCS11Errors")
 	}
-	_, err := secrets.OpenKEK(testCtx(t), uri)
+	_, err := secrets.OpenKEK(testCtx(t), uri, secrets.KEKOptions{})
 	require.Error(t, err)
 	t.Log(err)
 }
@@ -119,7 +119,7 @@ func TestPKCS11PinSourceFromEnv(t *testing.T) {
 	hsmAESKey(t, "kek-env")
 	t.Setenv(secrets.EnvPKCS11Module, module)
 	t.Setenv(secrets.EnvPKCS11PIN, hsmPIN)
-	k, err := secrets.OpenKEK(ctx, "pkcs11:token="+hsmToken+";object=kek-env")
+	k, err := secrets.OpenKEK(ctx, "pkcs11:token="+hsmToken+";object=kek-env", secrets.KEKOptions{})
 	require.NoError(t, err)
 	ct, err := secrets.EncryptValue(ctx, k, []byte("v"), nil)
 	require.NoError(t, err)

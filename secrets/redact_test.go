@@ -182,7 +182,7 @@ func TestErrorsDoNotLeak(t *testing.T) {
 		"pkcs11:token=t?pin-value=" + pin,
 		"pkcs11:token=t;object=k;bogus?pin-value=" + pin,
 	} {
-		_, err := secrets.OpenKEK(ctx, uri)
+		_, err := secrets.OpenKEK(ctx, uri, secrets.KEKOptions{})
 		require.Error(t, err)
 		require.NotContains(t, err.Error(), pin)
 		_, err = secrets.LoadSignerVerifier(ctx, uri)

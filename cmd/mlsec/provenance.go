@@ -76,7 +76,7 @@ func setupProvenanceRecord(fs *flag.FlagSet, e *env) func(context.Context, []str
 		}
 		// One meter per path hashed; the recorder reports into the current.
 		var bar *progressMeter
-		rec := provenance.NewRecorder(*builderID, bt, provenance.WithProgress(func(done, total int64) { bar.byteCount(done, total) }))
+		rec := provenance.NewRecorder(*builderID, bt, provenance.RecorderOptions{Progress: func(done, total int64) { bar.byteCount(done, total) }})
 		if *invocation != "" {
 			rec.SetInvocationID(*invocation)
 		}

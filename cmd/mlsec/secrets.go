@@ -195,7 +195,7 @@ func setupSecretsEncrypt(fs *flag.FlagSet, e *env) func(context.Context, []strin
 		if *kek == "" {
 			return usageError("--kek is required")
 		}
-		k, err := secrets.OpenKEK(ctx, *kek)
+		k, err := secrets.OpenKEK(ctx, *kek, secrets.KEKOptions{})
 		if err != nil {
 			return err
 		}
@@ -249,7 +249,7 @@ func setupSecretsRewrap(fs *flag.FlagSet, e *env) func(context.Context, []string
 		if err != nil {
 			return err
 		}
-		toKEK, err := secrets.OpenKEK(ctx, *to)
+		toKEK, err := secrets.OpenKEK(ctx, *to, secrets.KEKOptions{})
 		if err != nil {
 			return err
 		}

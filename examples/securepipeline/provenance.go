@@ -48,7 +48,7 @@ func codeDescriptor() (provenance.ResourceDescriptor, error) {
 // recordDataset writes the dataset's manifest (its content-addressed
 // version) and the signed provenance of the dataset build.
 func (p *pipeline) recordDataset(ctx context.Context, ds *dataset, seed uint64) error {
-	rec := provenance.NewRecorder(builderIngest, provenance.BuildTypeDataset)
+	rec := provenance.NewRecorder(builderIngest, provenance.BuildTypeDataset, provenance.RecorderOptions{})
 	rec.SetInvocationID(p.invocation("ingest-" + ds.name))
 	rec.SetParameter("repository", repository)
 	rec.SetParameter("entrypoint", "examples/securepipeline")
@@ -86,7 +86,7 @@ func (p *pipeline) recordDataset(ctx context.Context, ds *dataset, seed uint64) 
 // dataset version, code, hyperparameters and seed in, the model out, the
 // hold-out metrics as a byproduct.
 func (p *pipeline) recordTraining(ctx context.Context, c *candidate) (string, error) {
-	rec := provenance.NewRecorder(builderTrain, provenance.BuildTypeTraining)
+	rec := provenance.NewRecorder(builderTrain, provenance.BuildTypeTraining, provenance.RecorderOptions{})
 	rec.SetInvocationID(p.invocation("train-" + c.name))
 	rec.SetParameter("repository", repository)
 	rec.SetParameter("entrypoint", "examples/securepipeline")

@@ -123,7 +123,7 @@ checks:
 	require.NoError(t, err)
 
 	// Job 4: record the training run and sign it with the same key.
-	rec := provenance.NewRecorder("https://ci.example.com/trainer", provenance.BuildTypeTraining)
+	rec := provenance.NewRecorder("https://ci.example.com/trainer", provenance.BuildTypeTraining, provenance.RecorderOptions{})
 	rec.SetParameter("entrypoint", "train.py")
 	rec.SetParameter("datasets", []string{"train.csv"})
 	_, err = rec.AddInputPath(ctx, "train.csv", train)
@@ -183,7 +183,7 @@ checks:
 	// Job 5: encrypt the model for transport, scan it for credentials.
 	kekURI, err := secrets.GenerateInsecureKeyFile(filepath.Join(dir, "kek.json"))
 	require.NoError(t, err)
-	kek, err := secrets.OpenKEK(ctx, kekURI)
+	kek, err := secrets.OpenKEK(ctx, kekURI, secrets.KEKOptions{})
 	require.NoError(t, err)
 	aad := []byte("model=loans;v=1")
 	require.NoError(t, secrets.EncryptFile(ctx, filepath.Join(model, "weights.bin"), filepath.Join(dir, "weights.bin.enc"), kek, aad))

@@ -14,7 +14,16 @@
 // Containers are recognised by their content, never by their file name:
 // PyTorch zip checkpoints, legacy pickles, joblib (raw, zlib, gzip, bz2, xz,
 // lzma, lz4), NumPy .npy/.npz, Keras .keras archives, safetensors and GGUF
-// headers.
+// headers. A zip is walked as PyTorch's loader walks it; every pickle
+// member is scanned and checked against its CRC, while large members
+// nothing loads as code (tensor data, over 1 MiB) are never read, so a
+// multi-GB checkpoint is scanned in the time its pickles take.
+//
+// Memory is bounded per pickle stream: the stack by MaxStack, the memo at
+// one bit per entry (MaxMemo, and 40 MiB however the keys are spread), the
+// values the memo keeps at 256Ki and the strings kept to resolve globals at
+// 16 MiB. Past those budgets a value is unknown, so a global built from it
+// is reported as unresolved, never passed.
 //
 // A Keras archive's config.json is read as strict JSON (bounded size and
 // depth, no duplicate keys) and every serialized object in it is checked:

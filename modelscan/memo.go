@@ -1,90 +1,153 @@
 package modelscan
 
 // memoTable is the pickle memo. Its keys are nearly always dense: MEMOIZE
-// numbers entries 0, 1, 2, ... and CPython's BINPUT does the same. Dense
-// keys index 4-byte slots, a fraction of a map's cost per entry; a key far
-// past the end goes to a map, so a hostile key (2^32-1) costs one entry,
-// not a huge slice. Most memoized objects are ones the scan knows nothing
-// about (lists, floats, bytes): their slot says "present" and holds no
-// value. Only values the scan reads back (strings, globals, small ints,
-// scalar tuples, dicts) are kept. Slots and values live in fixed-size
-// chunks, so a memo of a million entries grows without copying.
+// numbers entries 0, 1, 2, ... and CPython's BINPUT does the same. Most
+// memoized objects are ones the scan knows nothing about (lists, floats,
+// bytes), so presence is one bit per dense key. Only values the scan reads
+// back (strings, globals, small ints, scalar tuples, dicts) are kept, at
+// most maxMemoValues of them; their indices live in pages of 4096 dense
+// keys, allocated only where a kept value lands. Past that budget an entry
+// is present with an unknown value, so a global built from it is reported
+// as unresolved, never resolved or passed. A key far past the dense end
+// goes to a map, so a hostile key (2^32-1) costs one entry, not a huge
+// bitmap. Everything grows in fixed-size chunks, without copying.
 type memoTable struct {
-	slots  chunked[uint32] // by dense key; 0: unset, 1: present, unknown value; i+2: vals[i]
-	sparse map[uint64]uint32
-	vals   chunked[value]
-	n      int // entries, dense and sparse
+	present chunked[uint64]     // bit k%64 of word k/64: dense key k is present
+	pages   []*[pageSize]uint32 // by k/pageSize: 1 + index in vals of dense key k's value, 0: unknown
+	npages  int                 // pages allocated
+	sparse  map[uint64]uint32   // keys beyond the dense words: 1 + index in vals, 0: unknown
+	vals    chunked[value]
+	n       int // entries, dense and sparse
 }
 
-// maxGap is how far past the dense end a key may land and still be kept
-// among the dense slots (the holes cost 4 bytes each).
-const maxGap = 1024
+const pageSize = 4096
 
-const (
-	slotUnset   = 0
-	slotUnknown = 1
-)
+// maxGap is how many keys past the dense end a key may land and still be
+// kept in the bitmap (the holes cost a bit each).
+const maxGap = 1 << 16
+
+// maxMemoValues bounds the values a memo keeps: 12 MiB of them.
+const maxMemoValues = 1 << 18
+
+// maxMemoBytes bounds the memory of a memo: a benign pickle reaches it
+// after hundreds of millions of dense entries, a hostile one spreading its
+// keys or values apart much sooner, and either way it is a resource-limit
+// finding.
+const maxMemoBytes = 40 << 20
+
+// bytes is what the memo holds in memory, roughly.
+func (t *memoTable) bytes() int {
+	return t.present.n*8 + len(t.pages)*8 + t.npages*pageSize*4 + len(t.sparse)*48 + t.vals.n*48
+}
 
 func (t *memoTable) reset() {
 	t.vals.reset() // drop references to strings and tuples
-	t.slots.reset()
-	t.sparse, t.n = nil, 0
+	t.present.reset()
+	clear(t.pages)
+	t.pages, t.npages, t.sparse, t.n = t.pages[:0], 0, nil, 0
 }
 
-func (t *memoTable) slot(k uint64) uint32 {
-	if k < uint64(t.slots.n) {
-		return *t.slots.at(int(k))
+// dense is the number of keys the bitmap covers.
+func (t *memoTable) dense() uint64 { return uint64(t.present.n) * 64 }
+
+// has reports whether k holds an entry.
+func (t *memoTable) has(k uint64) bool {
+	if t.denseHas(k) {
+		return true
 	}
-	return t.sparse[k]
+	_, ok := t.sparse[k]
+	return ok
+}
+
+// denseHas reports whether k is present in the bitmap. A sparse key stays
+// in the map even when the bitmap grows past it later.
+func (t *memoTable) denseHas(k uint64) bool {
+	return k < t.dense() && *t.present.at(int(k / 64))&(1<<(k%64)) != 0
+}
+
+// slot is where k's value index is kept, or nil for a dense key whose
+// page does not exist (and alloc is false).
+func (t *memoTable) slot(k uint64, alloc bool) *uint32 {
+	if k >= t.dense() {
+		return nil
+	}
+	p := k / pageSize
+	if p >= uint64(len(t.pages)) || t.pages[p] == nil {
+		if !alloc {
+			return nil
+		}
+		for uint64(len(t.pages)) <= p {
+			t.pages = append(t.pages, nil)
+		}
+		t.pages[p] = new([pageSize]uint32)
+		t.npages++
+	}
+	return &t.pages[p][k%pageSize]
 }
 
 func (t *memoTable) get(k uint64) (value, bool) {
-	switch s := t.slot(k); s {
-	case slotUnset:
-		return value{}, false
-	case slotUnknown:
-		return value{}, true
-	default:
-		return *t.vals.at(int(s - 2)), true
+	var i uint32
+	if t.denseHas(k) {
+		if s := t.slot(k, false); s != nil {
+			i = *s
+		}
+	} else {
+		var ok bool
+		if i, ok = t.sparse[k]; !ok {
+			return value{}, false
+		}
 	}
+	if i == 0 {
+		return value{}, true
+	}
+	return *t.vals.at(int(i - 1)), true
 }
 
-// has reports whether k holds an entry.
-func (t *memoTable) has(k uint64) bool { return t.slot(k) != slotUnset }
-
 func (t *memoTable) put(k uint64, v value) {
-	s := uint32(slotUnknown)
-	if v.k != kOther || v.x != nil {
-		if old := t.slot(k); old > slotUnknown {
-			*t.vals.at(int(old - 2)) = v // a rewritten key reuses its value's place
-			return
+	keep := v.k != kOther || v.x != nil
+	dense := t.denseHas(k)
+	if !dense {
+		if _, ok := t.sparse[k]; !ok {
+			t.n++
+			if k < t.dense()+maxGap {
+				for k >= t.dense() {
+					t.present.append(0)
+				}
+				*t.present.at(int(k / 64)) |= 1 << (k % 64)
+				dense = true
+			} else {
+				if t.sparse == nil {
+					t.sparse = map[uint64]uint32{}
+				}
+				t.sparse[k] = 0
+			}
 		}
-		t.vals.append(v)
-		s = uint32(t.vals.n + 1)
+	}
+	var i uint32
+	if dense {
+		if s := t.slot(k, false); s != nil {
+			i = *s
+		}
+	} else {
+		i = t.sparse[k]
 	}
 	switch {
-	case k < uint64(t.slots.n):
-		p := t.slots.at(int(k))
-		if *p == slotUnset {
-			t.n++
-		}
-		*p = s
+	case keep && i > 0:
+		*t.vals.at(int(i - 1)) = v // a rewritten key reuses its value's place
 		return
-	case k < uint64(t.slots.n)+maxGap && t.sparse[k] == slotUnset:
-		for uint64(t.slots.n) < k {
-			t.slots.append(slotUnset)
-		}
-		t.slots.append(s)
-		t.n++
-		return
+	case keep && t.vals.n < maxMemoValues:
+		t.vals.append(v)
+		i = uint32(t.vals.n)
+	case keep || i == 0:
+		return // nothing kept, and nothing was
+	default:
+		i = 0 // rewritten with a value the scan does not know
 	}
-	if t.sparse == nil {
-		t.sparse = map[uint64]uint32{}
+	if dense {
+		*t.slot(k, true) = i
+	} else {
+		t.sparse[k] = i
 	}
-	if t.sparse[k] == slotUnset {
-		t.n++
-	}
-	t.sparse[k] = s
 }
 
 // chunkBits sets the chunk size of a chunked list: 4096 elements.

@@ -1,9 +1,12 @@
 package modelscan_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -370,4 +373,104 @@ func TestStringBudget(t *testing.T) {
 	// Within the budget the same global resolves and is allowed.
 	fs = modelscan.ScanPickle(strings.NewReader("\x80\x04\x8c\x0bcollections\x8c\x0bOrderedDict\x93)R."), "x", "", modelscan.Options{})
 	require.Empty(t, fs)
+}
+
+// memoStringsThenGlobal is a protocol-4 pickle that memoizes n filler
+// strings in a list, then memoizes "collections" and "OrderedDict", drops
+// them from the stack and builds the global from the memo (LONG_BINGET),
+// as a pickler that reuses strings does. Items are appended in batches of
+// 1000, as CPython's pickler writes them.
+func memoStringsThenGlobal(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x80\x04]\x94(") // EMPTY_LIST MEMOIZE MARK
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(&b, "\x8c\x08%08d\x94", i) // SHORT_BINUNICODE MEMOIZE
+		if i%1000 == 999 {
+			b.WriteString("e(") // APPENDS in batches of 1000, as CPython's pickler writes them
+		}
+	}
+	b.WriteString("e") // APPENDS
+	b.WriteString("\x8c\x0bcollections\x940\x8c\x0bOrderedDict\x940")
+	for _, k := range []uint32{uint32(n + 1), uint32(n + 2)} {
+		b.WriteByte('j') // LONG_BINGET
+		b.Write(binary.LittleEndian.AppendUint32(nil, k))
+	}
+	b.WriteString("\x93)R0.") // STACK_GLOBAL, EMPTY_TUPLE, REDUCE, POP, STOP
+	return b.Bytes()
+}
+
+// A plain-data pickle with millions of memo entries (CPython memoizes
+// every string and container) is not a resource bomb; a global built from
+// memo values past the kept-value budget is reported as unresolved, never
+// resolved or passed.
+func TestLargeMemo(t *testing.T) {
+	fs := modelscan.ScanPickle(bytes.NewReader(memoStringsThenGlobal(10)), "x", "", modelscan.Options{})
+	require.Empty(t, fs, "within the budget the global resolves from the memo and is allowed")
+
+	fs = modelscan.ScanPickle(bytes.NewReader(memoStringsThenGlobal(1_500_000)), "x", "", modelscan.Options{})
+	require.NotEmpty(t, fs)
+	require.Equal(t, modelscan.RuleDynamicGlobal, fs[0].Rule, "past the kept-value budget the memo's strings are unknown: %v", fs)
+
+	var plain bytes.Buffer
+	plain.WriteString("\x80\x04]\x94(")
+	for i := 0; i < 1_500_000; i++ {
+		fmt.Fprintf(&plain, "\x8c\x08%08d\x94", i)
+		if i%1000 == 999 {
+			plain.WriteString("e(")
+		}
+	}
+	plain.WriteString("e.")
+	fs = modelscan.ScanPickle(bytes.NewReader(plain.Bytes()), "x", "", modelscan.Options{})
+	require.Empty(t, fs, "1.5M memo entries of plain data are not a finding")
+}
+
+// Memo keys spread apart (each just inside the gap the dense bitmap
+// bridges) cannot grow the memo past its memory bound: the scan stops
+// with a resource-limit finding instead.
+func TestMemoSpreadKeys(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("\x80\x04N")
+	for i := uint32(0); i < 20000; i++ {
+		b.WriteByte('r') // LONG_BINPUT
+		b.Write(binary.LittleEndian.AppendUint32(nil, i*60000))
+	}
+	b.WriteString(".")
+	fs := modelscan.ScanPickle(bytes.NewReader(b.Bytes()), "x", "", modelscan.Options{})
+	require.NotEmpty(t, fs)
+	require.Equal(t, modelscan.RuleResourceLimit, fs[0].Rule, "%v", fs)
+}
+
+// countingReaderAt counts the bytes read through it.
+type countingReaderAt struct {
+	r *bytes.Reader
+	n int64
+}
+
+func (c *countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.r.ReadAt(p, off)
+	c.n += int64(n)
+	return n, err
+}
+
+// A checkpoint's tensor data is not read: scanning costs what its pickles
+// cost, however large its weights.
+func TestZipTensorDataNotRead(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "archive/data.pkl", Method: zip.Store})
+	require.NoError(t, err)
+	_, err = w.Write([]byte("\x80\x02}q\x00."))
+	require.NoError(t, err)
+	w, err = zw.CreateHeader(&zip.FileHeader{Name: "archive/data/0", Method: zip.Store})
+	require.NoError(t, err)
+	_, err = w.Write(make([]byte, 8<<20))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+
+	ra := &countingReaderAt{r: bytes.NewReader(buf.Bytes())}
+	res, err := modelscan.Scan(ra, int64(buf.Len()), "ckpt.pt", modelscan.Options{})
+	require.NoError(t, err)
+	require.Equal(t, "pytorch-zip", res.Format)
+	require.Empty(t, res.Findings)
+	require.Less(t, ra.n, int64(1<<20), "read %d of %d bytes", ra.n, buf.Len())
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Options tune a scan. The zero value is the default policy.
@@ -16,7 +17,11 @@ type Options struct {
 	Allow []Global
 	// MaxStack bounds the pickle VM's stack and mark depth (default 1<<20).
 	MaxStack int
-	// MaxMemo bounds the number of memo entries (default 1<<20).
+	// MaxMemo bounds the number of memo entries (default 1<<28). An entry
+	// costs the scan one bit (the values it keeps are bounded apart), so
+	// the default bound is 32 MiB: CPython memoizes every string and
+	// container, and a plain-data pickle of a few hundred MB holds tens
+	// of millions.
 	MaxMemo int
 	// MaxLength bounds one declared payload length in bytes (default 64 GiB).
 	MaxLength int64
@@ -27,7 +32,7 @@ func (o *Options) norm() {
 		o.MaxStack = 1 << 20
 	}
 	if o.MaxMemo <= 0 {
-		o.MaxMemo = 1 << 20
+		o.MaxMemo = 1 << 28
 	}
 	if o.MaxLength <= 0 {
 		o.MaxLength = 64 << 30
@@ -125,8 +130,27 @@ func ScanPickle(r io.Reader, file, member string, opts Options) []Finding {
 	return fs
 }
 
+// vmPool keeps VMs (their read buffer, stack and memo) from one stream to
+// the next: a directory of small pickles would otherwise spend more time
+// allocating than scanning.
+var vmPool = sync.Pool{New: func() any { return &vm{r: bufio.NewReaderSize(nil, lineCap+1)} }}
+
+// maxPooledStack is the largest stack a VM goes back to the pool with.
+const maxPooledStack = 1 << 16
+
 func scanPickles(r io.Reader, opts *Options, add func(Finding)) {
-	m := &vm{r: bufio.NewReaderSize(r, lineCap+1), opts: opts, add: add}
+	m := vmPool.Get().(*vm)
+	m.r.Reset(r)
+	*m = vm{r: m.r, stack: m.stack[:0], marks: m.marks[:0], memo: m.memo, opts: opts, add: add}
+	defer func() {
+		clear(m.stack[:cap(m.stack)]) // drop references to strings and tuples
+		m.memo.reset()
+		m.r.Reset(nil)
+		m.opts, m.add = nil, nil
+		if cap(m.stack) <= maxPooledStack && cap(m.marks) <= maxPooledStack {
+			vmPool.Put(m)
+		}
+	}()
 	for first := true; ; first = false {
 		if !first {
 			b, err := m.r.Peek(1)
@@ -338,9 +362,15 @@ func (m *vm) memoPut(key uint64) error {
 	if err != nil {
 		return err
 	}
-	if !m.memo.has(key) && m.memo.n >= m.opts.MaxMemo {
-		m.find(RuleResourceLimit, SeverityHigh, nil, "more than %d memo entries", m.opts.MaxMemo)
-		return errStop
+	if !m.memo.has(key) {
+		if m.memo.n >= m.opts.MaxMemo {
+			m.find(RuleResourceLimit, SeverityHigh, nil, "more than %d memo entries", m.opts.MaxMemo)
+			return errStop
+		}
+		if m.memo.bytes() > maxMemoBytes {
+			m.find(RuleResourceLimit, SeverityHigh, nil, "memo over %d MiB (%d entries)", maxMemoBytes>>20, m.memo.n)
+			return errStop
+		}
 	}
 	m.memo.put(key, *v)
 	return nil

@@ -19,6 +19,10 @@ type zipEntry struct {
 	offset       uint64
 }
 
+// maxCheckedData is the largest member that is neither scanned nor loaded
+// as code whose bytes are still read to check its CRC and size.
+const maxCheckedData = 1 << 20
+
 // scanZip walks a zip the way PyTorch's reader does: the central directory
 // names the members, each local header is read and compared with it, CRC
 // mismatches are tolerated by the loader and so reported, not fatal. Every
@@ -99,6 +103,14 @@ func scanZip(ra io.ReaderAt, size int64, opts *Options, add func(Finding), res *
 				continue
 			}
 			scanKerasConfig(data, e.name, add)
+		default:
+			// A large member nothing loads as code (tensor data) is not
+			// read, so a checkpoint is scanned in time proportional to its
+			// pickles, not its weights; small ones (byteorder, version) are
+			// still checked against their CRC.
+			if e.usize > maxCheckedData {
+				continue
+			}
 		}
 		// Read the rest so the CRC covers the whole member.
 		if _, err := io.Copy(io.Discard, br); err != nil {

@@ -59,11 +59,17 @@
 // Options.Timeout.
 //
 // Compatibility with other signers of registry manifests: the Go port of
-// the OMS reference tool (model-transparency-go, package oci) builds the
-// same files-method manifest from a manifest file another tool fetched
-// (layer title = resource name, SHA-256 layer digest = file digest), so
-// its signatures of titled raw layers list what mlsec lists. It differs
-// where mlsec refuses rather than guesses: it names an untitled layer
+// the OMS reference tool (model-transparency-go, whose sign and verify
+// commands take an image manifest file in place of a model directory)
+// builds the same files-method manifest (layer title = resource name,
+// SHA-256 layer digest = file digest). Tested both ways with that tool
+// (testdata/interop_modelsigning): its signature of the manifest of a
+// model mlsec pushed verifies in mlsec against the registry and on disk,
+// mlsec's registry signature verifies in it against the manifest and on
+// disk, and both tools refuse both signatures when a layer is changed,
+// missing or added. It names the subject after the manifest file and
+// records no ignore paths, which neither tool checks. It differs where
+// mlsec refuses rather than guesses: it names an untitled layer
 // "layer_NNN.tar.gz" and can add the config blob as "config.json" (mlsec
 // signs files only, so such a signature reports that resource missing),
 // and it does not refuse unsafe titles. It does not read archive layers;

@@ -1,8 +1,11 @@
 package provenance_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -142,6 +145,57 @@ func TestVerifyGitHubFulcioBundleNeedsGitHubRoot(t *testing.T) {
 			require.Equal(t, provenance.RuleSignature, ve.Violations[0].Rule)
 			require.Contains(t, ve.Violations[0].Reason, "not enough verified log entries from transparency log")
 			require.ErrorIs(t, res[0].Err, provenance.ErrSignature)
+		})
+	}
+}
+
+// Under GitHub's own trusted root (its 2023-10-27 to 2024-05-25
+// generation: the Fulcio and timestamp authority chains GitHub publishes
+// through its TUF repository, see testdata/keyless/SOURCE.md) the same
+// attestation verifies: the certificate chains to GitHub's Fulcio, and the
+// signing time comes from GitHub's TSA, since that root has no
+// transparency log. Another workflow's identity, a changed payload or a
+// bundle stripped of its timestamp is refused under the same root.
+func TestVerifyGitHubFulcioBundleWithGitHubRoot(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join("testdata", "keyless", "github", "fail_github-fulcio_demo-0.0.12.jsonl")
+	line, err := os.ReadFile(path)
+	require.NoError(t, err)
+	id := provenance.TrustedIdentity{Issuer: githubIssuer, SAN: "https://github.com/actions/attest-demo/.github/workflows/build-python.yml@refs/heads/main"}
+	subject := fileDigest(t, "github/github_provenance_demo-0.0.12-py3-none-any.whl", "sha256")
+	opts := provenance.VerifyOptions{TrustedRoot: keylessData(t, "trusted_root_github_2023-10.json"), Subjects: []provenance.DigestSet{subject}}
+
+	v, err := provenance.VerifyBundle(ctx, line, identityPolicy(id), opts)
+	require.NoError(t, err)
+	require.Equal(t, provenance.PredicateSLSAProvenance, v.Statement.PredicateType)
+
+	other := id
+	other.SAN = "https://github.com/actions/attest-demo/.github/workflows/other.yml@refs/heads/main"
+	_, err = provenance.VerifyBundle(ctx, line, identityPolicy(other), opts)
+	require.Error(t, err, "another workflow's identity")
+
+	mutate := func(f func(b map[string]any)) []byte {
+		var c map[string]any
+		require.NoError(t, json.Unmarshal(line, &c))
+		f(c)
+		out, err := json.Marshal(c)
+		require.NoError(t, err)
+		return out
+	}
+	for name, b := range map[string][]byte{
+		"payload changed": mutate(func(b map[string]any) {
+			env := b["dsseEnvelope"].(map[string]any)
+			p, err := base64.StdEncoding.DecodeString(env["payload"].(string))
+			require.NoError(t, err)
+			env["payload"] = base64.StdEncoding.EncodeToString(bytes.Replace(p, []byte("attest-demo"), []byte("attest-dem0"), 1))
+		}),
+		"timestamp removed": mutate(func(b map[string]any) {
+			delete(b["verificationMaterial"].(map[string]any), "timestampVerificationData")
+		}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := provenance.VerifyBundle(ctx, b, identityPolicy(id), opts)
+			require.ErrorIs(t, err, provenance.ErrSignature)
 		})
 	}
 }

@@ -474,3 +474,24 @@ func TestZipTensorDataNotRead(t *testing.T) {
 	require.Empty(t, res.Findings)
 	require.Less(t, ra.n, int64(1<<20), "read %d of %d bytes", ra.n, buf.Len())
 }
+
+// Rewriting memo keys far apart with values the scan keeps allocates an
+// index page per key; that too stops at the memo's memory bound.
+func TestMemoSpreadValues(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("\x80\x04]") // EMPTY_LIST: a value the scan does not keep
+	const keys = 20_000_000
+	for i := 0; i < keys/64; i++ {
+		b.WriteString("r") // LONG_BINPUT, to make the keys present
+		b.Write(binary.LittleEndian.AppendUint32(nil, uint32(i*64)))
+	}
+	b.WriteString("0\x8c\x01x") // POP, then a string the scan keeps
+	for k := 0; k < keys; k += 4096 {
+		b.WriteByte('r')
+		b.Write(binary.LittleEndian.AppendUint32(nil, uint32(k)))
+	}
+	b.WriteString("0.")
+	fs := modelscan.ScanPickle(bytes.NewReader(b.Bytes()), "x", "", modelscan.Options{})
+	require.NotEmpty(t, fs)
+	require.Equal(t, modelscan.RuleResourceLimit, fs[0].Rule, "%v", fs)
+}

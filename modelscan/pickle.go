@@ -362,15 +362,15 @@ func (m *vm) memoPut(key uint64) error {
 	if err != nil {
 		return err
 	}
-	if !m.memo.has(key) {
-		if m.memo.n >= m.opts.MaxMemo {
-			m.find(RuleResourceLimit, SeverityHigh, nil, "more than %d memo entries", m.opts.MaxMemo)
-			return errStop
-		}
-		if m.memo.bytes() > maxMemoBytes {
-			m.find(RuleResourceLimit, SeverityHigh, nil, "memo over %d MiB (%d entries)", maxMemoBytes>>20, m.memo.n)
-			return errStop
-		}
+	if !m.memo.has(key) && m.memo.n >= m.opts.MaxMemo {
+		m.find(RuleResourceLimit, SeverityHigh, nil, "more than %d memo entries", m.opts.MaxMemo)
+		return errStop
+	}
+	// Checked on every put: rewriting present keys with kept values
+	// allocates index pages without adding entries.
+	if m.memo.bytes() > maxMemoBytes {
+		m.find(RuleResourceLimit, SeverityHigh, nil, "memo over %d MiB (%d entries)", maxMemoBytes>>20, m.memo.n)
+		return errStop
 	}
 	m.memo.put(key, *v)
 	return nil

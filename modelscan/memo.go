@@ -85,18 +85,26 @@ func (t *memoTable) slot(k uint64, alloc bool) *uint32 {
 	return &t.pages[p][k%pageSize]
 }
 
+// index is 1 + the index in vals of present key k's value, 0 if its value
+// is unknown; dense says where k is kept.
+func (t *memoTable) index(k uint64, dense bool) uint32 {
+	if !dense {
+		return t.sparse[k]
+	}
+	if s := t.slot(k, false); s != nil {
+		return *s
+	}
+	return 0
+}
+
 func (t *memoTable) get(k uint64) (value, bool) {
-	var i uint32
-	if t.denseHas(k) {
-		if s := t.slot(k, false); s != nil {
-			i = *s
-		}
-	} else {
-		var ok bool
-		if i, ok = t.sparse[k]; !ok {
+	dense := t.denseHas(k)
+	if !dense {
+		if _, ok := t.sparse[k]; !ok {
 			return value{}, false
 		}
 	}
+	i := t.index(k, dense)
 	if i == 0 {
 		return value{}, true
 	}
@@ -123,14 +131,7 @@ func (t *memoTable) put(k uint64, v value) {
 			}
 		}
 	}
-	var i uint32
-	if dense {
-		if s := t.slot(k, false); s != nil {
-			i = *s
-		}
-	} else {
-		i = t.sparse[k]
-	}
+	i := t.index(k, dense)
 	switch {
 	case keep && i > 0:
 		*t.vals.at(int(i - 1)) = v // a rewritten key reuses its value's place

@@ -375,21 +375,27 @@ func TestStringBudget(t *testing.T) {
 	require.Empty(t, fs)
 }
 
-// memoStringsThenGlobal is a protocol-4 pickle that memoizes n filler
-// strings in a list, then memoizes "collections" and "OrderedDict", drops
-// them from the stack and builds the global from the memo (LONG_BINGET),
-// as a pickler that reuses strings does. Items are appended in batches of
-// 1000, as CPython's pickler writes them.
-func memoStringsThenGlobal(n int) []byte {
+// memoizedStrings starts a protocol-4 pickle holding a list of n filler
+// strings, each memoized, appended in batches of 1000 as CPython's pickler
+// writes them; the list stays on the stack.
+func memoizedStrings(n int) *bytes.Buffer {
 	var b bytes.Buffer
 	b.WriteString("\x80\x04]\x94(") // EMPTY_LIST MEMOIZE MARK
 	for i := 0; i < n; i++ {
 		fmt.Fprintf(&b, "\x8c\x08%08d\x94", i) // SHORT_BINUNICODE MEMOIZE
 		if i%1000 == 999 {
-			b.WriteString("e(") // APPENDS in batches of 1000, as CPython's pickler writes them
+			b.WriteString("e(") // APPENDS, MARK
 		}
 	}
 	b.WriteString("e") // APPENDS
+	return &b
+}
+
+// memoStringsThenGlobal memoizes n filler strings, then memoizes
+// "collections" and "OrderedDict", drops them from the stack and builds the
+// global from the memo (LONG_BINGET), as a pickler that reuses strings does.
+func memoStringsThenGlobal(n int) []byte {
+	b := memoizedStrings(n)
 	b.WriteString("\x8c\x0bcollections\x940\x8c\x0bOrderedDict\x940")
 	for _, k := range []uint32{uint32(n + 1), uint32(n + 2)} {
 		b.WriteByte('j') // LONG_BINGET
@@ -411,15 +417,8 @@ func TestLargeMemo(t *testing.T) {
 	require.NotEmpty(t, fs)
 	require.Equal(t, modelscan.RuleDynamicGlobal, fs[0].Rule, "past the kept-value budget the memo's strings are unknown: %v", fs)
 
-	var plain bytes.Buffer
-	plain.WriteString("\x80\x04]\x94(")
-	for i := 0; i < 1_500_000; i++ {
-		fmt.Fprintf(&plain, "\x8c\x08%08d\x94", i)
-		if i%1000 == 999 {
-			plain.WriteString("e(")
-		}
-	}
-	plain.WriteString("e.")
+	plain := memoizedStrings(1_500_000)
+	plain.WriteString(".")
 	fs = modelscan.ScanPickle(bytes.NewReader(plain.Bytes()), "x", "", modelscan.Options{})
 	require.Empty(t, fs, "1.5M memo entries of plain data are not a finding")
 }

@@ -1,10 +1,8 @@
 package provenance_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -174,22 +172,9 @@ func TestVerifyGitHubFulcioBundleWithGitHubRoot(t *testing.T) {
 	_, err = provenance.VerifyBundle(ctx, line, identityPolicy(other), opts)
 	require.Error(t, err, "another workflow's identity")
 
-	mutate := func(f func(b map[string]any)) []byte {
-		var c map[string]any
-		require.NoError(t, json.Unmarshal(line, &c))
-		f(c)
-		out, err := json.Marshal(c)
-		require.NoError(t, err)
-		return out
-	}
 	for name, b := range map[string][]byte{
-		"payload changed": mutate(func(b map[string]any) {
-			env := b["dsseEnvelope"].(map[string]any)
-			p, err := base64.StdEncoding.DecodeString(env["payload"].(string))
-			require.NoError(t, err)
-			env["payload"] = base64.StdEncoding.EncodeToString(bytes.Replace(p, []byte("attest-demo"), []byte("attest-dem0"), 1))
-		}),
-		"timestamp removed": mutate(func(b map[string]any) {
+		"payload changed": tamperPayload(t, line),
+		"timestamp removed": editBundle(t, line, func(b map[string]any) {
 			delete(b["verificationMaterial"].(map[string]any), "timestampVerificationData")
 		}),
 	} {

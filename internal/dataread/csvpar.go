@@ -9,12 +9,14 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/array"
+	"github.com/apache/arrow/go/v17/arrow/bitutil"
 	"github.com/apache/arrow/go/v17/arrow/memory"
 )
 
@@ -146,6 +148,11 @@ func newParCSV(f *os.File, path string, comma rune, full *arrow.Schema, idx []in
 				nulls: nulls, nullLens: nullLens,
 			}
 			p.stop[p.comma], p.stop['\n'], p.stop['"'] = true, true, true
+			p.numFast = !slices.ContainsFunc(nulls, func(n string) bool {
+				_, _, okI := scanInt64([]byte(n), 0)
+				_, _, okF := scanFloat64([]byte(n), 0)
+				return okI || okF
+			})
 			go s.work(p)
 		}
 	}
@@ -367,6 +374,7 @@ type csvParser struct {
 	scratch  []byte
 	apps     []colApp
 	stop     [256]bool // bytes that end an unquoted field's scan
+	numFast  bool      // no null text could be read as a number
 }
 
 func (p *csvParser) isNull(v []byte) bool {
@@ -393,25 +401,40 @@ const (
 	kindString
 )
 
-// colApp appends the cells of one column to its builder.
+// colApp appends the cells of one column. Int64 and float64 columns,
+// the common numeric case, write straight into their value buffer and
+// keep no validity bitmap until the first null; the other types go
+// through an Arrow builder.
 type colApp struct {
 	kind colKind
 	dt   arrow.DataType
-	bld  array.Builder
-	i64  *array.Int64Builder
-	f64  *array.Float64Builder
+	bld  array.Builder // nil for int64 and float64
 	bl   *array.BooleanBuilder
 	d32  *array.Date32Builder
 	bin  *array.BinaryBuilder
+
+	vals  *memory.Buffer // int64 and float64: the values, 8 bytes each
+	i64   []int64        // vals' memory, as int64 or float64
+	f64   []float64
+	vbuf  *memory.Buffer // the validity bitmap, from the first null on
+	valid []byte
+	mem   memory.Allocator
+	n     int // values written
+	nulls int
 }
 
-func newColApp(b array.Builder) colApp {
-	c := colApp{dt: b.Type(), bld: b}
-	switch b := b.(type) {
-	case *array.Int64Builder:
-		c.kind, c.i64 = kindInt64, b
-	case *array.Float64Builder:
-		c.kind, c.f64 = kindFloat64, b
+func newColApp(mem memory.Allocator, dt arrow.DataType) colApp {
+	c := colApp{dt: dt, mem: mem}
+	switch dt.ID() {
+	case arrow.INT64:
+		c.kind, c.vals = kindInt64, memory.NewResizableBuffer(mem)
+		return c
+	case arrow.FLOAT64:
+		c.kind, c.vals = kindFloat64, memory.NewResizableBuffer(mem)
+		return c
+	}
+	c.bld = array.NewBuilder(mem, dt)
+	switch b := c.bld.(type) {
 	case *array.BooleanBuilder:
 		c.kind, c.bl = kindBool, b
 	case *array.Date32Builder:
@@ -424,10 +447,64 @@ func newColApp(b array.Builder) colApp {
 	return c
 }
 
-// addNull appends a null; the builder has room (see parse).
+// reserve makes room for room more values, so that the appends need not
+// check capacity.
+func (c *colApp) reserve(room int) {
+	if c.bld != nil {
+		c.bld.Reserve(room)
+		return
+	}
+	need := c.n + room
+	if need*8 <= len(c.vals.Buf()) {
+		return
+	}
+	c.vals.Reserve(need * 8)
+	if c.kind == kindInt64 {
+		c.i64 = arrow.Int64Traits.CastFromBytes(c.vals.Buf())
+	} else {
+		c.f64 = arrow.Float64Traits.CastFromBytes(c.vals.Buf())
+	}
+	if c.vbuf != nil {
+		c.vbuf.Reserve(int(bitutil.BytesForBits(int64(need))))
+		c.valid = c.vbuf.Buf()
+	}
+}
+
+func (c *colApp) putInt64(v int64) {
+	c.i64[c.n] = v
+	if c.valid != nil {
+		bitutil.SetBit(c.valid, c.n)
+	}
+	c.n++
+}
+
+func (c *colApp) putFloat64(v float64) {
+	c.f64[c.n] = v
+	if c.valid != nil {
+		bitutil.SetBit(c.valid, c.n)
+	}
+	c.n++
+}
+
+// addNull appends a null; the column has room (see parse).
 func (c *colApp) addNull() {
 	switch c.kind {
-	case kindInt64, kindFloat64, kindBool, kindDate32:
+	case kindInt64, kindFloat64:
+		if c.vbuf == nil {
+			c.vbuf = memory.NewResizableBuffer(c.mem)
+			c.vbuf.Reserve(int(bitutil.BytesForBits(int64(len(c.vals.Buf()) / 8))))
+			c.valid = c.vbuf.Buf()
+			bitutil.SetBitsTo(c.valid, 0, int64(c.n), true)
+		}
+		if c.kind == kindInt64 {
+			c.i64[c.n] = 0
+		} else {
+			c.f64[c.n] = 0
+		}
+		bitutil.ClearBit(c.valid, c.n)
+		c.n++
+		c.nulls++
+	case kindBool, kindDate32:
 		c.bld.UnsafeAppendBoolToBitmap(false)
 	default:
 		c.bld.AppendNull()
@@ -435,7 +512,7 @@ func (c *colApp) addNull() {
 }
 
 // add appends v (not a null text); false when v does not parse as the
-// column's type. The fixed-width builders have room for the row: parse
+// column's type. The fixed-width columns have room for the row: parse
 // reserves it ahead, so the appends skip the capacity check.
 func (c *colApp) add(v []byte) bool {
 	switch c.kind {
@@ -444,13 +521,13 @@ func (c *colApp) add(v []byte) bool {
 		if err != nil {
 			return false
 		}
-		c.i64.UnsafeAppend(x)
+		c.putInt64(x)
 	case kindFloat64:
 		x, err := parseFloat64(v)
 		if err != nil {
 			return false
 		}
-		c.f64.UnsafeAppend(x)
+		c.putFloat64(x)
 	case kindBool:
 		x, ok := parseBool(v)
 		if !ok {
@@ -473,6 +550,41 @@ func (c *colApp) add(v []byte) bool {
 		return appendCell(c.bld, c.dt, bstr(v)) == nil
 	}
 	return true
+}
+
+// finish returns the column's array and gives up its buffers.
+func (c *colApp) finish() arrow.Array {
+	if c.bld != nil {
+		a := c.bld.NewArray()
+		c.release()
+		return a
+	}
+	c.vals.ResizeNoShrink(c.n * 8)
+	bufs := []*memory.Buffer{nil, c.vals}
+	if c.vbuf != nil {
+		c.vbuf.ResizeNoShrink(int(bitutil.BytesForBits(int64(c.n))))
+		bufs[0] = c.vbuf
+	}
+	d := array.NewData(c.dt, c.n, bufs, nil, c.nulls, 0)
+	a := array.MakeFromData(d)
+	d.Release()
+	c.release()
+	return a
+}
+
+// release frees what the column still holds.
+func (c *colApp) release() {
+	if c.bld != nil {
+		c.bld.Release()
+		c.bld = nil
+	}
+	for _, b := range []**memory.Buffer{&c.vals, &c.vbuf} {
+		if *b != nil {
+			(*b).Release()
+			*b = nil
+		}
+	}
+	c.i64, c.f64, c.valid = nil, nil, nil
 }
 
 // appendCell converts s as Arrow's CSV reader does, for the types without
@@ -606,12 +718,15 @@ func (p *csvParser) unquote(v []byte) []byte {
 
 // parse turns one chunk into a record batch.
 func (p *csvParser) parse(ch csvChunk) (res csvResult) {
-	bld := array.NewRecordBuilder(p.mem, p.schema)
-	defer bld.Release()
 	p.apps = p.apps[:0]
-	for i := range p.schema.NumFields() {
-		p.apps = append(p.apps, newColApp(bld.Field(i)))
+	for _, f := range p.schema.Fields() {
+		p.apps = append(p.apps, newColApp(p.mem, f.Type))
 	}
+	defer func() {
+		for i := range p.apps {
+			p.apps[i].release()
+		}
+	}()
 	b := ch.data
 	end := len(b)
 	if ch.last && end > 0 && b[end-1] == '\r' {
@@ -656,7 +771,7 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 				room += int(int64(end-pos) * rows / int64(pos))
 			}
 			for i := range p.apps {
-				p.apps[i].bld.Reserve(room)
+				p.apps[i].reserve(room)
 			}
 		}
 		// The first cell that does not convert; reported once the record
@@ -670,7 +785,46 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 			fs, fline := pos, line
 			var val []byte
 			var term int // the delimiter or newline after the field, or end
-			if pos < end && b[pos] == '"' {
+			// A plain number in an int64 or float64 column is parsed as
+			// it is scanned; anything else takes the general path.
+			var app *colApp
+			if convert && field < p.ncols && p.cols[field] >= 0 {
+				app = &p.apps[p.cols[field]]
+			}
+			scanned := false
+			if app != nil && p.numFast && (app.kind == kindInt64 || app.kind == kindFloat64) {
+				var x int64
+				var f float64
+				var k int
+				var ok bool
+				if app.kind == kindInt64 {
+					x, k, ok = scanInt64(b[:end], pos)
+				} else {
+					f, k, ok = scanFloat64(b[:end], pos)
+				}
+				if ok {
+					switch {
+					case k == end:
+						term, recDone, scanned = k, true, true
+					case b[k] == comma:
+						term, scanned = k, true
+					case b[k] == '\n':
+						term, recDone, scanned = k, true, true
+					case b[k] == '\r' && k+1 < end && b[k+1] == '\n':
+						term, recDone, scanned = k+1, true, true
+					}
+				}
+				if scanned {
+					if app.kind == kindInt64 {
+						app.putInt64(x)
+					} else {
+						app.putFloat64(f)
+					}
+				}
+			}
+			if scanned {
+				// Parsed above.
+			} else if pos < end && b[pos] == '"' {
 				start := pos + 1
 				j := start
 				copyVal := false
@@ -755,14 +909,11 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 			if recDone && term == end && !ch.last {
 				return fail(recLine, 0, errors.New("internal error: record crosses a chunk boundary"))
 			}
-			if convert && field < p.ncols {
-				if c := p.cols[field]; c >= 0 {
-					app := &p.apps[c]
-					if p.isNull(val) {
-						app.addNull()
-					} else if !app.add(val) && badField < 0 {
-						badField, badCol, badVal, badLine = field, c, string(val), fline
-					}
+			if app != nil && !scanned {
+				if p.isNull(val) {
+					app.addNull()
+				} else if !app.add(val) && badField < 0 {
+					badField, badCol, badVal, badLine = field, p.cols[field], string(val), fline
 				}
 			}
 			field++
@@ -786,12 +937,21 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 			return fail(badLine, rows, fmt.Errorf("column %q: a %d-byte value is not a valid %s: %w", f.Name, len(badVal), f.Type, cellErr(f.Type, badVal)))
 		}
 	}
-	rec := bld.NewRecord()
-	if rec.NumRows() != rows {
-		rec.Release()
-		return fail(ch.line, 0, errors.New("internal error: column lengths differ"))
+	arrs := make([]arrow.Array, len(p.apps))
+	for i := range p.apps {
+		arrs[i] = p.apps[i].finish()
 	}
-	return csvResult{rec: rec, rows: rows}
+	defer func() {
+		for _, a := range arrs {
+			a.Release()
+		}
+	}()
+	for _, a := range arrs {
+		if int64(a.Len()) != rows {
+			return fail(ch.line, 0, errors.New("internal error: column lengths differ"))
+		}
+	}
+	return csvResult{rec: array.NewRecord(p.schema, arrs, rows), rows: rows}
 }
 
 // eofQuotePos is where encoding/csv reports a quoted field left open at

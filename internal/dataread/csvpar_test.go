@@ -360,3 +360,59 @@ func FuzzCSVParallelSameAsArrow(f *testing.F) {
 		requireSame(t, p, dataread.Options{InferRows: 3, MaxFieldBytes: 40, MaxLineBytes: 100})
 	})
 }
+
+// TestScanNumbersMatchStrconv checks the scanners that parse a numeric
+// field while finding its end: wherever one accepts the text before a
+// terminator, the value is strconv's for exactly that text, and the
+// terminator is the first byte that is not part of it.
+func TestScanNumbersMatchStrconv(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	suffixes := []string{"", ",", "\n", "\r\n", "x", `"`, "e5", ".", "-", " "}
+	var inputs []string
+	for range 100000 {
+		switch rng.IntN(4) {
+		case 0:
+			inputs = append(inputs, strconv.FormatFloat(rng.NormFloat64()*math.Pow(10, float64(rng.IntN(30)-15)), 'f', rng.IntN(20), 64))
+		case 1:
+			inputs = append(inputs, randomFloatText(rng))
+		case 2:
+			inputs = append(inputs, strconv.FormatInt(int64(rng.Uint64())>>rng.IntN(64), 10))
+		case 3:
+			digits := make([]byte, 1+rng.IntN(24))
+			for i := range digits {
+				digits[i] = "0123456789.-+"[rng.IntN(13)]
+			}
+			inputs = append(inputs, string(digits))
+		}
+	}
+	accepted := map[string]int{}
+	for _, s := range inputs {
+		b := []byte(s + suffixes[rng.IntN(len(suffixes))])
+		if f, next, ok := dataread.ScanFloat64(b, 0); ok {
+			accepted["float"]++
+			want, err := strconv.ParseFloat(string(b[:next]), 64)
+			require.NoError(t, err, "%q", b[:next])
+			require.Equal(t, math.Float64bits(want), math.Float64bits(f), "%q", b[:next])
+			if next < len(b) {
+				_, err := strconv.ParseFloat(string(b[:next+1]), 64)
+				require.True(t, err != nil || b[next] == 'e' || b[next] == 'E', "%q: stopped before %q", b, b[next])
+			}
+		}
+		if v, next, ok := dataread.ScanInt64(b, 0); ok {
+			accepted["int"]++
+			want, err := strconv.ParseInt(string(b[:next]), 10, 64)
+			require.NoError(t, err, "%q", b[:next])
+			require.Equal(t, want, v, "%q", b[:next])
+			if next < len(b) {
+				require.False(t, b[next] >= '0' && b[next] <= '9', "%q: stopped before a digit", b)
+			}
+		}
+	}
+	// The common shapes take the fast path, so the checks above ran.
+	require.Greater(t, accepted["float"], len(inputs)/2, "%v", accepted)
+	require.Greater(t, accepted["int"], len(inputs)/5, "%v", accepted)
+	for _, s := range []string{"57.123", "-0.125954", "0", "+3.25", ".5", "5."} {
+		_, next, ok := dataread.ScanFloat64([]byte(s+","), 0)
+		require.True(t, ok && next == len(s), "%q", s)
+	}
+}

@@ -23,3 +23,10 @@ func SetChunkBytes(n int) int {
 	csvChunkBytes = n
 	return old
 }
+
+// ScanFloat64 and ScanInt64 expose the scanners that parse numbers in
+// place, for the same check.
+var (
+	ScanFloat64 = scanFloat64
+	ScanInt64   = scanInt64
+)

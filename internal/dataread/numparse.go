@@ -193,3 +193,89 @@ func daysFromCivil(y, m, d int) int64 {
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	return int64(era)*146097 + int64(doe) - 719468
 }
+
+// scanInt64 reads the integer that starts at b[i] and ends at the first
+// byte that is not a digit, and returns it with that byte's index. ok is
+// false unless the text is what parseInt64 sums directly (a sign and 1
+// to 18 digits), so where ok is true the value is the one parseInt64,
+// and strconv.ParseInt, give for b[i:next].
+func scanInt64(b []byte, i int) (v int64, next int, ok bool) {
+	n := len(b)
+	neg := false
+	if i < n && (b[i] == '-' || b[i] == '+') {
+		neg = b[i] == '-'
+		i++
+	}
+	d0 := i
+	for i < n {
+		c := b[i] - '0'
+		if c >= 10 {
+			break
+		}
+		v = v*10 + int64(c)
+		i++
+	}
+	if d := i - d0; d == 0 || d > 18 {
+		return 0, i, false
+	}
+	if neg {
+		v = -v
+	}
+	return v, i, true
+}
+
+// scanFloat64 reads the plain decimal (sign, digits, point, digits) that
+// starts at b[i] and ends at the first byte that cannot continue it, and
+// returns its value and that byte's index. ok is false unless the text
+// takes parseFloat64's exact path with no exponent, so where ok is true
+// the value is the one parseFloat64, and strconv.ParseFloat, give for
+// b[i:next]. Parsing while scanning reads each byte of a numeric field
+// once instead of twice.
+func scanFloat64(b []byte, i int) (f float64, next int, ok bool) {
+	n := len(b)
+	neg := false
+	if i < n && (b[i] == '-' || b[i] == '+') {
+		neg = b[i] == '-'
+		i++
+	}
+	var mant uint64
+	d0 := i
+	for i < n {
+		c := b[i] - '0'
+		if c >= 10 {
+			break
+		}
+		mant = mant*10 + uint64(c)
+		i++
+	}
+	digits := i - d0
+	exp := 0
+	if i < n && b[i] == '.' {
+		i++
+		f0 := i
+		for i < n {
+			c := b[i] - '0'
+			if c >= 10 {
+				break
+			}
+			mant = mant*10 + uint64(c)
+			i++
+		}
+		digits += i - f0
+		exp = f0 - i
+	}
+	if digits == 0 || digits > 19 || mant > 1<<53 || exp < -22 {
+		return 0, i, false
+	}
+	if i < n && (b[i] == 'e' || b[i] == 'E') {
+		return 0, i, false
+	}
+	f = float64(mant)
+	if mant != 0 && exp != 0 {
+		f /= pow10[-exp]
+	}
+	if neg {
+		f = -f
+	}
+	return f, i, true
+}

@@ -123,3 +123,29 @@ func BenchmarkParseFloat64(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkScanFloat64 parses the shapes numeric CSVs hold (fixed and
+// shortest formatting, a few digits each side of the point) as the
+// reader does, field by field up to the delimiter.
+func BenchmarkScanFloat64(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	var text []byte
+	for i := range 1024 {
+		if i%2 == 0 {
+			text = fmt.Appendf(text, "%.6f,", rng.NormFloat64()*100)
+		} else {
+			text = strconv.AppendFloat(text, float64(int64((rng.NormFloat64()*10+50)*1000))/1000, 'g', -1, 64)
+			text = append(text, ',')
+		}
+	}
+	b.SetBytes(int64(len(text)))
+	for b.Loop() {
+		for i := 0; i < len(text); i++ {
+			_, next, ok := dataread.ScanFloat64(text, i)
+			if !ok {
+				b.Fatal(string(text[i:next]))
+			}
+			i = next
+		}
+	}
+}

@@ -764,12 +764,12 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 		rec, recLine := pos, line
 		convert := !header
 		if convert && room == 0 {
-			// Reserve for the rows the rest of the chunk likely holds,
-			// judged by the records so far.
-			room = 16
-			if rows > 0 {
-				room += int(int64(end-pos) * rows / int64(pos))
-			}
+			// Reserve for the rows the rest of the chunk can hold: no
+			// more than its newlines, nor than one row per ncols bytes
+			// (a record has ncols-1 delimiters and ends in a newline or
+			// the end), so the reservation stays within 8 bytes per
+			// byte of input whatever the file looks like.
+			room = min(bytes.Count(b[pos:end], []byte{'\n'}), (end-pos)/max(p.ncols, 1)) + 1
 			for i := range p.apps {
 				p.apps[i].reserve(room)
 			}

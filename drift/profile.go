@@ -404,6 +404,46 @@ func stringValues(a arrow.Array) (func(i int) string, error) {
 	return nil, fmt.Errorf("unsupported categorical array %T", a)
 }
 
+// blockSum returns the sum, minimum and maximum of xs (not empty), and
+// whether every value is finite and none is −0 (values the general path
+// would keep unchanged).
+func blockSum(xs []float64) (s, lo, hi float64, plain bool) {
+	const expMask = 0x7ff << 52
+	lo, hi = xs[0], xs[0]
+	var odd uint64
+	for _, x := range xs {
+		s += x
+		// No NaN or −0 reaches here on the plain path, so plain
+		// comparisons give what math.Min and math.Max would.
+		if x < lo {
+			lo = x
+		}
+		if x > hi {
+			hi = x
+		}
+		u := math.Float64bits(x)
+		if u&expMask == expMask || u == 1<<63 {
+			odd++
+		}
+	}
+	return s, lo, hi, odd == 0
+}
+
+// addBlock adds finite values (−0 folded) with their sum, minimum and
+// maximum to the sketch and the moments: the block's moments by two
+// passes (no division per value), folded into the column with Chan et
+// al.'s update.
+func (c *ColumnProfile) addBlock(xs []float64, s, lo, hi float64) {
+	mean := s / float64(len(xs))
+	m2 := 0.0
+	for _, x := range xs {
+		d := x - mean
+		m2 += d * d
+	}
+	c.Sketch.AddSlice(xs)
+	c.mergeMoments(int64(len(xs)), mean, m2, lo, hi)
+}
+
 // add profiles one column's values and returns its cell encoder for the
 // row digest.
 func (c *ColumnProfile) add(a arrow.Array) (cellEncoder, error) {
@@ -426,21 +466,8 @@ func (c *ColumnProfile) add(a arrow.Array) (cellEncoder, error) {
 				buf = buf[:0]
 				return
 			}
-			// Moments of the chunk by two passes (no division per value),
-			// folded into the column with Chan et al.'s update.
-			s, lo, hi := 0.0, buf[0], buf[0]
-			for _, x := range buf {
-				s += x
-				lo, hi = math.Min(lo, x), math.Max(hi, x)
-			}
-			mean := s / float64(len(buf))
-			m2 := 0.0
-			for _, x := range buf {
-				d := x - mean
-				m2 += d * d
-			}
-			c.Sketch.AddSlice(buf)
-			c.mergeMoments(int64(len(buf)), mean, m2, lo, hi)
+			s, lo, hi, _ := blockSum(buf)
+			c.addBlock(buf, s, lo, hi)
 			buf = buf[:0]
 		}
 		var f64 []float64
@@ -457,7 +484,24 @@ func (c *ColumnProfile) add(a arrow.Array) (cellEncoder, error) {
 			c.NegInf += negInf
 			return cellEncoder{f64: f64}, nil
 		}
-		for i := 0; i < n; i++ {
+		start := 0
+		if f64 != nil && !hasNulls && c.grid == nil && c.Distinct == nil {
+			// Exact and sketch profiles of plain finite values add the
+			// Arrow buffer block by block, as flush would have (same
+			// blocks, so the same sums), without copying it into buf.
+			// The first block holding a NaN, an infinity or −0 sends the
+			// rest of the array down the general path.
+			for ; start < n; start += cap(buf) {
+				blk := f64[start:min(start+cap(buf), n)]
+				s, lo, hi, plain := blockSum(blk)
+				if !plain {
+					break
+				}
+				c.Count += int64(len(blk))
+				c.addBlock(blk, s, lo, hi)
+			}
+		}
+		for i := start; i < n; i++ {
 			if hasNulls && a.IsNull(i) {
 				c.Missing++
 				continue

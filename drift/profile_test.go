@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -378,4 +379,68 @@ func TestProfileNoDigest(t *testing.T) {
 	require.Empty(t, m.Digest())
 	_, err = json.Marshal(m)
 	require.Error(t, err)
+}
+
+// TestProfileBlockPath checks the path that adds a Float64 column's
+// buffer block by block against a plain account of the same values: a
+// NaN, an infinity or −0 in a later block hands the rest of the array
+// to the general path, and nothing is lost, counted twice or left as −0.
+func TestProfileBlockPath(t *testing.T) {
+	schema := arrow.NewSchema([]arrow.Field{{Name: "x", Type: arrow.PrimitiveTypes.Float64}}, nil)
+	for name, odd := range map[string]map[int]float64{
+		"plain":         {},
+		"nan":           {9000: math.NaN()},
+		"negzero-inf":   {13000: math.Copysign(0, -1), 15000: math.Inf(1), 15001: math.Inf(-1)},
+		"first-value":   {0: math.NaN()},
+		"last-of-block": {4095: math.Copysign(0, -1)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			x, _, _ := makeTable(3, 20000, 0)
+			for i, v := range odd {
+				x[i] = v
+			}
+			p := NewProfile(ProfileOptions{Exact: true, NoDigest: true})
+			// A first record of distinct values retires the column's
+			// distinct-value map, so the second takes the block path.
+			for _, part := range [][]float64{x[:100], x[100:]} {
+				b := array.NewFloat64Builder(memory.DefaultAllocator)
+				b.AppendValues(part, nil)
+				arr := b.NewArray()
+				rec := array.NewRecord(schema, []arrow.Array{arr}, int64(len(part)))
+				require.NoError(t, p.AddRecord(rec))
+				rec.Release()
+				arr.Release()
+				b.Release()
+			}
+			col := p.Column("x")
+			var finite []float64
+			var nan, inf int64
+			for _, v := range x {
+				switch {
+				case math.IsNaN(v):
+					nan++
+				case math.IsInf(v, 0):
+					inf++
+				default:
+					finite = append(finite, v+0) // −0 + 0 is +0
+				}
+			}
+			require.Equal(t, int64(len(x)), col.Count)
+			require.Equal(t, nan, col.NaN)
+			require.Equal(t, inf, col.PosInf+col.NegInf)
+			slices.Sort(finite)
+			items := col.Sketch.Items()
+			require.Len(t, items, len(finite))
+			for i, it := range items {
+				require.Equal(t, math.Float64bits(finite[i]), math.Float64bits(it.V), "item %d", i)
+			}
+			require.Equal(t, finite[0], col.Min)
+			require.Equal(t, finite[len(finite)-1], col.Max)
+			var s float64
+			for _, v := range finite {
+				s += v
+			}
+			require.InDelta(t, s/float64(len(finite)), col.Mean, 1e-12)
+		})
+	}
 }

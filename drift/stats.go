@@ -110,7 +110,9 @@ func ksWasserstein(a, b []wv) (d, w float64) {
 			next = b[j].V
 		}
 		diff := math.Abs(float64(ca)/fta - float64(cb)/ftb)
-		d = math.Max(d, diff)
+		if diff > d { // never NaN: the counts and totals are finite
+			d = diff
+		}
 		if !math.IsInf(next, 1) {
 			w += diff * (next - x)
 		}

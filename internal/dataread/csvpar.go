@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"slices"
@@ -402,20 +403,24 @@ const (
 )
 
 // colApp appends the cells of one column. Int64 and float64 columns,
-// the common numeric case, write straight into their value buffer and
-// keep no validity bitmap until the first null; the other types go
-// through an Arrow builder.
+// the common numeric case, write straight into their value buffer, and
+// utf8 columns into their offsets and data, keeping no validity bitmap
+// until the first null; the other types go through an Arrow builder.
 type colApp struct {
 	kind colKind
 	dt   arrow.DataType
-	bld  array.Builder // nil for int64 and float64
+	bld  array.Builder // nil for int64, float64 and utf8
 	bl   *array.BooleanBuilder
 	d32  *array.Date32Builder
 	bin  *array.BinaryBuilder
 
-	vals  *memory.Buffer // int64 and float64: the values, 8 bytes each
-	i64   []int64        // vals' memory, as int64 or float64
+	vals  *memory.Buffer // int64 and float64: the values; utf8: the offsets
+	i64   []int64        // vals' memory, as int64, float64 or int32
 	f64   []float64
+	offs  []int32
+	dbuf  *memory.Buffer // utf8: the string bytes
+	data  []byte
+	dlen  int
 	vbuf  *memory.Buffer // the validity bitmap, from the first null on
 	valid []byte
 	mem   memory.Allocator
@@ -423,7 +428,8 @@ type colApp struct {
 	nulls int
 }
 
-func newColApp(mem memory.Allocator, dt arrow.DataType) colApp {
+// newColApp prepares a column for a chunk of chunkBytes bytes.
+func newColApp(mem memory.Allocator, dt arrow.DataType, chunkBytes int) colApp {
 	c := colApp{dt: dt, mem: mem}
 	switch dt.ID() {
 	case arrow.INT64:
@@ -432,6 +438,13 @@ func newColApp(mem memory.Allocator, dt arrow.DataType) colApp {
 	case arrow.FLOAT64:
 		c.kind, c.vals = kindFloat64, memory.NewResizableBuffer(mem)
 		return c
+	case arrow.STRING:
+		// A chunk's strings are no longer than the chunk, so their
+		// int32 offsets cannot overflow below 2 GiB.
+		if chunkBytes < math.MaxInt32 {
+			c.kind, c.vals, c.dbuf = kindString, memory.NewResizableBuffer(mem), memory.NewResizableBuffer(mem)
+			return c
+		}
 	}
 	c.bld = array.NewBuilder(mem, dt)
 	switch b := c.bld.(type) {
@@ -455,14 +468,23 @@ func (c *colApp) reserve(room int) {
 		return
 	}
 	need := c.n + room
-	if need*8 <= len(c.vals.Buf()) {
-		return
-	}
-	c.vals.Reserve(need * 8)
-	if c.kind == kindInt64 {
-		c.i64 = arrow.Int64Traits.CastFromBytes(c.vals.Buf())
+	if c.kind == kindString {
+		if (need+1)*4 <= len(c.vals.Buf()) {
+			return
+		}
+		c.vals.Reserve((need + 1) * 4)
+		c.offs = arrow.Int32Traits.CastFromBytes(c.vals.Buf())
+		c.offs[0] = 0
 	} else {
-		c.f64 = arrow.Float64Traits.CastFromBytes(c.vals.Buf())
+		if need*8 <= len(c.vals.Buf()) {
+			return
+		}
+		c.vals.Reserve(need * 8)
+		if c.kind == kindInt64 {
+			c.i64 = arrow.Int64Traits.CastFromBytes(c.vals.Buf())
+		} else {
+			c.f64 = arrow.Float64Traits.CastFromBytes(c.vals.Buf())
+		}
 	}
 	if c.vbuf != nil {
 		c.vbuf.Reserve(int(bitutil.BytesForBits(int64(need))))
@@ -470,8 +492,29 @@ func (c *colApp) reserve(room int) {
 	}
 }
 
+// capacity is how many values the column has room for.
+func (c *colApp) capacity() int {
+	if c.kind == kindString {
+		return max(len(c.vals.Buf())/4-1, 0)
+	}
+	return len(c.vals.Buf()) / 8
+}
+
 func (c *colApp) putInt64(v int64) {
 	c.i64[c.n] = v
+	if c.valid != nil {
+		bitutil.SetBit(c.valid, c.n)
+	}
+	c.n++
+}
+
+func (c *colApp) putString(v []byte) {
+	if c.dlen+len(v) > len(c.data) {
+		c.dbuf.Reserve(max(2*len(c.data), c.dlen+len(v), 4096))
+		c.data = c.dbuf.Buf()
+	}
+	c.dlen += copy(c.data[c.dlen:], v)
+	c.offs[c.n+1] = int32(c.dlen)
 	if c.valid != nil {
 		bitutil.SetBit(c.valid, c.n)
 	}
@@ -489,17 +532,24 @@ func (c *colApp) putFloat64(v float64) {
 // addNull appends a null; the column has room (see parse).
 func (c *colApp) addNull() {
 	switch c.kind {
-	case kindInt64, kindFloat64:
+	case kindInt64, kindFloat64, kindString:
+		if c.bld != nil {
+			c.bld.AppendNull()
+			return
+		}
 		if c.vbuf == nil {
 			c.vbuf = memory.NewResizableBuffer(c.mem)
-			c.vbuf.Reserve(int(bitutil.BytesForBits(int64(len(c.vals.Buf()) / 8))))
+			c.vbuf.Reserve(int(bitutil.BytesForBits(int64(c.capacity()))))
 			c.valid = c.vbuf.Buf()
 			bitutil.SetBitsTo(c.valid, 0, int64(c.n), true)
 		}
-		if c.kind == kindInt64 {
+		switch c.kind {
+		case kindInt64:
 			c.i64[c.n] = 0
-		} else {
+		case kindFloat64:
 			c.f64[c.n] = 0
+		case kindString:
+			c.offs[c.n+1] = int32(c.dlen)
 		}
 		bitutil.ClearBit(c.valid, c.n)
 		c.n++
@@ -545,7 +595,11 @@ func (c *colApp) add(v []byte) bool {
 		}
 		c.d32.UnsafeAppend(arrow.Date32(d))
 	case kindString:
-		c.bin.Append(v)
+		if c.bin != nil {
+			c.bin.Append(v)
+		} else {
+			c.putString(v)
+		}
 	default:
 		return appendCell(c.bld, c.dt, bstr(v)) == nil
 	}
@@ -559,8 +613,17 @@ func (c *colApp) finish() arrow.Array {
 		c.release()
 		return a
 	}
-	c.vals.ResizeNoShrink(c.n * 8)
 	bufs := []*memory.Buffer{nil, c.vals}
+	if c.kind == kindString {
+		if c.n == 0 {
+			c.reserve(0)
+		}
+		c.vals.ResizeNoShrink((c.n + 1) * 4)
+		c.dbuf.ResizeNoShrink(c.dlen)
+		bufs = append(bufs, c.dbuf)
+	} else {
+		c.vals.ResizeNoShrink(c.n * 8)
+	}
 	if c.vbuf != nil {
 		c.vbuf.ResizeNoShrink(int(bitutil.BytesForBits(int64(c.n))))
 		bufs[0] = c.vbuf
@@ -578,13 +641,13 @@ func (c *colApp) release() {
 		c.bld.Release()
 		c.bld = nil
 	}
-	for _, b := range []**memory.Buffer{&c.vals, &c.vbuf} {
+	for _, b := range []**memory.Buffer{&c.vals, &c.vbuf, &c.dbuf} {
 		if *b != nil {
 			(*b).Release()
 			*b = nil
 		}
 	}
-	c.i64, c.f64, c.valid = nil, nil, nil
+	c.i64, c.f64, c.offs, c.data, c.valid = nil, nil, nil, nil, nil
 }
 
 // appendCell converts s as Arrow's CSV reader does, for the types without
@@ -720,7 +783,7 @@ func (p *csvParser) unquote(v []byte) []byte {
 func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 	p.apps = p.apps[:0]
 	for _, f := range p.schema.Fields() {
-		p.apps = append(p.apps, newColApp(p.mem, f.Type))
+		p.apps = append(p.apps, newColApp(p.mem, f.Type, len(ch.data)))
 	}
 	defer func() {
 		for i := range p.apps {

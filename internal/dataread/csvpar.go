@@ -806,6 +806,15 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 		return csvResult{err: &FileError{Path: p.path, Err: le}}
 	}
 
+	// Records of plain fields take fastRow when every column read is
+	// one it can undo.
+	rowFast := p.numFast && p.ncols > 0
+	for i := range p.apps {
+		switch a := &p.apps[i]; {
+		case a.bld != nil:
+			rowFast = false
+		}
+	}
 	pos, lineStart := 0, 0
 	line := ch.line
 	header := ch.header
@@ -835,6 +844,18 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 			room = min(bytes.Count(b[pos:end], []byte{'\n'}), (end-pos)/max(p.ncols, 1)) + 1
 			for i := range p.apps {
 				p.apps[i].reserve(room)
+			}
+		}
+		if convert && rowFast {
+			if next, nl, ok := p.fastRow(b, pos, end, ch.last); ok {
+				rows++
+				room--
+				pos = next
+				if nl {
+					line++
+					lineStart = pos
+				}
+				continue
 			}
 		}
 		// The first cell that does not convert; reported once the record
@@ -1015,6 +1036,103 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 		}
 	}
 	return csvResult{rec: array.NewRecord(p.schema, arrs, rows), rows: rows}
+}
+
+// fastRow parses the record at b[pos:] when it is plain: unquoted
+// fields, numbers that the in-place scanners take, null texts, strings
+// with nothing to unquote, all within the limits and with the right
+// field count. It appends one value to every column read and returns
+// the index after the record and whether a newline ended it. Otherwise
+// it leaves the columns as they were and returns ok false, and the
+// general path parses the record and reports what is wrong with it.
+func (p *csvParser) fastRow(b []byte, pos, end int, last bool) (next int, nl, ok bool) {
+	rec := pos
+	for f := range p.ncols {
+		fs := pos
+		var app *colApp
+		if c := p.cols[f]; c >= 0 {
+			app = &p.apps[c]
+		}
+		var x int64
+		var y float64
+		k, num := pos, false
+		if app != nil {
+			switch app.kind {
+			case kindInt64:
+				x, k, num = scanInt64(b[:end], pos)
+			case kindFloat64:
+				y, k, num = scanFloat64(b[:end], pos)
+			}
+		}
+		if !num {
+			for k < end && !p.stop[b[k]] {
+				k++
+			}
+		}
+		// k is the byte after the field: a delimiter between fields, a
+		// newline (CRLF included) or the end of the file after the last.
+		term, valEnd := k, k
+		switch {
+		case f < p.ncols-1:
+			if k == end || b[k] != p.comma {
+				p.undo(f)
+				return 0, false, false
+			}
+		case k == end && last:
+		case k < end && b[k] == '\n':
+			nl = true
+			if !num && k > pos && b[k-1] == '\r' {
+				valEnd = k - 1
+			}
+		case num && k+1 < end && b[k] == '\r' && b[k+1] == '\n':
+			term, nl = k+1, true
+		default:
+			p.undo(f)
+			return 0, false, false
+		}
+		if int64(term-fs+1) > p.maxF || int64(term-rec) > p.maxL {
+			p.undo(f)
+			return 0, false, false
+		}
+		if app != nil {
+			switch {
+			case num && app.kind == kindInt64:
+				app.putInt64(x)
+			case num:
+				app.putFloat64(y)
+			case p.isNull(b[pos:valEnd]):
+				app.addNull()
+			case app.kind == kindString:
+				app.putString(b[pos:valEnd])
+			default:
+				p.undo(f)
+				return 0, false, false
+			}
+		}
+		pos = term + 1
+	}
+	return min(pos, end), nl, true
+}
+
+// undo takes back the values fastRow appended for the first fields
+// fields of a record.
+func (p *csvParser) undo(fields int) {
+	for f := range fields {
+		if c := p.cols[f]; c >= 0 {
+			p.apps[c].unput()
+		}
+	}
+}
+
+// unput removes the last value appended.
+func (c *colApp) unput() {
+	c.n--
+	if c.valid != nil && !bitutil.BitIsSet(c.valid, c.n) {
+		c.nulls--
+	}
+	if c.kind == kindString {
+		c.dlen = int(c.offs[c.n])
+	}
 }
 
 // eofQuotePos is where encoding/csv reports a quoted field left open at

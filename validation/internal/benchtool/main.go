@@ -189,6 +189,12 @@ func run(mode, suitePath, data string) {
 		res = plan.Finalize(st)
 		out["check_seconds"], out["check_cpu_seconds"] = time.Since(t1).Seconds(), cpuSeconds()-c1
 	case "stream":
+		if pf := os.Getenv("BENCHTOOL_CPUPROFILE"); pf != "" {
+			f, err := os.Create(pf)
+			check(err)
+			check(pprof.StartCPUProfile(f))
+			defer pprof.StopCPUProfile()
+		}
 		t0, c0 := time.Now(), cpuSeconds()
 		res, err = validation.Validate(ctx, suite, r, validation.Options{})
 		check(err)

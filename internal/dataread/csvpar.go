@@ -362,20 +362,21 @@ var _ array.RecordReader = (*parCSV)(nil)
 
 // csvParser parses chunks; each worker has its own.
 type csvParser struct {
-	path     string
-	comma    byte
-	ncols    int   // fields per record
-	cols     []int // file column -> output column, or -1 when not read
-	schema   *arrow.Schema
-	mem      memory.Allocator
-	maxF     int64
-	maxL     int64
-	nulls    []string
-	nullLens uint64 // bit n set: some null text has n bytes
-	scratch  []byte
-	apps     []colApp
-	stop     [256]bool // bytes that end an unquoted field's scan
-	numFast  bool      // no null text could be read as a number
+	path      string
+	comma     byte
+	ncols     int   // fields per record
+	cols      []int // file column -> output column, or -1 when not read
+	schema    *arrow.Schema
+	mem       memory.Allocator
+	maxF      int64
+	maxL      int64
+	nulls     []string
+	nullLens  uint64 // bit n set: some null text has n bytes
+	scratch   []byte
+	apps      []colApp
+	fieldApps []*colApp // file column -> its colApp, or nil when not read
+	stop      [256]bool // bytes that end an unquoted field's scan
+	numFast   bool      // no null text could be read as a number
 }
 
 func (p *csvParser) isNull(v []byte) bool {
@@ -809,11 +810,14 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 	// Records of plain fields take fastRow when every column read is
 	// one it can undo.
 	rowFast := p.numFast && p.ncols > 0
-	for i := range p.apps {
-		switch a := &p.apps[i]; {
-		case a.bld != nil:
-			rowFast = false
+	p.fieldApps = p.fieldApps[:0]
+	for _, c := range p.cols {
+		var a *colApp
+		if c >= 0 {
+			a = &p.apps[c]
+			rowFast = rowFast && a.bld == nil
 		}
+		p.fieldApps = append(p.fieldApps, a)
 	}
 	pos, lineStart := 0, 0
 	line := ch.line
@@ -1047,12 +1051,9 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 // general path parses the record and reports what is wrong with it.
 func (p *csvParser) fastRow(b []byte, pos, end int, last bool) (next int, nl, ok bool) {
 	rec := pos
-	for f := range p.ncols {
+	last1 := p.ncols - 1
+	for f, app := range p.fieldApps {
 		fs := pos
-		var app *colApp
-		if c := p.cols[f]; c >= 0 {
-			app = &p.apps[c]
-		}
 		var x int64
 		var y float64
 		k, num := pos, false
@@ -1073,7 +1074,7 @@ func (p *csvParser) fastRow(b []byte, pos, end int, last bool) (next int, nl, ok
 		// newline (CRLF included) or the end of the file after the last.
 		term, valEnd := k, k
 		switch {
-		case f < p.ncols-1:
+		case f < last1:
 			if k == end || b[k] != p.comma {
 				p.undo(f)
 				return 0, false, false

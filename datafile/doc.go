@@ -35,7 +35,10 @@
 // rules are encoding/csv's: RFC 4180 quoting, CRLF read as LF, blank
 // lines skipped. Memory stays at a few chunks and their records per
 // worker. Integers, floats (correctly rounded: the same values as
-// strconv.ParseFloat), booleans and dates take fast paths.
+// strconv.ParseFloat), booleans and dates take fast paths: a number is
+// parsed while its field's end is found, int64, float64 and utf8 values
+// are written straight into the arrays' buffers, and a column gets a
+// validity bitmap only once it has a null.
 //
 // # Reading only some columns
 //

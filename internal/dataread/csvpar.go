@@ -819,6 +819,7 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 		}
 		p.fieldApps = append(p.fieldApps, a)
 	}
+	fastFails := 0
 	pos, lineStart := 0, 0
 	line := ch.line
 	header := ch.header
@@ -860,6 +861,12 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 					lineStart = pos
 				}
 				continue
+			}
+			// A record fastRow gives up on is scanned twice in part:
+			// when that is most records, stop trying for this chunk.
+			fastFails++
+			if fastFails >= 32 && fastFails > int(rows)/2 {
+				rowFast = false
 			}
 		}
 		// The first cell that does not convert; reported once the record
@@ -1042,10 +1049,9 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 	return csvResult{rec: array.NewRecord(p.schema, arrs, rows), rows: rows}
 }
 
-// fastRow parses the record at b[pos:] when it is plain: unquoted
-// fields, numbers that the in-place scanners take, null texts, strings
-// with nothing to unquote, all within the limits and with the right
-// field count. It appends one value to every column read and returns
+// fastRow parses the record at b[pos:] when it is plain: numbers that
+// the in-place scanners take, null texts, values with nothing to unquote
+// (quoted or not), all within the limits and with the right field count. It appends one value to every column read and returns
 // the index after the record and whether a newline ended it. Otherwise
 // it leaves the columns as they were and returns ok false, and the
 // general path parses the record and reports what is wrong with it.
@@ -1056,16 +1062,25 @@ func (p *csvParser) fastRow(b []byte, pos, end int, last bool) (next int, nl, ok
 		fs := pos
 		var x int64
 		var y float64
-		k, num := pos, false
-		if app != nil {
-			switch app.kind {
-			case kindInt64:
-				x, k, num = scanInt64(b[:end], pos)
-			case kindFloat64:
-				y, k, num = scanFloat64(b[:end], pos)
+		k, num, quoted := pos, false, false
+		vs := pos // where the value starts
+		switch {
+		case pos < end && b[pos] == '"':
+			// A quoted field with nothing to unquote: no newline inside,
+			// and a doubled quote leaves a quote after the closing one,
+			// which no terminator case below accepts.
+			q := bytes.IndexByte(b[pos+1:end], '"')
+			if q < 0 || bytes.IndexByte(b[pos+1:pos+1+q], '\n') >= 0 {
+				p.undo(f)
+				return 0, false, false
 			}
+			vs, k, quoted = pos+1, pos+q+2, true
+		case app != nil && app.kind == kindInt64:
+			x, k, num = scanInt64(b[:end], pos)
+		case app != nil && app.kind == kindFloat64:
+			y, k, num = scanFloat64(b[:end], pos)
 		}
-		if !num {
+		if !num && !quoted {
 			for k < end && !p.stop[b[k]] {
 				k++
 			}
@@ -1073,6 +1088,9 @@ func (p *csvParser) fastRow(b []byte, pos, end int, last bool) (next int, nl, ok
 		// k is the byte after the field: a delimiter between fields, a
 		// newline (CRLF included) or the end of the file after the last.
 		term, valEnd := k, k
+		if quoted {
+			valEnd = k - 1
+		}
 		switch {
 		case f < last1:
 			if k == end || b[k] != p.comma {
@@ -1082,10 +1100,10 @@ func (p *csvParser) fastRow(b []byte, pos, end int, last bool) (next int, nl, ok
 		case k == end && last:
 		case k < end && b[k] == '\n':
 			nl = true
-			if !num && k > pos && b[k-1] == '\r' {
+			if !num && !quoted && k > pos && b[k-1] == '\r' {
 				valEnd = k - 1
 			}
-		case num && k+1 < end && b[k] == '\r' && b[k+1] == '\n':
+		case (num || quoted) && k+1 < end && b[k] == '\r' && b[k+1] == '\n':
 			term, nl = k+1, true
 		default:
 			p.undo(f)
@@ -1101,11 +1119,9 @@ func (p *csvParser) fastRow(b []byte, pos, end int, last bool) (next int, nl, ok
 				app.putInt64(x)
 			case num:
 				app.putFloat64(y)
-			case p.isNull(b[pos:valEnd]):
+			case p.isNull(b[vs:valEnd]):
 				app.addNull()
-			case app.kind == kindString:
-				app.putString(b[pos:valEnd])
-			default:
+			case !app.add(b[vs:valEnd]):
 				p.undo(f)
 				return 0, false, false
 			}

@@ -416,3 +416,32 @@ func TestScanNumbersMatchStrconv(t *testing.T) {
 		require.True(t, ok && next == len(s), "%q", s)
 	}
 }
+
+// TestCSVParallelQuotedRuns reads files where runs of records have
+// fields to unquote (doubled quotes, newlines inside quotes) between runs
+// of plain and simply quoted ones, so that the one-pass record parser
+// succeeds, gives up, and stops trying within a chunk; every reading must
+// still be Arrow's.
+func TestCSVParallelQuotedRuns(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("id,name,score\n")
+	for i := range 600 {
+		switch {
+		case i < 100 || i >= 400:
+			fmt.Fprintf(&b, "%d,\"city %d, north\",%d.5\n", i, i%7, i)
+		case i%50 == 0:
+			fmt.Fprintf(&b, "%d,plain,\"%d\"\r\n", i, i)
+		case i%2 == 0:
+			fmt.Fprintf(&b, "%d,\"said \"\"%d\"\"\",%d\n", i, i, i)
+		default:
+			fmt.Fprintf(&b, "%d,\"two\nlines\",NA\n", i)
+		}
+	}
+	p := filepath.Join(t.TempDir(), "runs.csv")
+	require.NoError(t, os.WriteFile(p, []byte(b.String()), 0o600))
+	out := requireSame(t, p, dataread.Options{})
+	require.Contains(t, out, `"said \"252\""`)
+	require.Contains(t, out, `"two\nlines"`)
+	require.Contains(t, out, `"city 3, north"`)
+	requireSame(t, p, dataread.Options{Columns: []string{"score"}})
+}

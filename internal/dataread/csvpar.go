@@ -416,9 +416,9 @@ type colApp struct {
 	bin  *array.BinaryBuilder
 
 	vals  *memory.Buffer // int64 and float64: the values; utf8: the offsets
-	i64   []int64        // vals' memory, as int64, float64 or int32
+	i64   []int64        // vals' memory seen as the column's values
 	f64   []float64
-	offs  []int32
+	offs  []int32        // or as utf8 offsets
 	dbuf  *memory.Buffer // utf8: the string bytes
 	data  []byte
 	dlen  int

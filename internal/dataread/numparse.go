@@ -19,81 +19,13 @@ var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
 	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 // parseFloat64 returns the same value and error as strconv.ParseFloat(s,
-// 64). Plain decimals whose digits fit in 2^53 and whose decimal exponent
-// is at most 22 in size are computed directly: both the mantissa and the
-// power of ten are exact in a float64, so one IEEE multiplication or
-// division rounds correctly (Clinger's fast path, which strconv also
-// takes first). Everything else goes to strconv.
+// 64): scanFloat64's exact path when it takes the whole text, strconv
+// otherwise.
 func parseFloat64(b []byte) (float64, error) {
-	n, i := len(b), 0
-	neg := false
-	if n > 0 && (b[0] == '-' || b[0] == '+') {
-		neg = b[0] == '-'
-		i = 1
+	if f, next, ok := scanFloat64(b, 0); ok && next == len(b) {
+		return f, nil
 	}
-	var mant uint64
-	d0 := i
-	for i < n && b[i]-'0' < 10 {
-		mant = mant*10 + uint64(b[i]-'0')
-		i++
-	}
-	digits := i - d0
-	exp := 0
-	if i < n && b[i] == '.' {
-		i++
-		f0 := i
-		for i < n && b[i]-'0' < 10 {
-			mant = mant*10 + uint64(b[i]-'0')
-			i++
-		}
-		digits += i - f0
-		exp = f0 - i
-	}
-	// Up to 19 digits (leading zeros included) cannot overflow uint64.
-	if digits == 0 || digits > 19 {
-		return strconv.ParseFloat(bstr(b), 64)
-	}
-	if i < n {
-		if b[i] != 'e' && b[i] != 'E' {
-			return strconv.ParseFloat(bstr(b), 64)
-		}
-		i++
-		eneg := false
-		if i < n && (b[i] == '-' || b[i] == '+') {
-			eneg = b[i] == '-'
-			i++
-		}
-		e0 := i
-		e := 0
-		for i < n && b[i]-'0' < 10 && i-e0 < 4 {
-			e = e*10 + int(b[i]-'0')
-			i++
-		}
-		if i == e0 || i < n {
-			return strconv.ParseFloat(bstr(b), 64)
-		}
-		if eneg {
-			e = -e
-		}
-		exp += e
-	}
-	if mant > 1<<53 {
-		return strconv.ParseFloat(bstr(b), 64)
-	}
-	f := float64(mant)
-	switch {
-	case mant == 0 || exp == 0:
-	case exp > 0 && exp <= 22:
-		f *= pow10[exp]
-	case exp < 0 && exp >= -22:
-		f /= pow10[-exp]
-	default:
-		return strconv.ParseFloat(bstr(b), 64)
-	}
-	if neg {
-		f = -f
-	}
-	return f, nil
+	return strconv.ParseFloat(bstr(b), 64)
 }
 
 // parseInt64 returns the same value and error as strconv.ParseInt(s, 10,
@@ -194,43 +126,53 @@ func daysFromCivil(y, m, d int) int64 {
 	return int64(era)*146097 + int64(doe) - 719468
 }
 
+// digitRun reads the decimal digits from b[i] on into v (v*10 + digit,
+// modulo 2^64: callers bound the count) and returns v and the index of
+// the first byte that is not a digit.
+func digitRun(b []byte, i int, v uint64) (uint64, int) {
+	for ; i < len(b); i++ {
+		c := b[i] - '0'
+		if c >= 10 {
+			break
+		}
+		v = v*10 + uint64(c)
+	}
+	return v, i
+}
+
 // scanInt64 reads the integer that starts at b[i] and ends at the first
 // byte that is not a digit, and returns it with that byte's index. ok is
 // false unless the text is what parseInt64 sums directly (a sign and 1
 // to 18 digits), so where ok is true the value is the one parseInt64,
 // and strconv.ParseInt, give for b[i:next].
 func scanInt64(b []byte, i int) (v int64, next int, ok bool) {
-	n := len(b)
 	neg := false
-	if i < n && (b[i] == '-' || b[i] == '+') {
+	if i < len(b) && (b[i] == '-' || b[i] == '+') {
 		neg = b[i] == '-'
 		i++
 	}
 	d0 := i
-	for i < n {
-		c := b[i] - '0'
-		if c >= 10 {
-			break
-		}
-		v = v*10 + int64(c)
-		i++
-	}
+	u, i := digitRun(b, i, 0)
 	if d := i - d0; d == 0 || d > 18 {
 		return 0, i, false
 	}
+	v = int64(u)
 	if neg {
 		v = -v
 	}
 	return v, i, true
 }
 
-// scanFloat64 reads the plain decimal (sign, digits, point, digits) that
-// starts at b[i] and ends at the first byte that cannot continue it, and
-// returns its value and that byte's index. ok is false unless the text
-// takes parseFloat64's exact path with no exponent, so where ok is true
-// the value is the one parseFloat64, and strconv.ParseFloat, give for
-// b[i:next]. Parsing while scanning reads each byte of a numeric field
-// once instead of twice.
+// scanFloat64 reads the decimal number (sign, digits, point, digits,
+// exponent) that starts at b[i] and ends at the first byte that cannot
+// continue it, and returns its value and that byte's index. ok is false
+// unless the value is exact by Clinger's fast path: at most 19 digits
+// (leading zeros included) making a mantissa no larger than 2^53, and a
+// decimal exponent of at most 22 in size, so that the mantissa and the
+// power of ten are exact in a float64 and one IEEE multiplication or
+// division rounds correctly (strconv takes the same path first). Where
+// ok is true the value is strconv.ParseFloat's for b[i:next]. Parsing
+// while scanning reads each byte of a numeric field once.
 func scanFloat64(b []byte, i int) (f float64, next int, ok bool) {
 	n := len(b)
 	neg := false
@@ -238,41 +180,47 @@ func scanFloat64(b []byte, i int) (f float64, next int, ok bool) {
 		neg = b[i] == '-'
 		i++
 	}
-	var mant uint64
 	d0 := i
-	for i < n {
-		c := b[i] - '0'
-		if c >= 10 {
-			break
-		}
-		mant = mant*10 + uint64(c)
-		i++
-	}
+	mant, i := digitRun(b, i, 0)
 	digits := i - d0
 	exp := 0
 	if i < n && b[i] == '.' {
-		i++
-		f0 := i
-		for i < n {
-			c := b[i] - '0'
-			if c >= 10 {
-				break
-			}
-			mant = mant*10 + uint64(c)
-			i++
-		}
+		f0 := i + 1
+		mant, i = digitRun(b, f0, mant)
 		digits += i - f0
 		exp = f0 - i
 	}
-	if digits == 0 || digits > 19 || mant > 1<<53 || exp < -22 {
+	if digits == 0 || digits > 19 || mant > 1<<53 {
 		return 0, i, false
 	}
 	if i < n && (b[i] == 'e' || b[i] == 'E') {
-		return 0, i, false
+		i++
+		eneg := false
+		if i < n && (b[i] == '-' || b[i] == '+') {
+			eneg = b[i] == '-'
+			i++
+		}
+		e0 := i
+		var e uint64
+		e, i = digitRun(b, i, 0)
+		if i == e0 || i-e0 > 4 {
+			return 0, i, false
+		}
+		if eneg {
+			exp -= int(e)
+		} else {
+			exp += int(e)
+		}
 	}
 	f = float64(mant)
-	if mant != 0 && exp != 0 {
+	switch {
+	case mant == 0 || exp == 0:
+	case exp > 0 && exp <= 22:
+		f *= pow10[exp]
+	case exp < 0 && exp >= -22:
 		f /= pow10[-exp]
+	default:
+		return 0, i, false
 	}
 	if neg {
 		f = -f

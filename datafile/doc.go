@@ -38,7 +38,10 @@
 // strconv.ParseFloat), booleans and dates take fast paths: a number is
 // parsed while its field's end is found, int64, float64 and utf8 values
 // are written straight into the arrays' buffers, and a column gets a
-// validity bitmap only once it has a null.
+// validity bitmap only once it has a null. With
+// [Options].DictionaryStrings, text columns that look categorical in
+// the inference sample (at most 64 distinct values) are read as
+// dictionary<int32, utf8>; drift counts their categories by index.
 //
 // # Reading only some columns
 //

@@ -2,8 +2,11 @@ package drift
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v17/arrow"
@@ -100,4 +103,44 @@ func TestProfileFiles(t *testing.T) {
 		require.Equal(t, rep2.Columns, rep3.Columns)
 		require.False(t, rep2.Dataset.Drifted)
 	}
+}
+
+// TestProfileDictionaryStringsSame profiles one CSV read with its text
+// columns as plain strings and with DictionaryStrings: the profiles are
+// the same byte for byte (counts by dictionary index, and per row once
+// the frequency sketch has to reduce), digest included.
+func TestProfileDictionaryStringsSame(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cat.csv")
+	var b strings.Builder
+	b.WriteString("city,user,tag,x\n")
+	cities := []string{"Berlin", "Paris", `"Washington, D.C."`, "Oslo", "", "NA"}
+	for i := range 30000 {
+		// tag looks categorical in the inference sample and then takes
+		// 5,000 values, so its frequency sketch must reduce.
+		tag := i % 10
+		if i >= 1000 {
+			tag = (i * 7919) % 5000
+		}
+		fmt.Fprintf(&b, "%s,user%d,t%d,%d.25\n", cities[(i*7+i/3)%len(cities)], (i*7919)%5000, tag, i%100)
+	}
+	require.NoError(t, os.WriteFile(p, []byte(b.String()), 0o600))
+	profile := func(dict bool) []byte {
+		r, err := datafile.Open(context.Background(), p, datafile.Options{DictionaryStrings: dict})
+		require.NoError(t, err)
+		defer r.Close()
+		if dict {
+			// Categories become dictionaries, free text stays text.
+			require.Equal(t, arrow.DICTIONARY, r.Schema().Field(0).Type.ID())
+			require.Equal(t, arrow.STRING, r.Schema().Field(1).Type.ID())
+			require.Equal(t, arrow.DICTIONARY, r.Schema().Field(2).Type.ID())
+		}
+		prof, err := ProfileReader(context.Background(), r, ProfileOptions{})
+		require.NoError(t, err)
+		out, err := json.Marshal(prof)
+		require.NoError(t, err)
+		return out
+	}
+	plain, dict := profile(false), profile(true)
+	require.Equal(t, string(plain), string(dict))
+	require.Contains(t, string(plain), `"Washington, D.C."`)
 }

@@ -78,6 +78,10 @@ func categoryKey(c string) string {
 	return c[:cut] + "…[sha256:" + hex.EncodeToString(sum[:8]) + "]"
 }
 
+// roomFor reports whether k more categories can be added before the
+// sketch reduces (which it does past twice its capacity).
+func (f *FrequencySketch) roomFor(k int) bool { return len(f.counts)+k <= 2*f.capacity }
+
 // Add counts one value of category c.
 func (f *FrequencySketch) Add(c string) { f.addN(c, 1) }
 

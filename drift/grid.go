@@ -410,7 +410,7 @@ func checkCurrentSchema(ref *Profile, s *arrow.Schema, ignore []string) error {
 		}
 		k, ok := kindOf(f.Type)
 		if !ok || k != rc.Kind {
-			return fmt.Errorf("drift: %w: column %q is %s (%s) in the reference and %s in the current data", ErrSchemaMismatch, f.Name, rc.Kind, rc.ArrowType, f.Type)
+			return fmt.Errorf("drift: %w: column %q is %s (%s) in the reference and %s in the current data", ErrSchemaMismatch, f.Name, rc.Kind, rc.ArrowType, typeName(f.Type))
 		}
 	}
 	return nil

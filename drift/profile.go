@@ -555,13 +555,33 @@ func (c *ColumnProfile) add(a arrow.Array) (cellEncoder, error) {
 	if err != nil {
 		return cellEncoder{}, fmt.Errorf("drift: column %q: %w", c.Name, err)
 	}
-	for i := 0; i < n; i++ {
-		if hasNulls && a.IsNull(i) {
-			c.Missing++
-			continue
+	if d, ok := a.(*array.Dictionary); ok && c.Freq.roomFor(d.Dictionary().Len()) {
+		// Count by index, then each category once: while no reduction
+		// can happen the sketch ends the same whatever the order.
+		counts := make([]int64, d.Dictionary().Len())
+		for i := 0; i < n; i++ {
+			if hasNulls && a.IsNull(i) {
+				c.Missing++
+				continue
+			}
+			counts[d.GetValueIndex(i)]++
 		}
-		c.Count++
-		c.Freq.Add(get(i))
+		dget, _ := stringValues(d.Dictionary())
+		for k, m := range counts {
+			if m > 0 {
+				c.Count += m
+				c.Freq.addN(dget(k), m)
+			}
+		}
+	} else {
+		for i := 0; i < n; i++ {
+			if hasNulls && a.IsNull(i) {
+				c.Missing++
+				continue
+			}
+			c.Count++
+			c.Freq.Add(get(i))
+		}
 	}
 	return cellEncoder{enc: func(b []byte, i int) []byte {
 		if hasNulls && a.IsNull(i) {

@@ -69,9 +69,11 @@ func (p *profileFlags) options() (drift.ProfileOptions, error) {
 
 // profileFiles profiles data files (one dataset, read in sequence).
 func profileFiles(ctx context.Context, e *env, label string, paths []string, opts drift.ProfileOptions, limits *readLimits) (*drift.Profile, error) {
-	// Read only the chosen columns: the others are never decoded.
+	// Read only the chosen columns: the others are never decoded. Text
+	// columns arrive as dictionaries, counted by index (same profile).
 	ropts := limits.options()
 	ropts.Columns = opts.Columns
+	ropts.DictionaryStrings = true
 	r, err := datafile.OpenAll(ctx, paths, ropts)
 	if err != nil {
 		return nil, err
@@ -268,6 +270,7 @@ func driftCompareCmd(fs *flag.FlagSet, e *env) func(context.Context, []string) e
 			// they are read; otherwise every column is, so that a column
 			// the reference lacks is reported.
 			ropts := limits.options()
+			ropts.DictionaryStrings = true
 			if chosen := refProfile.Options().Columns; len(chosen) > 0 {
 				ropts.Columns = chosen
 			}

@@ -61,7 +61,7 @@ func openCSV(path string, comma rune, want *arrow.Schema, opts Options) (source,
 		return nil, err
 	}
 	for i, fld := range schema.Fields() {
-		if !csvTypeSupported(fld.Type) {
+		if !csvTypeSupported(fld.Type) || (useArrowCSV && fld.Type.ID() == arrow.DICTIONARY) {
 			f.Close()
 			return nil, &FileError{Path: path, Err: fmt.Errorf("column %d (%q): type %s cannot be read from CSV", i, fld.Name, fld.Type)}
 		}
@@ -146,7 +146,11 @@ func csvSchema(f io.Reader, path string, comma rune, want *arrow.Schema, opts Op
 	}
 	fields := make([]arrow.Field, len(header))
 	for i, h := range header {
-		fields[i] = arrow.Field{Name: h, Type: inf[i].dataType(), Nullable: true}
+		dt := inf[i].dataType()
+		if opts.DictionaryStrings && dt.ID() == arrow.STRING && inf[i].seen && !inf[i].many {
+			dt = dictStringType
+		}
+		fields[i] = arrow.Field{Name: h, Type: dt, Nullable: true}
 	}
 	return arrow.NewSchema(fields, nil), nil
 }
@@ -155,13 +159,29 @@ func csvSchema(f io.Reader, path string, comma rune, want *arrow.Schema, opts Op
 type csvInfer struct {
 	seen                                   bool
 	isInt, isFloat, isBool, isDate, isTime bool
+	distinct                               map[string]bool // up to dictMaxDistinct values
+	many                                   bool            // more than that
 }
+
+// dictMaxDistinct is the most distinct values a text column's inference
+// sample may hold for DictionaryStrings to read it as a dictionary: past
+// that, building a dictionary per chunk costs more than it saves.
+const dictMaxDistinct = 64
 
 func (c *csvInfer) add(v string) {
 	if isNullText(v) {
 		return
 	}
 	c.seen = true
+	if !c.many && !c.distinct[v] {
+		if c.distinct == nil {
+			c.distinct = map[string]bool{}
+		}
+		c.distinct[v] = true
+		if len(c.distinct) > dictMaxDistinct {
+			c.many, c.distinct = true, nil
+		}
+	}
 	if c.isInt {
 		_, err := strconv.ParseInt(v, 10, 64)
 		c.isInt = err == nil
@@ -203,7 +223,13 @@ func (c *csvInfer) dataType() arrow.DataType {
 	return arrow.BinaryTypes.String
 }
 
+// dictStringType is the type DictionaryStrings gives text columns.
+var dictStringType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+
 func csvTypeSupported(dt arrow.DataType) bool {
+	if arrow.TypeEqual(dt, dictStringType) {
+		return true
+	}
 	switch dt.ID() {
 	case arrow.BOOL, arrow.INT8, arrow.INT16, arrow.INT32, arrow.INT64,
 		arrow.UINT8, arrow.UINT16, arrow.UINT32, arrow.UINT64,

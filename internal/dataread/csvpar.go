@@ -401,6 +401,7 @@ const (
 	kindBool
 	kindDate32
 	kindString
+	kindDict // dictionary<int32, utf8>
 )
 
 // colApp appends the cells of one column. Int64 and float64 columns,
@@ -418,8 +419,10 @@ type colApp struct {
 	vals  *memory.Buffer // int64 and float64: the values; utf8: the offsets
 	i64   []int64        // vals' memory seen as the column's values
 	f64   []float64
-	offs  []int32        // or as utf8 offsets
-	dbuf  *memory.Buffer // utf8: the string bytes
+	offs  []int32              // or as utf8 offsets or dictionary indices
+	dict  map[string]int32     // dictionary: each value's index
+	dvals *array.StringBuilder // dictionary: the values, in index order
+	dbuf  *memory.Buffer       // utf8: the string bytes
 	data  []byte
 	dlen  int
 	vbuf  *memory.Buffer // the validity bitmap, from the first null on
@@ -446,6 +449,12 @@ func newColApp(mem memory.Allocator, dt arrow.DataType, chunkBytes int) colApp {
 			c.kind, c.vals, c.dbuf = kindString, memory.NewResizableBuffer(mem), memory.NewResizableBuffer(mem)
 			return c
 		}
+	case arrow.DICTIONARY:
+		if arrow.TypeEqual(dt, dictStringType) && chunkBytes < math.MaxInt32 {
+			c.kind, c.vals = kindDict, memory.NewResizableBuffer(mem)
+			c.dict, c.dvals = map[string]int32{}, array.NewStringBuilder(mem)
+			return c
+		}
 	}
 	c.bld = array.NewBuilder(mem, dt)
 	switch b := c.bld.(type) {
@@ -469,14 +478,21 @@ func (c *colApp) reserve(room int) {
 		return
 	}
 	need := c.n + room
-	if c.kind == kindString {
+	switch c.kind {
+	case kindString:
 		if (need+1)*4 <= len(c.vals.Buf()) {
 			return
 		}
 		c.vals.Reserve((need + 1) * 4)
 		c.offs = arrow.Int32Traits.CastFromBytes(c.vals.Buf())
 		c.offs[0] = 0
-	} else {
+	case kindDict:
+		if need*4 <= len(c.vals.Buf()) {
+			return
+		}
+		c.vals.Reserve(need * 4)
+		c.offs = arrow.Int32Traits.CastFromBytes(c.vals.Buf())
+	default:
 		if need*8 <= len(c.vals.Buf()) {
 			return
 		}
@@ -495,8 +511,11 @@ func (c *colApp) reserve(room int) {
 
 // capacity is how many values the column has room for.
 func (c *colApp) capacity() int {
-	if c.kind == kindString {
+	switch c.kind {
+	case kindString:
 		return max(len(c.vals.Buf())/4-1, 0)
+	case kindDict:
+		return len(c.vals.Buf()) / 4
 	}
 	return len(c.vals.Buf()) / 8
 }
@@ -522,6 +541,22 @@ func (c *colApp) putString(v []byte) {
 	c.n++
 }
 
+// putDict appends v by its index in the chunk's dictionary, adding it
+// there the first time.
+func (c *colApp) putDict(v []byte) {
+	k, ok := c.dict[string(v)]
+	if !ok {
+		k = int32(len(c.dict))
+		c.dict[string(v)] = k
+		c.dvals.Append(string(v))
+	}
+	c.offs[c.n] = k
+	if c.valid != nil {
+		bitutil.SetBit(c.valid, c.n)
+	}
+	c.n++
+}
+
 func (c *colApp) putFloat64(v float64) {
 	c.f64[c.n] = v
 	if c.valid != nil {
@@ -533,7 +568,7 @@ func (c *colApp) putFloat64(v float64) {
 // addNull appends a null; the column has room (see parse).
 func (c *colApp) addNull() {
 	switch c.kind {
-	case kindInt64, kindFloat64, kindString:
+	case kindInt64, kindFloat64, kindString, kindDict:
 		if c.bld != nil {
 			c.bld.AppendNull()
 			return
@@ -551,6 +586,8 @@ func (c *colApp) addNull() {
 			c.f64[c.n] = 0
 		case kindString:
 			c.offs[c.n+1] = int32(c.dlen)
+		case kindDict:
+			c.offs[c.n] = 0
 		}
 		bitutil.ClearBit(c.valid, c.n)
 		c.n++
@@ -601,6 +638,8 @@ func (c *colApp) add(v []byte) bool {
 		} else {
 			c.putString(v)
 		}
+	case kindDict:
+		c.putDict(v)
 	default:
 		return appendCell(c.bld, c.dt, bstr(v)) == nil
 	}
@@ -613,6 +652,9 @@ func (c *colApp) finish() arrow.Array {
 		a := c.bld.NewArray()
 		c.release()
 		return a
+	}
+	if c.kind == kindDict {
+		return c.finishDict()
 	}
 	bufs := []*memory.Buffer{nil, c.vals}
 	if c.kind == kindString {
@@ -636,11 +678,35 @@ func (c *colApp) finish() arrow.Array {
 	return a
 }
 
+// finishDict returns a dictionary column's array: its indices, with
+// the validity bitmap, over the chunk's dictionary.
+func (c *colApp) finishDict() arrow.Array {
+	c.vals.ResizeNoShrink(c.n * 4)
+	bufs := []*memory.Buffer{nil, c.vals}
+	if c.vbuf != nil {
+		c.vbuf.ResizeNoShrink(int(bitutil.BytesForBits(int64(c.n))))
+		bufs[0] = c.vbuf
+	}
+	d := array.NewData(arrow.PrimitiveTypes.Int32, c.n, bufs, nil, c.nulls, 0)
+	idx := array.MakeFromData(d)
+	d.Release()
+	vals := c.dvals.NewArray()
+	a := array.NewDictionaryArray(c.dt, idx, vals)
+	idx.Release()
+	vals.Release()
+	c.release()
+	return a
+}
+
 // release frees what the column still holds.
 func (c *colApp) release() {
 	if c.bld != nil {
 		c.bld.Release()
 		c.bld = nil
+	}
+	if c.dvals != nil {
+		c.dvals.Release()
+		c.dvals, c.dict = nil, nil
 	}
 	for _, b := range []**memory.Buffer{&c.vals, &c.vbuf, &c.dbuf} {
 		if *b != nil {

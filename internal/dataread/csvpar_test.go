@@ -445,3 +445,96 @@ func TestCSVParallelQuotedRuns(t *testing.T) {
 	require.Contains(t, out, `"city 3, north"`)
 	requireSame(t, p, dataread.Options{Columns: []string{"score"}})
 }
+
+// TestCSVDictionaryStrings reads every testdata CSV and random CSVs
+// (some damaged) with DictionaryStrings: text columns become
+// dictionary<int32, utf8>, and every value, null and error is what the
+// plain reading gives.
+func TestCSVDictionaryStrings(t *testing.T) {
+	files, err := filepath.Glob("testdata/*.csv")
+	require.NoError(t, err)
+	rng := rand.New(rand.NewPCG(11, 12))
+	dir := t.TempDir()
+	for i := range 80 {
+		text := randomCSV(rng, 1+rng.IntN(40))
+		if i%3 == 1 {
+			text = mutate(rng, text)
+		}
+		p := filepath.Join(dir, fmt.Sprintf("r%03d.csv", i))
+		require.NoError(t, os.WriteFile(p, []byte(text), 0o600))
+		files = append(files, p)
+	}
+	// values drops the schema lines, which differ in the text columns'
+	// type.
+	values := func(s string) string {
+		var out []string
+		for _, l := range strings.Split(s, "\n") {
+			if !strings.HasPrefix(l, "schema:") && !strings.HasPrefix(l, " ") {
+				out = append(out, l)
+			}
+		}
+		return strings.Join(out, "\n")
+	}
+	dicts := 0
+	for _, f := range files {
+		for _, chunk := range []int{1 << 20, 7} {
+			prev := dataread.SetChunkBytes(chunk)
+			plain := dump(t, f, dataread.Options{}, false)
+			dict := dump(t, f, dataread.Options{DictionaryStrings: true}, false)
+			dataread.SetChunkBytes(prev)
+			require.Equal(t, values(plain), values(dict), f)
+			if strings.Contains(dict, "dictionary<values=utf8, indices=int32") {
+				dicts++
+			}
+		}
+	}
+	require.Greater(t, dicts, len(files), "text columns were read as dictionaries")
+}
+
+// TestCSVDictionaryStringsChoosesCategories: with DictionaryStrings, a
+// text column whose inference sample holds at most 64 distinct values
+// is read as a dictionary, one with more stays utf8, numbers stay
+// numbers, and a given schema is read as given.
+func TestCSVDictionaryStringsChoosesCategories(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("color,name,n,empty\n")
+	for i := range 500 {
+		fmt.Fprintf(&b, "c%d,name%d,%d,\n", i%64, i, i)
+	}
+	p := filepath.Join(t.TempDir(), "cats.csv")
+	require.NoError(t, os.WriteFile(p, []byte(b.String()), 0o600))
+	s, err := dataread.ReadSchema(context.Background(), p, &dataread.Options{DictionaryStrings: true})
+	require.NoError(t, err)
+	require.Equal(t, "dictionary<values=utf8, indices=int32, ordered=false>", s.Field(0).Type.String())
+	require.Equal(t, arrow.STRING, s.Field(1).Type.ID())
+	require.Equal(t, arrow.INT64, s.Field(2).Type.ID())
+	require.Equal(t, arrow.STRING, s.Field(3).Type.ID(), "a column of nulls has no categories")
+
+	// 65 values in the sample: text.
+	require.NoError(t, os.WriteFile(p, []byte(strings.ReplaceAll(b.String(), "c0,name64,", "c64,name64,")), 0o600))
+	s, err = dataread.ReadSchema(context.Background(), p, &dataread.Options{DictionaryStrings: true})
+	require.NoError(t, err)
+	require.Equal(t, arrow.STRING, s.Field(0).Type.ID())
+
+	// A given schema is read as given, dictionary or not.
+	given := arrow.NewSchema([]arrow.Field{
+		{Name: "color", Type: arrow.BinaryTypes.String, Nullable: true},
+		{Name: "name", Type: &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, Nullable: true},
+		{Name: "n", Type: arrow.PrimitiveTypes.Int64, Nullable: true},
+		{Name: "empty", Type: arrow.BinaryTypes.String, Nullable: true},
+	}, nil)
+	r, err := dataread.Open(context.Background(), p, &dataread.Options{Schema: given, DictionaryStrings: true})
+	require.NoError(t, err)
+	defer r.Close()
+	rows := 0
+	for r.Next() {
+		rec := r.Record()
+		require.True(t, arrow.TypeEqual(given.Field(1).Type, rec.Column(1).DataType()))
+		require.Equal(t, arrow.STRING, rec.Column(0).DataType().ID())
+		d := rec.Column(1).(*array.Dictionary)
+		require.Equal(t, fmt.Sprintf("name%d", rows), d.Dictionary().(*array.String).Value(d.GetValueIndex(0)))
+		rows += int(rec.NumRows())
+	}
+	require.NoError(t, r.Err())
+	require.Equal(t, 500, rows)
+}

@@ -116,6 +116,14 @@ type Options struct {
 	// Workers is how many goroutines parse CSV and TSV files (default
 	// GOMAXPROCS). Records still arrive in file order.
 	Workers int
+	// DictionaryStrings reads the CSV and TSV text columns whose inference
+	// sample (InferRows) holds at most 64 distinct values, categories
+	// rather than free text, as dictionary<int32, utf8>: each record holds
+	// each of a column's distinct values once and an index per row, which
+	// is smaller and lets a consumer count categories by index. A given
+	// Schema decides for itself (a dictionary<int32, utf8> field is read
+	// so); other formats keep their own types.
+	DictionaryStrings bool
 
 	// Columns, when not nil, is the projection: only these columns are
 	// read, in the file's order, and the Reader's schema holds only them.

@@ -14,8 +14,11 @@ import (
 	"time"
 )
 
-// DefaultBufferSize is the read buffer of one worker.
-const DefaultBufferSize = 1 << 20
+// DefaultBufferSize is the read buffer of one worker. 256 KiB stays in a
+// core's L2 cache between read(2) writing it and SHA-256 reading it: on
+// a directory of 8 x 128 MiB files, 1 MiB buffers made mlsec hash 15%
+// slower, and shards of one file are the same either way.
+const DefaultBufferSize = 256 << 10
 
 // Options control Hash.
 type Options struct {

@@ -109,7 +109,7 @@ func Open(ctx context.Context, ref string, opts Options) (*Repository, error) {
 		}
 		cred = credentials.Credential(store)
 	}
-	base := http.DefaultTransport
+	var base http.RoundTripper
 	if opts.HTTPClient != nil && opts.HTTPClient.Transport != nil {
 		base = opts.HTTPClient.Transport
 	} else {

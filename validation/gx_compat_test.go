@@ -477,10 +477,10 @@ func gxDetailMismatch(c gxCase, o gxOutcome) string {
 	if l, ok := out["unexpected_index_list"].([]any); ok && len(l) > 0 {
 		// GX lists row indices for single-column cases; pairs and
 		// compound keys list records, which mlsec does not echo.
-		if f, ok := l[0].(float64); ok {
+		if _, ok := l[0].(float64); ok {
 			var want []int64
 			for _, x := range l {
-				if f, ok = x.(float64); ok {
+				if f, ok := x.(float64); ok {
 					want = append(want, int64(f))
 				}
 			}

@@ -36,7 +36,6 @@ var (
 	tPosInt  = map[string]any{"type": "integer", "minimum": 0}
 	tStrings = map[string]any{"type": "array", "items": map[string]any{"type": "string"}, "minItems": 1}
 	tBound   = map[string]any{"type": []any{"number", "string", "null"}}
-	tScalars = map[string]any{"type": "array", "items": map[string]any{"type": []any{"string", "number", "boolean"}}}
 	// tValueSet is a GX value_set: null items match nothing (nulls are
 	// not checked by map expectations); a null set is GX's "no
 	// constraint" where the check allows it.

@@ -547,3 +547,30 @@ func TestCSVDictionaryStringsChoosesCategories(t *testing.T) {
 	require.NoError(t, r.Err())
 	require.Equal(t, 500, rows)
 }
+
+// TestCSVDictionaryStringsMixedFormats: a dataset of a CSV and a Parquet
+// file is read without dictionaries (the Parquet file's text columns are
+// utf8), so every file shares the first one's schema; two CSV files get
+// dictionaries.
+func TestCSVDictionaryStringsMixedFormats(t *testing.T) {
+	opts := &dataread.Options{DictionaryStrings: true}
+	count := func(paths ...string) (*arrow.Schema, int) {
+		r, err := dataread.OpenAll(context.Background(), paths, opts)
+		require.NoError(t, err)
+		defer r.Close()
+		rows := 0
+		for r.Next() {
+			rows += int(r.Record().NumRows())
+		}
+		require.NoError(t, r.Err())
+		return r.Schema(), rows
+	}
+	_, one := count("testdata/good_people.csv")
+	require.Greater(t, one, 0)
+	s, n := count("testdata/good_people.csv", "testdata/good_people.parquet")
+	require.Greater(t, n, one)
+	require.NotContains(t, s.String(), "dictionary")
+	s, n = count("testdata/good_people.csv", "testdata/good_people.csv")
+	require.Equal(t, 2*one, n)
+	require.Contains(t, s.String(), "dictionary<values=utf8, indices=int32")
+}

@@ -122,7 +122,9 @@ type Options struct {
 	// each of a column's distinct values once and an index per row, which
 	// is smaller and lets a consumer count categories by index. A given
 	// Schema decides for itself (a dictionary<int32, utf8> field is read
-	// so); other formats keep their own types.
+	// so); other formats keep their own types, and a dataset that mixes
+	// CSV or TSV with them is read without dictionaries, so that all its
+	// files share one schema.
 	DictionaryStrings bool
 
 	// Columns, when not nil, is the projection: only these columns are
@@ -266,6 +268,11 @@ func OpenAll(ctx context.Context, paths []string, opts *Options) (*Reader, error
 	if err != nil {
 		return nil, err
 	}
+	if o.DictionaryStrings && !allText(paths, o.Format) {
+		// A Parquet or Arrow file keeps its utf8 columns, which a CSV
+		// file's dictionaries would not match.
+		o.DictionaryStrings = false
+	}
 	r := &Reader{ctx: ctx, opts: o, paths: paths}
 	r.refs.Store(1)
 	src, err := r.openSource(paths[0], o.Schema)
@@ -277,6 +284,20 @@ func OpenAll(ctx context.Context, paths []string, opts *Options) (*Reader, error
 	r.schema, r.full = src.Schema(), src.fileSchema()
 	r.opts.BatchSize = batchFor(r.opts.BatchSize, r.schema.NumFields())
 	return r, nil
+}
+
+// allText reports whether every path is read as CSV or TSV.
+func allText(paths []string, format Format) bool {
+	for _, p := range paths {
+		f := format
+		if f == "" {
+			f, _ = FormatOf(p)
+		}
+		if f != CSV && f != TSV {
+			return false
+		}
+	}
+	return true
 }
 
 // openSource opens path with the given expected schema (nil: the file's

@@ -1117,10 +1117,11 @@ func (p *csvParser) parse(ch csvChunk) (res csvResult) {
 
 // fastRow parses the record at b[pos:] when it is plain: numbers that
 // the in-place scanners take, null texts, values with nothing to unquote
-// (quoted or not), all within the limits and with the right field count. It appends one value to every column read and returns
-// the index after the record and whether a newline ended it. Otherwise
-// it leaves the columns as they were and returns ok false, and the
-// general path parses the record and reports what is wrong with it.
+// (quoted or not), all within the limits and with the right field
+// count. It appends one value to every column read and returns the index
+// after the record and whether a newline ended it. Otherwise it leaves
+// the columns as they were and returns ok false, and the general path
+// parses the record and reports what is wrong with it.
 func (p *csvParser) fastRow(b []byte, pos, end int, last bool) (next int, nl, ok bool) {
 	rec := pos
 	last1 := p.ncols - 1

@@ -136,6 +136,11 @@ func newParCSV(f *os.File, path string, comma rune, full *arrow.Schema, idx []in
 			nullLens |= 1 << len(n)
 		}
 	}
+	numFast := !slices.ContainsFunc(nulls, func(n string) bool {
+		_, _, okI := scanInt64([]byte(n), 0)
+		_, _, okF := scanFloat64([]byte(n), 0)
+		return okI || okF
+	})
 	// Started on the first Next, so that opening a file for its schema
 	// (ReadSchema) parses nothing.
 	s.start = func() {
@@ -146,14 +151,9 @@ func newParCSV(f *os.File, path string, comma rune, full *arrow.Schema, idx []in
 				path: path, comma: byte(comma), ncols: full.NumFields(), cols: cols,
 				schema: schema, mem: opts.Allocator,
 				maxF: opts.MaxFieldBytes, maxL: opts.MaxLineBytes,
-				nulls: nulls, nullLens: nullLens,
+				nulls: nulls, nullLens: nullLens, numFast: numFast,
 			}
 			p.stop[p.comma], p.stop['\n'], p.stop['"'] = true, true, true
-			p.numFast = !slices.ContainsFunc(nulls, func(n string) bool {
-				_, _, okI := scanInt64([]byte(n), 0)
-				_, _, okF := scanFloat64([]byte(n), 0)
-				return okI || okF
-			})
 			go s.work(p)
 		}
 	}
@@ -405,18 +405,20 @@ const (
 )
 
 // colApp appends the cells of one column. Int64 and float64 columns,
-// the common numeric case, write straight into their value buffer, and
-// utf8 columns into their offsets and data, keeping no validity bitmap
-// until the first null; the other types go through an Arrow builder.
+// the common numeric case, write straight into their value buffer, utf8
+// columns into their offsets and data, and dictionary<int32, utf8>
+// columns into their indices and the chunk's dictionary, keeping no
+// validity bitmap until the first null; the other types go through an
+// Arrow builder.
 type colApp struct {
 	kind colKind
 	dt   arrow.DataType
-	bld  array.Builder // nil for int64, float64 and utf8
+	bld  array.Builder // nil for int64, float64, utf8 and dictionary
 	bl   *array.BooleanBuilder
 	d32  *array.Date32Builder
 	bin  *array.BinaryBuilder
 
-	vals  *memory.Buffer // int64 and float64: the values; utf8: the offsets
+	vals  *memory.Buffer // int64 and float64: the values; utf8: the offsets; dictionary: the indices
 	i64   []int64        // vals' memory seen as the column's values
 	f64   []float64
 	offs  []int32              // or as utf8 offsets or dictionary indices

@@ -29,35 +29,13 @@ func parseFloat64(b []byte) (float64, error) {
 }
 
 // parseInt64 returns the same value and error as strconv.ParseInt(s, 10,
-// 64); up to 18 digits cannot overflow and are summed directly.
+// 64): scanInt64's direct sum when it takes the whole text (up to 18
+// digits cannot overflow), strconv otherwise.
 func parseInt64(b []byte) (int64, error) {
-	i, n := 0, len(b)
-	if n == 0 {
-		return strconv.ParseInt(bstr(b), 10, 64)
+	if v, next, ok := scanInt64(b, 0); ok && next == len(b) {
+		return v, nil
 	}
-	neg := false
-	switch b[0] {
-	case '-':
-		neg = true
-		i++
-	case '+':
-		i++
-	}
-	if i == n || n-i > 18 {
-		return strconv.ParseInt(bstr(b), 10, 64)
-	}
-	var v int64
-	for ; i < n; i++ {
-		c := b[i]
-		if c < '0' || c > '9' {
-			return strconv.ParseInt(bstr(b), 10, 64)
-		}
-		v = v*10 + int64(c-'0')
-	}
-	if neg {
-		v = -v
-	}
-	return v, nil
+	return strconv.ParseInt(bstr(b), 10, 64)
 }
 
 // parseBool accepts what strconv.ParseBool accepts.

@@ -98,13 +98,15 @@ func (t *memoTable) index(k uint64, dense bool) uint32 {
 }
 
 func (t *memoTable) get(k uint64) (value, bool) {
-	dense := t.denseHas(k)
-	if !dense {
-		if _, ok := t.sparse[k]; !ok {
+	var i uint32
+	if t.denseHas(k) {
+		i = t.index(k, true)
+	} else {
+		var ok bool
+		if i, ok = t.sparse[k]; !ok {
 			return value{}, false
 		}
 	}
-	i := t.index(k, dense)
 	if i == 0 {
 		return value{}, true
 	}
